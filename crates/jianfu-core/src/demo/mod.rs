@@ -1,0 +1,7 @@
+//! Synthetic but realistic population for the demo district. Deterministic:
+//! the same seed and inputs give the same people.
+
+mod names;
+mod population;
+
+pub use population::{generate, DemoCommunity, DemoHousehold, DemoPerson, Relation};

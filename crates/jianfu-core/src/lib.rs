@@ -1,0 +1,12 @@
+//! Pure domain logic for jianfu: no I/O, no database, no HTTP.
+//!
+//! Everything here is deterministic and unit-tested next to the code, so the
+//! store and web layers can rely on it without re-checking.
+
+pub mod demo;
+pub mod divisions;
+pub mod id_number;
+pub mod mask;
+pub mod org;
+pub mod role;
+pub mod scope;
