@@ -1,1 +1,43 @@
+//! Application services: the use cases that combine core rules with the
+//! store (login and sessions, accounts, org import, the demo district).
+//! No HTTP here; the web crate and the CLI both call into this crate.
 
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod org_import;
+pub mod passwords;
+
+pub use auth::{AuthConfig, CurrentUser, LoginError, LoginOk};
+
+use jianfu_store::Db;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] jianfu_store::StoreError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("无权操作：{0}")]
+    Forbidden(String),
+    #[error("未找到：{0}")]
+    NotFound(String),
+    #[error("读取文件失败：{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T> = std::result::Result<T, AppError>;
+
+/// Shared application state: the database and the security settings.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub auth: AuthConfig,
+}
+
+impl App {
+    pub fn new(db: Db, auth: AuthConfig) -> Self {
+        App { db, auth }
+    }
+}

@@ -1,1 +1,24 @@
+//! Persistence for jianfu. This is the only crate that contains SQL.
+//!
+//! One code path serves SQLite and PostgreSQL through sqlx's `Any` driver.
+//! Queries use `$N` placeholders, which both backends accept, and only
+//! portable types (i64, text); times are unix milliseconds.
 
+mod audit;
+mod backup;
+mod db;
+mod error;
+mod orgs;
+mod residents;
+mod sessions;
+mod users;
+
+pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
+pub use db::{admin, now_ms, Backend, Db};
+pub use error::StoreError;
+pub use orgs::{OrgUnit, UnitCounts, UpsertOutcome};
+pub use residents::{NewPerson, PersonRow};
+pub use sessions::SessionRow;
+pub use users::{NewUser, UserRow};
+
+pub type Result<T> = std::result::Result<T, StoreError>;

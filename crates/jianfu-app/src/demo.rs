@@ -1,0 +1,219 @@
+//! The demo district: 重庆市九龙坡区 with its real streets, towns, villages
+//! and communities, county departments, accounts for every role and a
+//! synthetic population.
+
+use crate::accounts::AccountRequest;
+use crate::{App, AppError, Result};
+use jianfu_core::demo::{self, DemoCommunity};
+use jianfu_core::org::OrgKind;
+use jianfu_core::role::Role;
+use jianfu_store::{NewPerson, OrgUnit};
+
+/// The division files of 九龙坡区, shipped in the repository.
+pub const DIVISION_FILES: [(&str, &str); 5] = [
+    ("provinces.csv", include_str!("../../../data/divisions/jiulongpo/provinces.csv")),
+    ("cities.csv", include_str!("../../../data/divisions/jiulongpo/cities.csv")),
+    ("areas.csv", include_str!("../../../data/divisions/jiulongpo/areas.csv")),
+    ("streets.csv", include_str!("../../../data/divisions/jiulongpo/streets.csv")),
+    ("villages.csv", include_str!("../../../data/divisions/jiulongpo/villages.csv")),
+];
+
+pub const DISTRICT_CODE: &str = "500107";
+pub const DEMO_COMMUNITY_CODE: &str = "500107003003";
+pub const DEMO_TOWNSHIP_CODE: &str = "500107003";
+/// A second community in the same street, for trying scope limits.
+pub const OTHER_COMMUNITY_CODE: &str = "500107003004";
+
+/// County departments that push work down, and the 减负办.
+pub const DEPARTMENTS: [(&str, &str); 16] = [
+    ("mzj", "民政局"),
+    ("rsj", "人力资源和社会保障局"),
+    ("wjw", "卫生健康委员会"),
+    ("xczxj", "乡村振兴局"),
+    ("cl", "残疾人联合会"),
+    ("tyjr", "退役军人事务局"),
+    ("zzb", "区委组织部"),
+    ("tjj", "统计局"),
+    ("gafj", "公安分局"),
+    ("zjw", "住房和城乡建设委员会"),
+    ("jw", "教育委员会"),
+    ("ybj", "医疗保障局"),
+    ("nyncw", "农业农村委员会"),
+    ("yjj", "应急管理局"),
+    ("zfw", "区委政法委"),
+    ("jfb", "整治形式主义为基层减负专项工作机制办公室"),
+];
+
+pub const JIANFUBAN_KEY: &str = "jfb";
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub residents: usize,
+    pub seed: u64,
+    pub password: String,
+    /// Reference date for ages and birth dates.
+    pub today: chrono::NaiveDate,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: String,
+    pub role: Role,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoSummary {
+    pub accounts: Vec<DemoAccount>,
+    pub townships: i64,
+    pub communities: i64,
+    pub residents: i64,
+    pub households: usize,
+}
+
+const GRID_NUMERALS: [&str; 8] = ["一", "二", "三", "四", "五", "六", "七", "八"];
+
+impl App {
+    /// Builds the demo district into an empty database.
+    pub async fn build_demo(&self, opts: &DemoOptions) -> Result<DemoSummary> {
+        if self.db.count_all_units().await? > 0 {
+            return Err(AppError::Invalid(
+                "数据库不是空的：演示区只能建在新数据库中".into(),
+            ));
+        }
+        let files: Vec<(String, String)> =
+            DIVISION_FILES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        let report = self.import_divisions(&files).await?;
+        if !report.rejected.is_empty() {
+            return Err(AppError::Invalid(format!("内置区划数据有误：{}", report.rejected[0])));
+        }
+        let district = self.unit_by_code(DISTRICT_CODE).await?;
+        let display = |name: &str| format!("九龙坡区{name}");
+        let mut dept_ids = std::collections::HashMap::new();
+        for (key, name) in DEPARTMENTS {
+            let short = if key == JIANFUBAN_KEY { "区减负办".to_string() } else { name.to_string() };
+            let id = self
+                .db
+                .insert_unit(None, &display(name), &short, OrgKind::Department, Some(district.id))
+                .await?;
+            dept_ids.insert(key, id);
+        }
+
+        let townships = self.db.children(district.id).await?;
+        let mut communities: Vec<(OrgUnit, Vec<i64>)> = Vec::new();
+        let mut demo_communities = Vec::new();
+        for (ti, township) in townships.iter().filter(|t| t.kind() == Some(OrgKind::Township)).enumerate() {
+            for (ci, community) in self.db.children(township.id).await?.into_iter().enumerate() {
+                // 3–6 grids, varied but deterministic.
+                let grids = 3 + (ti + ci) % 4;
+                let mut grid_ids = Vec::with_capacity(grids);
+                for g in 0..grids {
+                    let name = format!("{}第{}网格", community.short_name, GRID_NUMERALS[g]);
+                    let short = format!("第{}网格", GRID_NUMERALS[g]);
+                    grid_ids.push(
+                        self.db
+                            .insert_unit(None, &name, &short, OrgKind::Grid, Some(community.id))
+                            .await?,
+                    );
+                }
+                demo_communities.push(DemoCommunity {
+                    address_prefix: format!("重庆市九龙坡区{}{}", township.name, community.short_name),
+                    is_village: community.name.ends_with("村民委员会"),
+                    grids,
+                });
+                communities.push((community, grid_ids));
+            }
+        }
+
+        let accounts = self.create_demo_accounts(opts, &dept_ids).await?;
+
+        let households = demo::generate(&demo_communities, opts.residents, opts.seed, opts.today, DISTRICT_CODE);
+        let household_count = households.len();
+        for chunk in households.chunks(2_000) {
+            let rows: Vec<(i64, String, Vec<NewPerson>)> = chunk
+                .iter()
+                .map(|h| {
+                    let (_, grids) = &communities[h.community];
+                    let unit = grids.get(h.grid).copied().unwrap_or(communities[h.community].0.id);
+                    let members = h
+                        .members
+                        .iter()
+                        .map(|m| NewPerson {
+                            id_number: m.id_number.to_string(),
+                            name: m.name.clone(),
+                            relation: Some(m.relation.code().to_string()),
+                            phone: m.phone.clone(),
+                        })
+                        .collect();
+                    (unit, h.address.clone(), members)
+                })
+                .collect();
+            self.db.insert_households(&rows).await?;
+        }
+        let scope = &district.path;
+        Ok(DemoSummary {
+            accounts,
+            townships: self.db.count_units_of_kind(scope, OrgKind::Township).await?,
+            communities: self.db.count_units_of_kind(scope, OrgKind::Community).await?,
+            residents: self.db.person_count().await?,
+            households: household_count,
+        })
+    }
+
+    async fn unit_by_code(&self, code: &str) -> Result<OrgUnit> {
+        self.db
+            .unit_by_code(code)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("区划代码 {code}")))
+    }
+
+    async fn create_demo_accounts(
+        &self,
+        opts: &DemoOptions,
+        dept_ids: &std::collections::HashMap<&str, i64>,
+    ) -> Result<Vec<DemoAccount>> {
+        let district = self.unit_by_code(DISTRICT_CODE).await?;
+        let township = self.unit_by_code(DEMO_TOWNSHIP_CODE).await?;
+        let community = self.unit_by_code(DEMO_COMMUNITY_CODE).await?;
+        let other = self.unit_by_code(OTHER_COMMUNITY_CODE).await?;
+        let grid = self
+            .db
+            .children(community.id)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::NotFound("民主村社区的网格".into()))?;
+        let dept = |k: &str| dept_ids.get(k).copied().ok_or_else(|| AppError::NotFound(k.into()));
+        let plan: Vec<(&str, &str, Role, i64)> = vec![
+            ("admin", "系统管理员", Role::Admin, district.id),
+            ("jianfuban", "区减负办 李主任", Role::Jianfuban, dept(JIANFUBAN_KEY)?),
+            ("minzheng", "民政局 王科长", Role::Department, dept("mzj")?),
+            ("renshe", "人社局 张科员", Role::Department, dept("rsj")?),
+            ("xiejiawan", "谢家湾街道 陈干事", Role::Township, township.id),
+            ("minzhu", "民主村社区 刘专干", Role::Community, community.id),
+            ("dagongguan", "大公馆社区 周专干", Role::Community, other.id),
+            ("minzhu-wg1", "民主村社区网格员 赵敏", Role::Grid, grid.id),
+        ];
+        let mut out = Vec::new();
+        for (username, display_name, role, unit_id) in plan {
+            self.create_account(
+                None,
+                &AccountRequest {
+                    username: username.into(),
+                    display_name: display_name.into(),
+                    password: opts.password.clone(),
+                    role,
+                    unit_id,
+                },
+            )
+            .await?;
+            let unit = self.db.unit(unit_id).await?.map(|u| u.name).unwrap_or_default();
+            out.push(DemoAccount {
+                username: username.into(),
+                role,
+                unit,
+            });
+        }
+        Ok(out)
+    }
+}

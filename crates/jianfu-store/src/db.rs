@@ -1,0 +1,186 @@
+use crate::{Result, StoreError};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(redact(url)))
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Hides a password in a database URL before it reaches a log or a message.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Db {
+    /// Connects and applies pending migrations for the backend.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let db = Self::connect_without_migrating(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    pub async fn connect_without_migrating(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    // SQLite has one writer; a small pool avoids lock churn
+                    // while WAL still lets readers run beside the writer.
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA busy_timeout = 5000").await?;
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        Ok(Db { pool, backend })
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Reads a SQLite pragma; used by tests and diagnostics.
+    pub async fn sqlite_pragma(&self, name: &str) -> Result<String> {
+        if self.backend != Backend::Sqlite || !name.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+            return Err(StoreError::Invalid(format!("无效的 pragma：{name}")));
+        }
+        let row: (String,) = match name {
+            "journal_mode" => sqlx::query_as("PRAGMA journal_mode").fetch_one(&self.pool).await?,
+            _ => {
+                let (v,): (i64,) = sqlx::query_as(&format!("PRAGMA {name}")).fetch_one(&self.pool).await?;
+                (v.to_string(),)
+            }
+        };
+        Ok(row.0)
+    }
+
+    /// Names of the tables in the database, for migration checks.
+    pub async fn table_names(&self) -> Result<Vec<String>> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            Backend::Postgres => {
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name"
+            }
+        };
+        let rows: Vec<(String,)> = sqlx::query_as(sql).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+}
+
+/// Server-level administration of PostgreSQL databases, used by test
+/// harnesses that give each run a database of its own.
+pub mod admin {
+    use super::*;
+
+    fn check_name(name: &str) -> Result<()> {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+            return Err(StoreError::Invalid(format!("无效的数据库名：{name}")));
+        }
+        Ok(())
+    }
+
+    pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<()> {
+        check_name(name)?;
+        let db = Db::connect_without_migrating(server_url).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&db.pool).await?;
+        db.close().await;
+        Ok(())
+    }
+
+    pub async fn drop_postgres_database(server_url: &str, name: &str) -> Result<()> {
+        check_name(name)?;
+        let db = Db::connect_without_migrating(server_url).await?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&db.pool)
+            .await?;
+        db.close().await;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_from_url() {
+        assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres);
+        let err = Backend::from_url("mysql://root:secret@h/db").unwrap_err();
+        assert!(!err.to_string().contains("secret"));
+    }
+}
