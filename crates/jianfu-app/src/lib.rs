@@ -4,8 +4,10 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_query;
 pub mod auth;
 pub mod demo;
+pub mod org;
 pub mod org_import;
 pub mod passwords;
 

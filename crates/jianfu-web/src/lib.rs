@@ -1,1 +1,92 @@
+//! The HTTP layer: pages and the JSON API. This is the only crate that
+//! knows HTTP; it turns requests into calls on `jianfu_app::App`.
 
+mod api;
+mod context;
+mod cookies;
+mod csrf;
+mod errors;
+mod i18n;
+mod pages;
+mod render;
+mod session;
+
+use axum::routing::get;
+use axum::Router;
+use jianfu_app::App;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use i18n::Lang;
+
+/// Whether session cookies carry the `Secure` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieSecure {
+    /// Secure when the request came over TLS as a proxy reports it
+    /// (`X-Forwarded-Proto: https` or `Forwarded: proto=https`).
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub cookie_secure: CookieSecure,
+    /// Take the client address from `X-Forwarded-For` (behind a proxy).
+    pub trust_proxy: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            cookie_secure: CookieSecure::Auto,
+            trust_proxy: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub cfg: Arc<WebConfig>,
+}
+
+pub fn router(app: App, cfg: WebConfig) -> Router {
+    let state = AppState {
+        app,
+        cfg: Arc::new(cfg),
+    };
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .route("/healthz", get(api::healthz))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::enforce))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::resolve))
+        .with_state(state)
+}
+
+/// Serves until the process receives Ctrl-C or SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, app: App, cfg: WebConfig) -> std::io::Result<()> {
+    let router = router(app, cfg);
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

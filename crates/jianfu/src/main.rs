@@ -1,1 +1,167 @@
-fn main(){}
+//! `jianfu`: the one binary. `serve` runs the web server, `demo` builds and
+//! serves the 九龙坡 demo district, the rest are administration commands.
+
+mod commands;
+mod config;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "jianfu", version, about = "基层减负一表通平台 (grassroots burden-reduction platform)")]
+struct Cli {
+    /// Configuration file (TOML); default: $JIANFU_CONFIG or ./jianfu.toml if present.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+pub struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8080.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Directory for the SQLite database and backups.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve(ServeArgs),
+    /// Build a fresh demo district (重庆市九龙坡区) and serve it.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Number of synthetic residents.
+        #[arg(long, default_value_t = 50_000)]
+        residents: usize,
+        /// Random seed; the same seed gives the same residents.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Password for every demo account.
+        #[arg(long, default_value = "jianfu2026", value_name = "PW")]
+        demo_password: String,
+        /// Build the database and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Organisation tree administration.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Account administration.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Write a consistent copy of the database while the server runs.
+    Backup {
+        /// Output file; default: <data_dir>/backups/jianfu-<time>.db (or .dump for PostgreSQL).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Import division code CSV files (provinces, cities, areas, streets, villages) from a directory.
+    Import {
+        dir: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from standard input.
+    Add {
+        username: String,
+        /// admin, jianfuban, department, township, community, grid (or 系统管理员, 减负办, 部门, 街镇, 村社区, 网格员).
+        #[arg(long)]
+        role: String,
+        /// The account's unit: division code or exact name.
+        #[arg(long)]
+        unit: String,
+        /// Display name; defaults to the user name.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("无法启动运行时：{e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let mut cfg = config::Config::load(cli.config.as_deref())?;
+    let set_dir = |cfg: &mut config::Config, d: &Option<PathBuf>| {
+        if let Some(d) = d {
+            cfg.data_dir = d.clone();
+        }
+    };
+    match &cli.command {
+        Command::Serve(a) | Command::Demo { serve: a, .. } => {
+            set_dir(&mut cfg, &a.data_dir);
+            if let Some(l) = &a.listen {
+                cfg.listen = l.clone();
+            }
+        }
+        Command::Migrate { data_dir }
+        | Command::Backup { data_dir, .. }
+        | Command::Org {
+            command: OrgCommand::Import { data_dir, .. },
+        }
+        | Command::User {
+            command: UserCommand::Add { data_dir, .. },
+        } => set_dir(&mut cfg, data_dir),
+    }
+    commands::init_logging(&cfg.log);
+    match cli.command {
+        Command::Serve(_) => commands::serve(&cfg).await,
+        Command::Demo {
+            residents,
+            seed,
+            demo_password,
+            no_serve,
+            ..
+        } => commands::demo(&cfg, residents, seed, &demo_password, no_serve).await,
+        Command::Migrate { .. } => commands::migrate(&cfg).await,
+        Command::Org {
+            command: OrgCommand::Import { dir, .. },
+        } => commands::org_import(&cfg, &dir).await,
+        Command::User {
+            command: UserCommand::Add {
+                username, role, unit, name, ..
+            },
+        } => commands::user_add(&cfg, &username, &role, &unit, name.as_deref()).await,
+        Command::Backup { out, .. } => commands::backup(&cfg, out).await,
+    }
+}

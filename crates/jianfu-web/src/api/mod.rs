@@ -1,0 +1,184 @@
+//! The JSON API under `/api/v1`, described by `openapi.json`.
+
+use crate::context::ReqCtx;
+use crate::cookies;
+use crate::errors::ApiError;
+use crate::session::ApiUser;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use jianfu_app::accounts::AccountRequest;
+use jianfu_app::audit_query::{parse_filter, AuditQuery};
+use jianfu_app::CurrentUser;
+use jianfu_core::role::Role;
+use jianfu_store::OrgUnit;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/me", get(me))
+        .route("/org/units", get(units))
+        .route("/org/units/{id}", get(unit))
+        .route("/users", get(users).post(create_user))
+        .route("/audit", get(audit))
+        .route("/openapi.json", get(openapi))
+}
+
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    let database = state.app.db.backend().name();
+    match state.app.db.ping().await {
+        Ok(()) => Json(json!({"status": "ok", "database": database})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "error", "database": database}))).into_response()
+        }
+    }
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+fn user_json(u: &CurrentUser) -> Value {
+    json!({
+        "id": u.id,
+        "username": u.username,
+        "display_name": u.display_name,
+        "role": u.role.code(),
+        "role_label": u.role.label_zh(),
+        "unit": unit_json(&u.unit),
+        "scope": unit_json(&u.scope),
+    })
+}
+
+fn unit_json(u: &OrgUnit) -> Value {
+    json!({
+        "id": u.id,
+        "code": u.code,
+        "name": u.name,
+        "short_name": u.short_name,
+        "kind": u.kind,
+        "parent_id": u.parent_id,
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    username: String,
+    password: String,
+}
+
+async fn login(State(state): State<AppState>, ctx: ReqCtx, body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| ApiError::BadRequest(format!("请求体应为 {{\"username\",\"password\"}}：{}", e.body_text())))?;
+    let ok = state.app.login(&body.username, &body.password, ctx.ip.clone()).await?;
+    let max_age = state.app.auth.session_hours * 3600;
+    let mut resp = Json(json!({"user": user_json(&ok.user), "csrf_token": ok.user.csrf_token})).into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::set(cookies::SESSION, &ok.token, Some(max_age), ctx.secure, true),
+    );
+    Ok(resp)
+}
+
+async fn logout(State(state): State<AppState>, ctx: ReqCtx, ApiUser(s): ApiUser) -> Result<Response, ApiError> {
+    state.app.logout(&s.token, &s.user, ctx.ip.clone()).await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut().append(header::SET_COOKIE, cookies::clear(cookies::SESSION, ctx.secure));
+    Ok(resp)
+}
+
+async fn me(ApiUser(s): ApiUser) -> Json<Value> {
+    Json(json!({"user": user_json(&s.user), "csrf_token": s.user.csrf_token}))
+}
+
+#[derive(Deserialize)]
+struct UnitsQuery {
+    q: Option<String>,
+}
+
+async fn units(State(state): State<AppState>, ApiUser(s): ApiUser, Query(q): Query<UnitsQuery>) -> Result<Json<Value>, ApiError> {
+    let list = match q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(q) => state.app.search_scope(&s.user, q).await?,
+        None => state.app.scope_units(&s.user).await?,
+    };
+    Ok(Json(json!({"units": list.iter().map(unit_json).collect::<Vec<_>>()})))
+}
+
+async fn unit(State(state): State<AppState>, ctx: ReqCtx, ApiUser(s): ApiUser, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    let unit = state.app.unit_for(&s.user, id, ctx.ip.clone()).await?;
+    let children = state.app.db.children(unit.id).await?;
+    let counts = state.app.counts_for(&unit).await?;
+    Ok(Json(json!({
+        "unit": unit_json(&unit),
+        "children": children.iter().map(unit_json).collect::<Vec<_>>(),
+        "counts": counts,
+    })))
+}
+
+async fn require_admin(state: &AppState, ctx: &ReqCtx, u: &CurrentUser) -> Result<(), ApiError> {
+    if u.role.can_manage_users() {
+        return Ok(());
+    }
+    Err(state.app.deny(u, "api:/users", "只有系统管理员可以管理账号", ctx.ip.clone()).await.into())
+}
+
+async fn users(State(state): State<AppState>, ctx: ReqCtx, ApiUser(s): ApiUser) -> Result<Json<Value>, ApiError> {
+    require_admin(&state, &ctx, &s.user).await?;
+    let rows = state.app.db.users_in_scope(&s.user.scope.path).await?;
+    Ok(Json(json!({"users": rows})))
+}
+
+#[derive(Deserialize)]
+struct CreateUserBody {
+    username: String,
+    display_name: String,
+    password: String,
+    role: String,
+    /// Division code, name, or numeric id of the unit.
+    unit: String,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    body: Result<Json<CreateUserBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    require_admin(&state, &ctx, &s.user).await?;
+    let Json(b) = body.map_err(|e| ApiError::BadRequest(format!("请求体格式错误：{}", e.body_text())))?;
+    let role = Role::from_code(&b.role).ok_or_else(|| ApiError::BadRequest(format!("未知角色：{}", b.role)))?;
+    let unit = match b.unit.trim().parse::<i64>() {
+        Ok(id) if b.unit.trim().len() < 9 => state.app.db.unit(id).await?,
+        _ => state.app.db.unit_by_code_or_name(b.unit.trim()).await?,
+    }
+    .ok_or_else(|| ApiError::BadRequest(format!("找不到单位“{}”", b.unit)))?;
+    let id = state
+        .app
+        .create_account(
+            Some(&s.user),
+            &AccountRequest {
+                username: b.username.trim().to_string(),
+                display_name: b.display_name,
+                password: b.password,
+                role,
+                unit_id: unit.id,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
+}
+
+async fn audit(State(state): State<AppState>, ctx: ReqCtx, ApiUser(s): ApiUser, Query(q): Query<AuditQuery>) -> Result<Json<Value>, ApiError> {
+    let filter = parse_filter(&q, 100)?;
+    let (entries, total) = state.app.read_audit(&s.user, &filter, ctx.ip.clone()).await?;
+    Ok(Json(json!({"entries": entries, "total": total})))
+}
+

@@ -1,0 +1,107 @@
+//! Error responses: JSON for the API, an HTML page for the UI. Messages are
+//! Chinese and say what went wrong; internal details go to the log only.
+
+use crate::i18n::{self, Lang};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use jianfu_app::{AppError, LoginError};
+use serde_json::json;
+
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthorized,
+    /// 401 with the reason a login was refused.
+    LoginRefused(String),
+    Forbidden(String),
+    NotFound(String),
+    BadRequest(String),
+    Locked(String),
+    UnsupportedMediaType,
+    Internal(String),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, msg) = match self {
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "未登录或会话已过期，请重新登录".to_string()),
+            ApiError::LoginRefused(m) => (StatusCode::UNAUTHORIZED, m),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::Locked(m) => (StatusCode::LOCKED, m),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "请求体必须是 JSON（Content-Type: application/json）".to_string(),
+            ),
+            ApiError::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后重试".to_string())
+            }
+        };
+        (status, Json(json!({ "error": msg }))).into_response()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Invalid(m) => ApiError::BadRequest(m),
+            AppError::Forbidden(m) => ApiError::Forbidden(m),
+            AppError::NotFound(m) => ApiError::NotFound(format!("未找到：{m}")),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<jianfu_store::StoreError> for ApiError {
+    fn from(e: jianfu_store::StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<LoginError> for ApiError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::BadCredentials | LoginError::Disabled => ApiError::LoginRefused(e.to_string()),
+            LoginError::Locked { .. } => ApiError::Locked(e.to_string()),
+            LoginError::App(a) => a.into(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub message: String,
+    pub lang: Lang,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, message: impl Into<String>, lang: Lang) -> Self {
+        PageError {
+            status,
+            message: message.into(),
+            lang,
+        }
+    }
+
+    pub fn from_app(e: AppError, lang: Lang) -> Self {
+        match e {
+            AppError::Invalid(m) => PageError::new(StatusCode::BAD_REQUEST, m, lang),
+            AppError::Forbidden(m) => PageError::new(StatusCode::FORBIDDEN, m, lang),
+            AppError::NotFound(_) => PageError::new(StatusCode::NOT_FOUND, i18n::t(lang, "not_found"), lang),
+            other => {
+                tracing::error!(error = %other, "internal error");
+                PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后重试", lang)
+            }
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let body = crate::render::error_page(self.lang, &self.message);
+        (self.status, Html(body)).into_response()
+    }
+}

@@ -1,0 +1,66 @@
+//! HTML pages.
+
+mod admin_users;
+mod audit_log;
+mod home;
+mod login;
+mod org;
+
+use crate::AppState;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use jianfu_store::OrgUnit;
+use serde_json::{json, Value};
+
+use crate::i18n::Lang;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/org", get(org::tree))
+        .route("/org/{id}", get(org::unit))
+        .route("/admin/users", get(admin_users::list).post(admin_users::create))
+        .route("/admin/users/{id}/disable", post(admin_users::disable))
+        .route("/admin/users/{id}/enable", post(admin_users::enable))
+        .route("/admin/users/{id}/password", post(admin_users::password))
+        .route("/audit", get(audit_log::list))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
+        include_str!("../../assets/app.css"),
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../../assets/app.js"),
+    )
+}
+
+/// A unit as pages show it.
+pub fn unit_view(u: &OrgUnit, lang: Lang) -> Value {
+    let kind_label = u
+        .kind()
+        .map(|k| if lang == Lang::Zh { k.label_zh() } else { k.label_en() })
+        .unwrap_or("");
+    json!({
+        "id": u.id,
+        "code": u.code,
+        "name": u.name,
+        "short_name": u.short_name,
+        "kind": u.kind,
+        "kind_label": kind_label,
+    })
+}

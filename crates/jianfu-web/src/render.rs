@@ -1,0 +1,141 @@
+//! Server-side HTML rendering with minijinja. Templates are compiled into
+//! the binary, so the server needs no files beside it.
+
+use crate::context::{ReqCtx, Session};
+use crate::errors::PageError;
+use crate::i18n::{self, Lang};
+use axum::http::StatusCode;
+use axum::response::Html;
+use minijinja::Environment;
+use serde_json::{json, Map, Value};
+use std::sync::OnceLock;
+
+const TEMPLATES: [(&str, &str); 8] = [
+    ("base.html", include_str!("../templates/base.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("org_tree.html", include_str!("../templates/org_tree.html")),
+    ("org_unit.html", include_str!("../templates/org_unit.html")),
+    ("users.html", include_str!("../templates/users.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, src) in TEMPLATES {
+            if let Err(e) = env.add_template(name, src) {
+                // A broken template is a build defect; the unit test below
+                // catches it before release.
+                tracing::error!(template = name, error = %e, "template does not compile");
+            }
+        }
+        env.add_filter("time", fmt_time);
+        env
+    })
+}
+
+/// Unix milliseconds as China Standard Time, the zone every user is in.
+pub fn fmt_time(ms: i64) -> String {
+    let Some(cst) = chrono::FixedOffset::east_opt(8 * 3600) else {
+        return String::new();
+    };
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&cst).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// The context every page shares: strings, language, user and navigation.
+pub fn base(ctx: &ReqCtx, session: Option<&Session>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("tr".into(), json!(i18n::catalog(ctx.lang)));
+    m.insert("lang".into(), json!(ctx.lang.code()));
+    m.insert("other_lang".into(), json!(if ctx.lang == Lang::Zh { "en" } else { "zh" }));
+    m.insert("path".into(), json!(ctx.path));
+    if let Some(s) = session {
+        let u = &s.user;
+        let role_label = if ctx.lang == Lang::Zh { u.role.label_zh() } else { u.role.label_en() };
+        m.insert(
+            "user".into(),
+            json!({
+                "username": u.username,
+                "display_name": u.display_name,
+                "role": u.role.code(),
+                "role_label": role_label,
+                "unit_name": u.unit.name,
+                "scope_name": u.scope.name,
+                "scope_id": u.scope.id,
+            }),
+        );
+        m.insert("csrf".into(), json!(u.csrf_token));
+        m.insert(
+            "nav".into(),
+            json!({
+                "org": true,
+                "users": u.role.can_manage_users(),
+                "audit": u.role.can_read_audit(),
+            }),
+        );
+    }
+    m
+}
+
+/// Renders a page; `data` starts from [`base`] plus the page's own fields.
+pub fn render(name: &str, ctx: &ReqCtx, data: Map<String, Value>) -> Result<Html<String>, PageError> {
+    let tpl = env()
+        .get_template(name)
+        .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("模板 {name} 缺失：{e}"), ctx.lang))?;
+    tpl.render(Value::Object(data))
+        .map(Html)
+        .map_err(|e| {
+            tracing::error!(template = name, error = %e, "render failed");
+            PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "页面渲染失败", ctx.lang)
+        })
+}
+
+/// The error page, rendered without a session so it cannot fail on one.
+pub fn error_page(lang: Lang, message: &str) -> String {
+    let ctx = ReqCtx {
+        lang,
+        ip: None,
+        secure: false,
+        path: String::new(),
+    };
+    let mut data = base(&ctx, None);
+    data.insert("message".into(), json!(message));
+    match env().get_template("error.html").and_then(|t| t.render(Value::Object(data))) {
+        Ok(s) => s,
+        Err(_) => format!("<!doctype html><meta charset=utf-8><p>{}</p>", html_escape(message)),
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_templates_compile() {
+        let mut env = Environment::new();
+        env.add_filter("time", fmt_time);
+        for (name, src) in TEMPLATES {
+            env.add_template(name, src).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+
+    #[test]
+    fn time_is_china_standard_time() {
+        assert_eq!(fmt_time(0), "1970-01-01 08:00:00");
+    }
+
+    #[test]
+    fn error_page_escapes() {
+        let html = error_page(Lang::Zh, "<script>x</script>");
+        assert!(!html.contains("<script>x"));
+    }
+}

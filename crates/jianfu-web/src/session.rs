@@ -1,0 +1,153 @@
+//! Resolves the session cookie and the request context once per request,
+//! and the extractors that demand a signed-in user.
+
+use crate::context::{ReqCtx, Session};
+use crate::errors::{ApiError, PageError};
+use crate::i18n::Lang;
+use crate::{cookies, AppState, CookieSecure};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::net::SocketAddr;
+
+fn forwarded_https(headers: &HeaderMap) -> bool {
+    let xfp = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let fwd = headers
+        .get("forwarded")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("proto=https"));
+    xfp || fwd
+}
+
+fn query_lang(query: Option<&str>) -> Option<Lang> {
+    query?
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .and_then(|(_, v)| Lang::from_tag(v))
+}
+
+pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let ip = if state.cfg.trust_proxy {
+        headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|s| s.trim().to_string())
+            .or(peer)
+    } else {
+        peer
+    };
+    let secure = match state.cfg.cookie_secure {
+        CookieSecure::Always => true,
+        CookieSecure::Never => false,
+        CookieSecure::Auto => forwarded_https(headers),
+    };
+    let lang_from_query = query_lang(req.uri().query());
+    let lang = lang_from_query
+        .or_else(|| cookies::get(headers, cookies::LANG).and_then(|v| Lang::from_tag(&v)))
+        .unwrap_or(Lang::Zh);
+    let token = cookies::get(headers, cookies::SESSION).filter(|t| !t.is_empty() && t.len() < 128);
+    if let Some(token) = token {
+        match state.app.authenticate(&token).await {
+            Ok(Some(user)) => {
+                req.extensions_mut().insert(Session { user, token });
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "session lookup failed");
+                return ApiError::Internal(e.to_string()).into_response();
+            }
+        }
+    }
+    let path = req.uri().path().to_string();
+    req.extensions_mut().insert(ReqCtx { lang, ip, secure, path });
+    let mut resp = next.run(req).await;
+    if let Some(l) = lang_from_query {
+        let tag = if l == Lang::En { "en" } else { "zh" };
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            cookies::set(cookies::LANG, tag, Some(365 * 86_400), secure, false),
+        );
+    }
+    resp
+}
+
+/// A signed-in user on a page; anyone else is sent to the login page.
+pub struct PageUser(pub Session);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Session>() {
+            Some(s) => Ok(PageUser(s.clone())),
+            None => {
+                let path = parts.uri.path();
+                let next = if path == "/" { String::new() } else { format!("?next={}", urlencode(path)) };
+                Err(Redirect::to(&format!("/login{next}")).into_response())
+            }
+        }
+    }
+}
+
+/// A signed-in user on the API; anyone else gets 401.
+pub struct ApiUser(pub Session);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .map(ApiUser)
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// Percent-encodes a path for use in a query string.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only local paths are followed after login, so `next` cannot send the
+/// user to another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+impl PageError {
+    pub fn forbidden(lang: Lang) -> Self {
+        PageError::new(axum::http::StatusCode::FORBIDDEN, crate::i18n::t(lang, "forbidden"), lang)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_local_only() {
+        assert_eq!(safe_next(Some("/org/3")), "/org/3");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,222 @@
+//! The subcommands. Each opens the database named by the configuration,
+//! does its work through `jianfu_app`, and reports in Chinese.
+
+use crate::config::{sqlite_url, Config};
+use anyhow::Context;
+use jianfu_app::accounts::AccountRequest;
+use jianfu_app::demo::DemoOptions;
+use jianfu_app::{App, AuthConfig};
+use jianfu_core::role::Role;
+use jianfu_store::{Backend, Db};
+use jianfu_web::{CookieSecure, WebConfig};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub fn init_logging(filter: &str) {
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| filter.to_string());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_target(false)
+        .try_init();
+}
+
+fn auth_config(cfg: &Config) -> AuthConfig {
+    AuthConfig {
+        max_failures: cfg.login_max_failures,
+        lockout_minutes: cfg.login_lockout_minutes,
+        session_hours: cfg.session_hours,
+    }
+}
+
+fn web_config(cfg: &Config) -> WebConfig {
+    WebConfig {
+        cookie_secure: match cfg.cookie_secure.as_str() {
+            "always" => CookieSecure::Always,
+            "never" => CookieSecure::Never,
+            _ => CookieSecure::Auto,
+        },
+        trust_proxy: cfg.trust_proxy,
+    }
+}
+
+async fn open(cfg: &Config, url: &str) -> anyhow::Result<App> {
+    if Backend::from_url(url)? == Backend::Sqlite {
+        std::fs::create_dir_all(&cfg.data_dir)
+            .with_context(|| format!("无法创建数据目录 {}", cfg.data_dir.display()))?;
+    }
+    let db = Db::connect(url).await.context("无法打开数据库")?;
+    Ok(App::new(db, auth_config(cfg)))
+}
+
+async fn serve_app(cfg: &Config, app: App) -> anyhow::Result<ExitCode> {
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("无法监听 {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(database = app.db.backend().name(), "jianfu 已启动：http://{addr}/");
+    println!("jianfu 已启动：http://{addr}/  （按 Ctrl-C 停止）");
+    jianfu_web::serve(listener, app.clone(), web_config(cfg)).await?;
+    app.db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn serve(cfg: &Config) -> anyhow::Result<ExitCode> {
+    let app = open(cfg, &cfg.database_url()).await?;
+    serve_app(cfg, app).await
+}
+
+pub async fn demo(cfg: &Config, residents: usize, seed: u64, password: &str, no_serve: bool) -> anyhow::Result<ExitCode> {
+    jianfu_app::passwords::check_policy(password).map_err(|e| anyhow::anyhow!("--demo-password：{e}"))?;
+    // The demo gets a database file of its own, rebuilt on every run, so it
+    // never touches the real one. A configured database_url is used only
+    // if it is empty (build_demo checks).
+    let url = if cfg.has_explicit_database() {
+        cfg.database_url()
+    } else {
+        std::fs::create_dir_all(&cfg.data_dir)?;
+        let path = cfg.data_dir.join("demo.db");
+        for suffix in ["", "-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{suffix}", path.display()));
+            if p.exists() {
+                std::fs::remove_file(&p).with_context(|| format!("无法删除旧的演示数据库 {}", p.display()))?;
+            }
+        }
+        sqlite_url(&path)
+    };
+    let app = open(cfg, &url).await?;
+    println!("正在生成演示区：重庆市九龙坡区，{residents} 名居民（种子 {seed}）……");
+    let started = std::time::Instant::now();
+    let summary = app
+        .build_demo(&DemoOptions {
+            residents,
+            seed,
+            password: password.to_string(),
+            today: chrono::Local::now().date_naive(),
+        })
+        .await?;
+    println!(
+        "完成（{:.1} 秒）：{} 个街镇，{} 个村社区，{} 户，{} 名居民。",
+        started.elapsed().as_secs_f64(),
+        summary.townships,
+        summary.communities,
+        summary.households,
+        summary.residents
+    );
+    println!("\n演示账号（密码均为 {password}）：");
+    for a in &summary.accounts {
+        println!("  {:<12} {:<6} {}", a.username, a.role.label_zh(), a.unit);
+    }
+    println!();
+    if no_serve {
+        app.db.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    serve_app(cfg, app).await
+}
+
+pub async fn migrate(cfg: &Config) -> anyhow::Result<ExitCode> {
+    let app = open(cfg, &cfg.database_url()).await?;
+    let tables = app.db.table_names().await?;
+    println!("迁移完成（{}），共 {} 张表。", app.db.backend().name(), tables.len());
+    app.db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn org_import(cfg: &Config, dir: &Path) -> anyhow::Result<ExitCode> {
+    let files = jianfu_app::org_import::read_dir_csv(dir)?;
+    let app = open(cfg, &cfg.database_url()).await?;
+    let report = app.import_divisions(&files).await?;
+    for r in &report.rejected {
+        println!("拒绝：{r}");
+    }
+    println!(
+        "导入完成：新增 {}，更新 {}，未变 {}，拒绝 {}。",
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        report.rejected.len()
+    );
+    app.db.close().await;
+    Ok(if report.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let a = rpassword::prompt_password("密码：")?;
+        let b = rpassword::prompt_password("再次输入密码：")?;
+        if a != b {
+            anyhow::bail!("两次输入的密码不一致");
+        }
+        Ok(a)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+pub async fn user_add(cfg: &Config, username: &str, role: &str, unit: &str, name: Option<&str>) -> anyhow::Result<ExitCode> {
+    let role = Role::from_code(role).ok_or_else(|| {
+        anyhow::anyhow!("未知角色“{role}”，可选：admin、jianfuban、department、township、community、grid")
+    })?;
+    let app = open(cfg, &cfg.database_url()).await?;
+    let unit_row = app
+        .db
+        .unit_by_code_or_name(unit)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("找不到单位“{unit}”：请用区划代码或完整名称"))?;
+    let password = read_password()?;
+    let id = app
+        .create_account(
+            None,
+            &AccountRequest {
+                username: username.to_string(),
+                display_name: name.unwrap_or(username).to_string(),
+                password,
+                role,
+                unit_id: unit_row.id,
+            },
+        )
+        .await?;
+    println!("已创建账号 {username}（id {id}，{}，{}）。", role.label_zh(), unit_row.name);
+    app.db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn backup(cfg: &Config, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let url = cfg.database_url();
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    match Backend::from_url(&url)? {
+        Backend::Sqlite => {
+            let out = out.unwrap_or_else(|| cfg.data_dir.join("backups").join(format!("jianfu-{stamp}.db")));
+            if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)?;
+            }
+            let db = Db::connect(&url).await.context("无法打开数据库")?;
+            db.backup_sqlite_to(&out).await?;
+            db.close().await;
+            println!("备份完成：{}", out.display());
+        }
+        Backend::Postgres => {
+            // pg_dump takes a consistent snapshot of a live database.
+            let out = out.unwrap_or_else(|| cfg.data_dir.join("backups").join(format!("jianfu-{stamp}.dump")));
+            if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)?;
+            }
+            let status = std::process::Command::new("pg_dump")
+                .arg("--format=custom")
+                .arg("--file")
+                .arg(&out)
+                .arg("--dbname")
+                .arg(&url)
+                .status()
+                .context("无法运行 pg_dump：请安装 PostgreSQL 客户端（postgresql-client）")?;
+            if !status.success() {
+                anyhow::bail!("pg_dump 失败（{status}）");
+            }
+            println!("备份完成：{}", out.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
