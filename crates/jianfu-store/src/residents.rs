@@ -1,4 +1,4 @@
-use crate::{db::now_ms, Db, Result};
+use crate::{db::now_ms, orgs::subtree_pattern, Db, Result};
 use serde::Serialize;
 
 #[derive(Debug, Clone)]
@@ -100,10 +100,9 @@ impl Db {
         Ok(sqlx::query_as(
             "SELECT p.id, p.id_number, p.name, p.household_id, p.relation, p.phone, p.unit_id \
              FROM persons p JOIN org_units u ON u.id = p.unit_id \
-             WHERE substr(u.path, 1, $1) = $2 ORDER BY p.household_id, p.id LIMIT $3 OFFSET $4",
+             WHERE u.path LIKE $1 ORDER BY p.household_id, p.id LIMIT $2 OFFSET $3",
         )
-        .bind(scope_path.len() as i64)
-        .bind(scope_path)
+        .bind(subtree_pattern(scope_path))
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.pool)

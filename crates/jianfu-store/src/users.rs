@@ -1,4 +1,4 @@
-use crate::{db::now_ms, Db, Result};
+use crate::{db::now_ms, orgs::subtree_pattern, Db, Result};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -66,11 +66,10 @@ impl Db {
     pub async fn users_in_scope(&self, scope_path: &str) -> Result<Vec<UserRow>> {
         Ok(sqlx::query_as(&format!(
             "SELECT {} FROM users x JOIN org_units s ON s.id = x.scope_id \
-             WHERE substr(s.path, 1, $1) = $2 ORDER BY x.username",
+             WHERE s.path LIKE $1 ORDER BY x.username",
             COLS.split(", ").map(|c| format!("x.{}", c.trim())).collect::<Vec<_>>().join(", ")
         ))
-        .bind(scope_path.len() as i64)
-        .bind(scope_path)
+        .bind(subtree_pattern(scope_path))
         .fetch_all(&self.pool)
         .await?)
     }

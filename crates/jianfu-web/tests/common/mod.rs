@@ -1,0 +1,240 @@
+//! Test harness: a real jianfu server on a real database, on 127.0.0.1.
+//!
+//! Each test gets a database of its own: a SQLite file in a temporary
+//! directory, or a PostgreSQL database created on the server named by
+//! `JIANFU_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`)
+//! and dropped when the test ends.
+
+#![allow(dead_code)]
+
+use jianfu_app::demo::DemoOptions;
+use jianfu_app::{App, AuthConfig};
+use jianfu_store::{admin, Db};
+use jianfu_web::WebConfig;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const PASSWORD: &str = "test-pass-2026";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn pg_server_url() -> String {
+    std::env::var("JIANFU_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let slash = base.rfind('/').filter(|i| *i > "postgres://".len()).unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..slash], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    pg_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                TestDb {
+                    url,
+                    backend,
+                    pg_name: None,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.subsec_nanos())
+                    .unwrap_or(0);
+                let name = format!("jianfu_test_{}_{}_{}", std::process::id(), n, nanos);
+                let server = pg_server_url();
+                admin::create_postgres_database(&server, &name)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot create test database on {server}: {e}"));
+                TestDb {
+                    url: with_database(&server, &name),
+                    backend,
+                    pg_name: Some(name),
+                    _dir: None,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else { return };
+        // Drop runs outside async context; a helper thread with its own
+        // runtime drops the database (FORCE ends the server's connections).
+        let server = pg_server_url();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            if let Ok(rt) = rt {
+                if let Err(e) = rt.block_on(admin::drop_postgres_database(&server, &name)) {
+                    eprintln!("could not drop test database {name}: {e}");
+                }
+            }
+        })
+        .join();
+    }
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub app: App,
+    pub db: TestDb,
+}
+
+pub struct Options {
+    pub residents: usize,
+    pub auth: AuthConfig,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            residents: 300,
+            auth: AuthConfig::default(),
+        }
+    }
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, Options::default()).await
+    }
+
+    /// Builds the demo district into a fresh database and serves it.
+    pub async fn start_with(backend: Backend, opts: Options) -> TestServer {
+        let db = TestDb::new(backend).await;
+        let store = Db::connect(&db.url).await.expect("connect");
+        let app = App::new(store, opts.auth);
+        app.build_demo(&DemoOptions {
+            residents: opts.residents,
+            seed: 7,
+            password: PASSWORD.into(),
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"),
+        })
+        .await
+        .expect("demo builds");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr: SocketAddr = listener.local_addr().expect("addr");
+        let served = app.clone();
+        tokio::spawn(async move {
+            let _ = jianfu_web::serve(listener, served, WebConfig::default()).await;
+        });
+        TestServer {
+            base: format!("http://{addr}"),
+            app,
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A client that keeps cookies and does not follow redirects, so tests
+    /// see exactly what the server answered.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// Logs in through the API; returns the client and the CSRF token.
+    pub async fn login(&self, username: &str) -> (reqwest::Client, String) {
+        let c = self.client();
+        let r = c
+            .post(self.url("/api/v1/login"))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(r.status(), 200, "login as {username}");
+        let body: serde_json::Value = r.json().await.expect("json");
+        let csrf = body["csrf_token"].as_str().expect("csrf token").to_string();
+        (c, csrf)
+    }
+
+    pub async fn unit_id(&self, code: &str) -> i64 {
+        self.app.db.unit_by_code(code).await.expect("query").expect("unit exists").id
+    }
+
+    /// Audit entries matching an action prefix and user name.
+    pub async fn audit(&self, action: &str, username: &str) -> Vec<jianfu_store::AuditEntry> {
+        let (rows, _) = self
+            .app
+            .db
+            .query_audit(&jianfu_store::AuditFilter {
+                username: Some(username.into()),
+                action: Some(action.into()),
+                limit: 1000,
+                ..Default::default()
+            })
+            .await
+            .expect("audit query");
+        rows
+    }
+}
+
+/// Generates a `sqlite` and a `postgres` test for each async fn taking a
+/// `Backend`, so the whole suite runs on both databases.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::common::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            super::with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::with_database("postgres://u:p@h/test?sslmode=disable", "y"),
+            "postgres://u:p@h/y?sslmode=disable"
+        );
+    }
+}
