@@ -164,7 +164,7 @@ impl Db {
 
     pub async fn children(&self, parent_id: i64) -> Result<Vec<OrgUnit>> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLS} FROM org_units WHERE parent_id = $1 ORDER BY kind = 'department', code, name"
+            "SELECT {COLS} FROM org_units WHERE parent_id = $1 ORDER BY (code IS NULL), code, id"
         ))
         .bind(parent_id)
         .fetch_all(&self.pool)
@@ -186,7 +186,7 @@ impl Db {
     pub async fn subtree(&self, scope_path: &str, include_grids: bool) -> Result<Vec<OrgUnit>> {
         let grid_filter = if include_grids { "" } else { " AND kind <> 'grid'" };
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLS} FROM org_units WHERE path LIKE $1{grid_filter} ORDER BY code, name"
+            "SELECT {COLS} FROM org_units WHERE path LIKE $1{grid_filter} ORDER BY (code IS NULL), code, id"
         ))
         .bind(subtree_pattern(scope_path))
         .fetch_all(&self.pool)
@@ -200,7 +200,7 @@ impl Db {
         Ok(sqlx::query_as(&format!(
             "SELECT {COLS} FROM org_units WHERE path LIKE $1 \
              AND (name LIKE $2 ESCAPE '\\' OR short_name LIKE $2 ESCAPE '\\' OR code LIKE $3 ESCAPE '\\') \
-             ORDER BY length(path), code, name LIMIT $4"
+             ORDER BY length(path), (code IS NULL), code, id LIMIT $4"
         ))
         .bind(subtree_pattern(scope_path))
         .bind(pattern)

@@ -1,0 +1,172 @@
+//! End-to-end test in real headless Chromium, driven through chromedriver.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (the test script installs
+//! them). `CHROMEDRIVER` and `CHROMIUM` override the binaries' paths.
+
+mod common;
+
+use common::{Backend, TestServer, PASSWORD};
+use fantoccini::{ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Driver {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+async fn start_driver() -> Driver {
+    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let port = free_port();
+    let child = Command::new(&bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {bin} ({e}); install Debian's chromium-driver (scripts/test does)"));
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Driver {
+        child,
+        port,
+        _profile: tempfile::tempdir().expect("profile dir"),
+    }
+}
+
+async fn browser(driver: &Driver) -> fantoccini::Client {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                // A phone-sized window: the pages must work there.
+                "--window-size=390,844",
+                format!("--user-data-dir={}", driver._profile.path().display()),
+            ]
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("chromium session")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn community_worker_logs_in_sees_home_and_logs_out() {
+    let s = TestServer::start(Backend::Sqlite).await;
+    let driver = start_driver().await;
+    let b = browser(&driver).await;
+
+    b.goto(&s.url("/")).await.unwrap();
+    // Not signed in: sent to the login page.
+    b.wait().for_element(Locator::Id("username")).await.unwrap();
+    assert!(b.current_url().await.unwrap().path().starts_with("/login"));
+
+    b.find(Locator::Id("username")).await.unwrap().send_keys("minzhu").await.unwrap();
+    b.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    b.find(Locator::Id("login")).await.unwrap().click().await.unwrap();
+
+    let welcome = b.wait().for_element(Locator::Id("welcome")).await.unwrap();
+    assert_eq!(welcome.text().await.unwrap(), "您好，民主村社区 刘专干");
+    let reports = b.find(Locator::Id("card-reports")).await.unwrap().text().await.unwrap();
+    assert!(reports.contains("待填报的报表"), "{reports}");
+    let register = b.find(Locator::Id("card-register")).await.unwrap().text().await.unwrap();
+    assert!(register.contains("居民人数"), "{register}");
+    if let Ok(png) = b.screenshot().await {
+        let _ = std::fs::write(std::env::temp_dir().join("jianfu-home.png"), png);
+    }
+
+    b.find(Locator::Id("logout")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Id("login")).await.unwrap();
+    assert_eq!(b.current_url().await.unwrap().path(), "/login");
+
+    // The old session is gone: the home page sends us back to login.
+    b.goto(&s.url("/")).await.unwrap();
+    b.wait().for_element(Locator::Id("username")).await.unwrap();
+    assert!(b.current_url().await.unwrap().path().starts_with("/login"));
+    assert_eq!(s.audit("logout", "minzhu").await.len(), 1);
+
+    b.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_shows_a_chinese_error() {
+    let s = TestServer::start_with(Backend::Sqlite, common::Options { residents: 20, ..Default::default() }).await;
+    let driver = start_driver().await;
+    let b = browser(&driver).await;
+    b.goto(&s.url("/login")).await.unwrap();
+    b.find(Locator::Id("username")).await.unwrap().send_keys("minzhu").await.unwrap();
+    b.find(Locator::Id("password")).await.unwrap().send_keys("wrong-password").await.unwrap();
+    b.find(Locator::Id("login")).await.unwrap().click().await.unwrap();
+    let err = b.wait().for_element(Locator::Id("login-error")).await.unwrap();
+    assert_eq!(err.text().await.unwrap(), "用户名或密码错误");
+    b.close().await.unwrap();
+}
+
+/// Not a check: saves screenshots of each role's pages at desktop and phone
+/// size for a person to review. Run with
+/// `cargo test -p jianfu-web --test browser screenshots -- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn screenshots() {
+    let s = TestServer::start(Backend::Sqlite).await;
+    let out = std::env::temp_dir().join("jianfu-screens");
+    std::fs::create_dir_all(&out).unwrap();
+    let driver = start_driver().await;
+    let b = browser(&driver).await;
+    for (who, pages) in [
+        ("minzhu", vec!["/", "/org"]),
+        ("xiejiawan", vec!["/"]),
+        ("jianfuban", vec!["/", "/audit"]),
+        ("admin", vec!["/", "/org", "/admin/users"]),
+        ("minzheng", vec!["/"]),
+    ] {
+        b.goto(&s.url("/login")).await.unwrap();
+        b.find(Locator::Id("username")).await.unwrap().send_keys(who).await.unwrap();
+        b.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        b.find(Locator::Id("login")).await.unwrap().click().await.unwrap();
+        b.wait().for_element(Locator::Id("logout")).await.unwrap();
+        for (i, p) in pages.iter().enumerate() {
+            for (w, h, tag) in [(1280u32, 900u32, "desktop"), (390, 844, "phone")] {
+                b.set_window_size(w, h).await.unwrap();
+                b.goto(&s.url(p)).await.unwrap();
+                let png = b.screenshot().await.unwrap();
+                std::fs::write(out.join(format!("{who}-{i}-{tag}.png")), png).unwrap();
+            }
+        }
+        b.find(Locator::Id("logout")).await.unwrap().click().await.unwrap();
+        b.wait().for_element(Locator::Id("login")).await.unwrap();
+    }
+    b.close().await.unwrap();
+}
