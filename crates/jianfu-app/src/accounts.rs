@@ -67,7 +67,11 @@ impl App {
 
     /// Creates an account. `actor` is `None` for the command line, which runs
     /// with the operator's authority on the server.
-    pub async fn create_account(&self, actor: Option<&CurrentUser>, req: &AccountRequest) -> Result<i64> {
+    pub async fn create_account(
+        &self,
+        actor: Option<&CurrentUser>,
+        req: &AccountRequest,
+    ) -> Result<i64> {
         if let Some(a) = actor {
             if !a.role.can_manage_users() {
                 return Err(AppError::Forbidden("只有系统管理员可以管理账号".into()));
@@ -85,7 +89,10 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("单位 {}", req.unit_id)))?;
         if let Some(a) = actor {
             if !a.can_see(&unit) {
-                return Err(AppError::Forbidden(format!("“{}”不在您的管辖范围内", unit.name)));
+                return Err(AppError::Forbidden(format!(
+                    "“{}”不在您的管辖范围内",
+                    unit.name
+                )));
             }
         }
         let scope = self.scope_for(req.role, &unit).await?;
@@ -141,7 +148,12 @@ impl App {
         Ok(user)
     }
 
-    pub async fn set_account_disabled(&self, actor: &CurrentUser, id: i64, disabled: bool) -> Result<()> {
+    pub async fn set_account_disabled(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        disabled: bool,
+    ) -> Result<()> {
         let user = self.managed_user(actor, id).await?;
         if user.id == actor.id && disabled {
             return Err(AppError::Invalid("不能停用自己的账号".into()));
@@ -150,9 +162,20 @@ impl App {
         if disabled {
             self.db.delete_user_sessions(id).await?;
         }
-        let action = if disabled { "user.disable" } else { "user.enable" };
-        self.audit(Some(actor), action, Some(format!("user:{}", user.username)), "ok", None, None)
-            .await
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        self.audit(
+            Some(actor),
+            action,
+            Some(format!("user:{}", user.username)),
+            "ok",
+            None,
+            None,
+        )
+        .await
     }
 
     pub async fn reset_password(&self, actor: &CurrentUser, id: i64, password: &str) -> Result<()> {

@@ -30,9 +30,22 @@ impl App {
 
 impl App {
     /// Records a refused request and returns the error to send back.
-    pub async fn deny(&self, actor: &CurrentUser, target: &str, why: &str, ip: Option<String>) -> crate::AppError {
+    pub async fn deny(
+        &self,
+        actor: &CurrentUser,
+        target: &str,
+        why: &str,
+        ip: Option<String>,
+    ) -> crate::AppError {
         if let Err(e) = self
-            .audit(Some(actor), "access.denied", Some(target.to_string()), "denied", Some(why.to_string()), ip)
+            .audit(
+                Some(actor),
+                "access.denied",
+                Some(target.to_string()),
+                "denied",
+                Some(why.to_string()),
+                ip,
+            )
             .await
         {
             return e;

@@ -38,14 +38,23 @@ pub struct AuditQuery {
 fn day_start_ms(s: &str, what: &str) -> Result<i64> {
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::Invalid(format!("{what}“{s}”不是有效日期，应为 YYYY-MM-DD")))?;
-    let midnight = d.and_hms_opt(0, 0, 0).ok_or_else(|| AppError::Invalid(format!("{what}无效")))?;
+    let midnight = d
+        .and_hms_opt(0, 0, 0)
+        .ok_or_else(|| AppError::Invalid(format!("{what}无效")))?;
     // China Standard Time is UTC+8 all year.
     Ok(midnight.and_utc().timestamp_millis() - 8 * 3_600_000)
 }
 
 pub fn parse_filter(q: &AuditQuery, default_limit: i64) -> Result<AuditFilter> {
-    let nonempty = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-    let from_ms = nonempty(&q.from).map(|s| day_start_ms(&s, "起始日期")).transpose()?;
+    let nonempty = |o: &Option<String>| {
+        o.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let from_ms = nonempty(&q.from)
+        .map(|s| day_start_ms(&s, "起始日期"))
+        .transpose()?;
     let to_ms = nonempty(&q.to)
         .map(|s| day_start_ms(&s, "截止日期").map(|t| t + 86_400_000))
         .transpose()?;
@@ -56,7 +65,9 @@ pub fn parse_filter(q: &AuditQuery, default_limit: i64) -> Result<AuditFilter> {
     }
     if let Some(o) = nonempty(&q.outcome) {
         if !["ok", "failed", "denied"].contains(&o.as_str()) {
-            return Err(AppError::Invalid(format!("结果“{o}”无效，应为 ok、failed 或 denied")));
+            return Err(AppError::Invalid(format!(
+                "结果“{o}”无效，应为 ok、failed 或 denied"
+            )));
         }
     }
     Ok(AuditFilter {
@@ -78,7 +89,14 @@ impl App {
         ip: Option<String>,
     ) -> Result<(Vec<AuditEntry>, i64)> {
         if !actor.role.can_read_audit() {
-            return Err(self.deny(actor, "audit_log", "只有系统管理员和减负办可以查看审计日志", ip).await);
+            return Err(self
+                .deny(
+                    actor,
+                    "audit_log",
+                    "只有系统管理员和减负办可以查看审计日志",
+                    ip,
+                )
+                .await);
         }
         Ok(self.db.query_audit(filter).await?)
     }
@@ -107,7 +125,10 @@ mod tests {
             from: Some("21/11/2026".into()),
             ..Default::default()
         };
-        assert!(parse_filter(&q, 50).unwrap_err().to_string().contains("起始日期"));
+        assert!(parse_filter(&q, 50)
+            .unwrap_err()
+            .to_string()
+            .contains("起始日期"));
         let q = AuditQuery {
             outcome: Some("maybe".into()),
             ..Default::default()

@@ -90,20 +90,42 @@ fn dummy_hash() -> &'static str {
 }
 
 impl App {
-    pub async fn login(&self, username: &str, password: &str, ip: Option<String>) -> std::result::Result<LoginOk, LoginError> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        ip: Option<String>,
+    ) -> std::result::Result<LoginOk, LoginError> {
         let username = username.trim();
         let now = now_ms();
         let Some(user) = self.db.user_by_name(username).await? else {
             passwords::verify(password, dummy_hash());
-            self.log_login(None, username, "login.failure", "failed", "用户不存在", ip).await?;
+            self.log_login(None, username, "login.failure", "failed", "用户不存在", ip)
+                .await?;
             return Err(LoginError::BadCredentials);
         };
         if user.disabled != 0 {
-            self.log_login(Some(&user), username, "login.failure", "denied", "账号已停用", ip).await?;
+            self.log_login(
+                Some(&user),
+                username,
+                "login.failure",
+                "denied",
+                "账号已停用",
+                ip,
+            )
+            .await?;
             return Err(LoginError::Disabled);
         }
         if let Some(until) = user.locked_until.filter(|u| *u > now) {
-            self.log_login(Some(&user), username, "login.failure", "denied", "账号锁定中", ip).await?;
+            self.log_login(
+                Some(&user),
+                username,
+                "login.failure",
+                "denied",
+                "账号锁定中",
+                ip,
+            )
+            .await?;
             return Err(LoginError::Locked {
                 minutes: ((until - now) as f64 / 60_000.0).ceil() as i64,
             });
@@ -122,7 +144,10 @@ impl App {
                     username,
                     "login.lockout",
                     "denied",
-                    &format!("连续{failures}次密码错误，锁定{}分钟", self.auth.lockout_minutes),
+                    &format!(
+                        "连续{failures}次密码错误，锁定{}分钟",
+                        self.auth.lockout_minutes
+                    ),
                     ip,
                 )
                 .await?;
@@ -130,18 +155,31 @@ impl App {
                     minutes: self.auth.lockout_minutes,
                 });
             }
-            self.log_login(Some(&user), username, "login.failure", "failed", &format!("密码错误（第{failures}次）"), ip)
-                .await?;
+            self.log_login(
+                Some(&user),
+                username,
+                "login.failure",
+                "failed",
+                &format!("密码错误（第{failures}次）"),
+                ip,
+            )
+            .await?;
             return Err(LoginError::BadCredentials);
         }
         self.db.reset_login_failures(user.id).await?;
         let token = random_token();
         let csrf = random_token();
         let expires = now + self.auth.session_hours * 3_600_000;
-        self.db.insert_session(&token_hash(&token), user.id, &csrf, expires).await?;
-        self.log_login(Some(&user), username, "login.success", "ok", "", ip).await?;
+        self.db
+            .insert_session(&token_hash(&token), user.id, &csrf, expires)
+            .await?;
+        self.log_login(Some(&user), username, "login.success", "ok", "", ip)
+            .await?;
         let current = self.current_user_from_row(user, csrf).await?;
-        Ok(LoginOk { token, user: current })
+        Ok(LoginOk {
+            token,
+            user: current,
+        })
     }
 
     async fn log_login(
@@ -167,7 +205,11 @@ impl App {
         Ok(())
     }
 
-    async fn current_user_from_row(&self, user: UserRow, csrf_token: String) -> Result<CurrentUser> {
+    async fn current_user_from_row(
+        &self,
+        user: UserRow,
+        csrf_token: String,
+    ) -> Result<CurrentUser> {
         let role = Role::from_code(&user.role)
             .ok_or_else(|| AppError::Invalid(format!("未知角色：{}", user.role)))?;
         let unit = self
@@ -203,7 +245,9 @@ impl App {
         if user.disabled != 0 {
             return Ok(None);
         }
-        Ok(Some(self.current_user_from_row(user, session.csrf_token).await?))
+        Ok(Some(
+            self.current_user_from_row(user, session.csrf_token).await?,
+        ))
     }
 
     pub async fn logout(&self, token: &str, user: &CurrentUser, ip: Option<String>) -> Result<()> {

@@ -11,11 +11,26 @@ use jianfu_store::{NewPerson, OrgUnit};
 
 /// The division files of 九龙坡区, shipped in the repository.
 pub const DIVISION_FILES: [(&str, &str); 5] = [
-    ("provinces.csv", include_str!("../../../data/divisions/jiulongpo/provinces.csv")),
-    ("cities.csv", include_str!("../../../data/divisions/jiulongpo/cities.csv")),
-    ("areas.csv", include_str!("../../../data/divisions/jiulongpo/areas.csv")),
-    ("streets.csv", include_str!("../../../data/divisions/jiulongpo/streets.csv")),
-    ("villages.csv", include_str!("../../../data/divisions/jiulongpo/villages.csv")),
+    (
+        "provinces.csv",
+        include_str!("../../../data/divisions/jiulongpo/provinces.csv"),
+    ),
+    (
+        "cities.csv",
+        include_str!("../../../data/divisions/jiulongpo/cities.csv"),
+    ),
+    (
+        "areas.csv",
+        include_str!("../../../data/divisions/jiulongpo/areas.csv"),
+    ),
+    (
+        "streets.csv",
+        include_str!("../../../data/divisions/jiulongpo/streets.csv"),
+    ),
+    (
+        "villages.csv",
+        include_str!("../../../data/divisions/jiulongpo/villages.csv"),
+    ),
 ];
 
 pub const DISTRICT_CODE: &str = "500107";
@@ -81,20 +96,35 @@ impl App {
                 "数据库不是空的：演示区只能建在新数据库中".into(),
             ));
         }
-        let files: Vec<(String, String)> =
-            DIVISION_FILES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        let files: Vec<(String, String)> = DIVISION_FILES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
         let report = self.import_divisions(&files).await?;
         if !report.rejected.is_empty() {
-            return Err(AppError::Invalid(format!("内置区划数据有误：{}", report.rejected[0])));
+            return Err(AppError::Invalid(format!(
+                "内置区划数据有误：{}",
+                report.rejected[0]
+            )));
         }
         let district = self.unit_by_code(DISTRICT_CODE).await?;
         let display = |name: &str| format!("九龙坡区{name}");
         let mut dept_ids = std::collections::HashMap::new();
         for (key, name) in DEPARTMENTS {
-            let short = if key == JIANFUBAN_KEY { "区减负办".to_string() } else { name.to_string() };
+            let short = if key == JIANFUBAN_KEY {
+                "区减负办".to_string()
+            } else {
+                name.to_string()
+            };
             let id = self
                 .db
-                .insert_unit(None, &display(name), &short, OrgKind::Department, Some(district.id))
+                .insert_unit(
+                    None,
+                    &display(name),
+                    &short,
+                    OrgKind::Department,
+                    Some(district.id),
+                )
                 .await?;
             dept_ids.insert(key, id);
         }
@@ -102,14 +132,18 @@ impl App {
         let townships = self.db.children(district.id).await?;
         let mut communities: Vec<(OrgUnit, Vec<i64>)> = Vec::new();
         let mut demo_communities = Vec::new();
-        for (ti, township) in townships.iter().filter(|t| t.kind() == Some(OrgKind::Township)).enumerate() {
+        for (ti, township) in townships
+            .iter()
+            .filter(|t| t.kind() == Some(OrgKind::Township))
+            .enumerate()
+        {
             for (ci, community) in self.db.children(township.id).await?.into_iter().enumerate() {
                 // 3–6 grids, varied but deterministic.
                 let grids = 3 + (ti + ci) % 4;
                 let mut grid_ids = Vec::with_capacity(grids);
-                for g in 0..grids {
-                    let name = format!("{}第{}网格", community.short_name, GRID_NUMERALS[g]);
-                    let short = format!("第{}网格", GRID_NUMERALS[g]);
+                for numeral in GRID_NUMERALS.iter().take(grids) {
+                    let name = format!("{}第{numeral}网格", community.short_name);
+                    let short = format!("第{numeral}网格");
                     grid_ids.push(
                         self.db
                             .insert_unit(None, &name, &short, OrgKind::Grid, Some(community.id))
@@ -117,7 +151,10 @@ impl App {
                     );
                 }
                 demo_communities.push(DemoCommunity {
-                    address_prefix: format!("重庆市九龙坡区{}{}", township.name, community.short_name),
+                    address_prefix: format!(
+                        "重庆市九龙坡区{}{}",
+                        township.name, community.short_name
+                    ),
                     is_village: community.name.ends_with("村民委员会"),
                     grids,
                 });
@@ -127,14 +164,23 @@ impl App {
 
         let accounts = self.create_demo_accounts(opts, &dept_ids).await?;
 
-        let households = demo::generate(&demo_communities, opts.residents, opts.seed, opts.today, DISTRICT_CODE);
+        let households = demo::generate(
+            &demo_communities,
+            opts.residents,
+            opts.seed,
+            opts.today,
+            DISTRICT_CODE,
+        );
         let household_count = households.len();
         for chunk in households.chunks(2_000) {
             let rows: Vec<(i64, String, Vec<NewPerson>)> = chunk
                 .iter()
                 .map(|h| {
                     let (_, grids) = &communities[h.community];
-                    let unit = grids.get(h.grid).copied().unwrap_or(communities[h.community].0.id);
+                    let unit = grids
+                        .get(h.grid)
+                        .copied()
+                        .unwrap_or(communities[h.community].0.id);
                     let members = h
                         .members
                         .iter()
@@ -153,8 +199,14 @@ impl App {
         let scope = &district.path;
         Ok(DemoSummary {
             accounts,
-            townships: self.db.count_units_of_kind(scope, OrgKind::Township).await?,
-            communities: self.db.count_units_of_kind(scope, OrgKind::Community).await?,
+            townships: self
+                .db
+                .count_units_of_kind(scope, OrgKind::Township)
+                .await?,
+            communities: self
+                .db
+                .count_units_of_kind(scope, OrgKind::Community)
+                .await?,
             residents: self.db.person_count().await?,
             households: household_count,
         })
@@ -183,13 +235,28 @@ impl App {
             .into_iter()
             .next()
             .ok_or_else(|| AppError::NotFound("民主村社区的网格".into()))?;
-        let dept = |k: &str| dept_ids.get(k).copied().ok_or_else(|| AppError::NotFound(k.into()));
+        let dept = |k: &str| {
+            dept_ids
+                .get(k)
+                .copied()
+                .ok_or_else(|| AppError::NotFound(k.into()))
+        };
         let plan: Vec<(&str, &str, Role, i64)> = vec![
             ("admin", "系统管理员", Role::Admin, district.id),
-            ("jianfuban", "区减负办 李主任", Role::Jianfuban, dept(JIANFUBAN_KEY)?),
+            (
+                "jianfuban",
+                "区减负办 李主任",
+                Role::Jianfuban,
+                dept(JIANFUBAN_KEY)?,
+            ),
             ("minzheng", "民政局 王科长", Role::Department, dept("mzj")?),
             ("renshe", "人社局 张科员", Role::Department, dept("rsj")?),
-            ("xiejiawan", "谢家湾街道 陈干事", Role::Township, township.id),
+            (
+                "xiejiawan",
+                "谢家湾街道 陈干事",
+                Role::Township,
+                township.id,
+            ),
             ("minzhu", "民主村社区 刘专干", Role::Community, community.id),
             ("dagongguan", "大公馆社区 周专干", Role::Community, other.id),
             ("minzhu-wg1", "民主村社区网格员 赵敏", Role::Grid, grid.id),
@@ -207,7 +274,12 @@ impl App {
                 },
             )
             .await?;
-            let unit = self.db.unit(unit_id).await?.map(|u| u.name).unwrap_or_default();
+            let unit = self
+                .db
+                .unit(unit_id)
+                .await?
+                .map(|u| u.name)
+                .unwrap_or_default();
             out.push(DemoAccount {
                 username: username.into(),
                 role,

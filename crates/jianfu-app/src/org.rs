@@ -8,7 +8,12 @@ use jianfu_store::{OrgUnit, UnitCounts};
 impl App {
     /// The unit with this id if the actor may see it. An attempt outside the
     /// actor's scope is refused and audited.
-    pub async fn unit_for(&self, actor: &CurrentUser, id: i64, ip: Option<String>) -> Result<OrgUnit> {
+    pub async fn unit_for(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        ip: Option<String>,
+    ) -> Result<OrgUnit> {
         let unit = self
             .db
             .unit(id)
@@ -24,13 +29,20 @@ impl App {
                 ip,
             )
             .await?;
-            return Err(AppError::Forbidden(format!("“{}”不在您的管辖范围内", unit.name)));
+            return Err(AppError::Forbidden(format!(
+                "“{}”不在您的管辖范围内",
+                unit.name
+            )));
         }
         Ok(unit)
     }
 
     /// Ancestors of `unit` that the actor may see, root first.
-    pub async fn visible_ancestors(&self, actor: &CurrentUser, unit: &OrgUnit) -> Result<Vec<OrgUnit>> {
+    pub async fn visible_ancestors(
+        &self,
+        actor: &CurrentUser,
+        unit: &OrgUnit,
+    ) -> Result<Vec<OrgUnit>> {
         let ids: Vec<i64> = scope::ancestors(&unit.path)
             .into_iter()
             .filter(|id| *id != unit.id)

@@ -28,9 +28,20 @@ pub fn read_dir_csv(dir: &Path) -> Result<Vec<(String, String)>> {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.to_ascii_lowercase().ends_with(".csv"))
         .collect();
-    names.sort_by_key(|n| (KNOWN_ORDER.iter().position(|k| k == n).unwrap_or(KNOWN_ORDER.len()), n.clone()));
+    names.sort_by_key(|n| {
+        (
+            KNOWN_ORDER
+                .iter()
+                .position(|k| k == n)
+                .unwrap_or(KNOWN_ORDER.len()),
+            n.clone(),
+        )
+    });
     if names.is_empty() {
-        return Err(AppError::Invalid(format!("目录中没有 CSV 文件：{}", dir.display())));
+        return Err(AppError::Invalid(format!(
+            "目录中没有 CSV 文件：{}",
+            dir.display()
+        )));
     }
     let mut files = Vec::new();
     for n in names {
@@ -47,10 +58,10 @@ impl App {
     /// nothing. Each rejected row is reported with its reason.
     pub async fn import_divisions(&self, files: &[(String, String)]) -> Result<ImportReport> {
         let known = self.db.all_unit_codes().await?;
-        let parsed = divisions::parse_files(
-            files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
-            &|c| known.contains(c),
-        );
+        let parsed =
+            divisions::parse_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())), &|c| {
+                known.contains(c)
+            });
         let mut report = ImportReport {
             rejected: parsed.rejected,
             ..Default::default()
@@ -58,7 +69,13 @@ impl App {
         for row in &parsed.rows {
             let outcome = self
                 .db
-                .upsert_division(&row.code, &row.name, &short_name(&row.name), row.kind, row.parent_code.as_deref())
+                .upsert_division(
+                    &row.code,
+                    &row.name,
+                    &short_name(&row.name),
+                    row.kind,
+                    row.parent_code.as_deref(),
+                )
                 .await?;
             match outcome {
                 UpsertOutcome::Inserted => report.inserted += 1,

@@ -30,7 +30,11 @@ pub struct Rejection {
 
 impl std::fmt::Display for Rejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} 第{}行（代码 {}）：{}", self.file, self.line, self.code, self.reason)
+        write!(
+            f,
+            "{} 第{}行（代码 {}）：{}",
+            self.file, self.line, self.code, self.reason
+        )
     }
 }
 
@@ -185,11 +189,16 @@ mod tests {
 
     #[test]
     fn parses_hierarchy_and_orders_parents_first() {
-        let streets = "code,name,areaCode,provinceCode,cityCode\n500107003,\"谢家湾街道\",500107,50,5001\n";
+        let streets =
+            "code,name,areaCode,provinceCode,cityCode\n500107003,\"谢家湾街道\",500107,50,5001\n";
         let areas = "code,name,cityCode,provinceCode\n500107,\"九龙坡区\",5001,50\n";
         let villages = "code,name,streetCode,provinceCode,cityCode,areaCode\n500107003003,\"民主村社区居民委员会\",500107003,50,5001,500107\n";
         let p = parse_files(
-            [("villages.csv", villages), ("streets.csv", streets), ("areas.csv", areas)],
+            [
+                ("villages.csv", villages),
+                ("streets.csv", streets),
+                ("areas.csv", areas),
+            ],
             &|c| c == "5001",
         );
         assert!(p.rejected.is_empty(), "{:?}", p.rejected);
@@ -203,7 +212,11 @@ mod tests {
     fn rejects_bad_rows_with_reasons() {
         let text = "code,name,areaCode\n5001070031,\"坏\",500107\n500107004,\"\",500107\n500108004,\"错\",500107\n50010700A,\"字母\",500107\n500199005,\"孤儿\",500199\n";
         let p = parse_files([("streets.csv", text)], &|c| c == "500107");
-        let reasons: Vec<_> = p.rejected.iter().map(|r| (r.line, r.reason.clone())).collect();
+        let reasons: Vec<_> = p
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.reason.clone()))
+            .collect();
         assert_eq!(p.rows.len(), 0);
         assert_eq!(reasons.len(), 5, "{reasons:?}");
         assert!(reasons[0].1.contains("10位"));

@@ -198,7 +198,10 @@ mod tests {
         let id = IdNumber::parse("11010519491231002x", today()).unwrap();
         assert_eq!(id.as_str(), "11010519491231002X");
         assert_eq!(id.area_code(), "110105");
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
         assert_eq!(id.sex(), Sex::Female);
         assert_eq!(id.age_on(today()), 76);
     }
@@ -207,13 +210,22 @@ mod tests {
     fn valid_male_number() {
         let id = IdNumber::parse("440524188001010014", today()).unwrap();
         assert_eq!(id.sex(), Sex::Male);
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1880, 1, 1).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1880, 1, 1).unwrap()
+        );
     }
 
     #[test]
     fn bad_check_digit_names_the_expected_one() {
         let err = IdNumber::parse("110105194912310021", today()).unwrap_err();
-        assert_eq!(err, IdNumberError::CheckDigit { expected: 'X', actual: '1' });
+        assert_eq!(
+            err,
+            IdNumberError::CheckDigit {
+                expected: 'X',
+                actual: '1'
+            }
+        );
         assert!(err.to_string().contains("校验位"));
     }
 
@@ -231,7 +243,10 @@ mod tests {
     fn future_date_is_refused() {
         let body = "11010520301231002";
         let n = format!("{body}{}", check_char(body));
-        assert!(matches!(IdNumber::parse(&n, today()), Err(IdNumberError::FutureDate(_))));
+        assert!(matches!(
+            IdNumber::parse(&n, today()),
+            Err(IdNumberError::FutureDate(_))
+        ));
     }
 
     #[test]
@@ -242,7 +257,10 @@ mod tests {
 
     #[test]
     fn wrong_length_and_letters() {
-        assert_eq!(IdNumber::parse("12345", today()).unwrap_err(), IdNumberError::Length(5));
+        assert_eq!(
+            IdNumber::parse("12345", today()).unwrap_err(),
+            IdNumberError::Length(5)
+        );
         assert_eq!(
             IdNumber::parse("11010519491231A02X", today()).unwrap_err(),
             IdNumberError::NotDigit(15)
@@ -272,6 +290,9 @@ mod tests {
     fn age_counts_birthdays() {
         let b = NaiveDate::from_ymd_opt(2000, 11, 22).unwrap();
         assert_eq!(age_on(b, today()), 25);
-        assert_eq!(age_on(b, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()), 26);
+        assert_eq!(
+            age_on(b, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()),
+            26
+        );
     }
 }

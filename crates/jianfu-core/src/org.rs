@@ -40,7 +40,9 @@ impl OrgKind {
     }
 
     pub fn from_code(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.code() == s || k.label_zh() == s)
+        Self::ALL
+            .into_iter()
+            .find(|k| k.code() == s || k.label_zh() == s)
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -115,6 +117,9 @@ mod tests {
             assert_eq!(OrgKind::from_code(k.code()), Some(k));
             assert_eq!(OrgKind::from_code(k.label_zh()), Some(k));
         }
-        assert_eq!(OrgKind::from_division_code_len(12), Some(OrgKind::Community));
+        assert_eq!(
+            OrgKind::from_division_code_len(12),
+            Some(OrgKind::Community)
+        );
     }
 }

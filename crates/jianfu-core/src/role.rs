@@ -43,7 +43,9 @@ impl Role {
 
     /// Accepts the code or the Chinese label, so the CLI takes either.
     pub fn from_code(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.code() == s || r.label_zh() == s)
+        Self::ALL
+            .into_iter()
+            .find(|r| r.code() == s || r.label_zh() == s)
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -98,7 +100,10 @@ mod tests {
 
     #[test]
     fn only_admin_manages_users() {
-        let managers: Vec<_> = Role::ALL.into_iter().filter(|r| r.can_manage_users()).collect();
+        let managers: Vec<_> = Role::ALL
+            .into_iter()
+            .filter(|r| r.can_manage_users())
+            .collect();
         assert_eq!(managers, vec![Role::Admin]);
     }
 }

@@ -77,7 +77,10 @@ impl Db {
             push("username = $?", Arg::Text(u.to_string()));
         }
         if let Some(a) = f.action.as_deref().filter(|s| !s.is_empty()) {
-            push("action LIKE $? ESCAPE '\\'", Arg::Text(format!("{}%", escape_like(a))));
+            push(
+                "action LIKE $? ESCAPE '\\'",
+                Arg::Text(format!("{}%", escape_like(a))),
+            );
         }
         if let Some(o) = f.outcome.as_deref().filter(|s| !s.is_empty()) {
             push("outcome = $?", Arg::Text(o.to_string()));
@@ -115,7 +118,11 @@ impl Db {
                 }
             }
         }
-        let rows = q.bind(f.limit.clamp(1, 1000)).bind(f.offset.max(0)).fetch_all(&self.pool).await?;
+        let rows = q
+            .bind(f.limit.clamp(1, 1000))
+            .bind(f.offset.max(0))
+            .fetch_all(&self.pool)
+            .await?;
         let (total,) = cq.fetch_one(&self.pool).await?;
         Ok((rows, total))
     }
@@ -123,8 +130,12 @@ impl Db {
     /// Tries to rewrite history; exists only so tests can prove the database
     /// refuses it.
     pub async fn try_tamper_audit(&self) -> Result<()> {
-        sqlx::query("UPDATE audit_log SET outcome = 'ok'").execute(&self.pool).await?;
-        sqlx::query("DELETE FROM audit_log").execute(&self.pool).await?;
+        sqlx::query("UPDATE audit_log SET outcome = 'ok'")
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM audit_log")
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

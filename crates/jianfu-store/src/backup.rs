@@ -11,12 +11,18 @@ impl Db {
             ));
         }
         if dest.exists() {
-            return Err(StoreError::Invalid(format!("备份文件已存在：{}", dest.display())));
+            return Err(StoreError::Invalid(format!(
+                "备份文件已存在：{}",
+                dest.display()
+            )));
         }
         let dest = dest
             .to_str()
             .ok_or_else(|| StoreError::Invalid("备份路径不是有效的 UTF-8".into()))?;
-        sqlx::query("VACUUM INTO $1").bind(dest).execute(&self.pool).await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(dest)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

@@ -115,13 +115,21 @@ impl Db {
 
     /// Reads a SQLite pragma; used by tests and diagnostics.
     pub async fn sqlite_pragma(&self, name: &str) -> Result<String> {
-        if self.backend != Backend::Sqlite || !name.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+        if self.backend != Backend::Sqlite
+            || !name.chars().all(|c| c.is_ascii_alphabetic() || c == '_')
+        {
             return Err(StoreError::Invalid(format!("无效的 pragma：{name}")));
         }
         let row: (String,) = match name {
-            "journal_mode" => sqlx::query_as("PRAGMA journal_mode").fetch_one(&self.pool).await?,
+            "journal_mode" => {
+                sqlx::query_as("PRAGMA journal_mode")
+                    .fetch_one(&self.pool)
+                    .await?
+            }
             _ => {
-                let (v,): (i64,) = sqlx::query_as(&format!("PRAGMA {name}")).fetch_one(&self.pool).await?;
+                let (v,): (i64,) = sqlx::query_as(&format!("PRAGMA {name}"))
+                    .fetch_one(&self.pool)
+                    .await?;
                 (v.to_string(),)
             }
         };
@@ -147,7 +155,11 @@ pub mod admin {
     use super::*;
 
     fn check_name(name: &str) -> Result<()> {
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
             return Err(StoreError::Invalid(format!("无效的数据库名：{name}")));
         }
         Ok(())
@@ -156,7 +168,9 @@ pub mod admin {
     pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<()> {
         check_name(name)?;
         let db = Db::connect_without_migrating(server_url).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&db.pool).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&db.pool)
+            .await?;
         db.close().await;
         Ok(())
     }
@@ -179,7 +193,10 @@ mod tests {
     #[test]
     fn backend_from_url() {
         assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
         let err = Backend::from_url("mysql://root:secret@h/db").unwrap_err();
         assert!(!err.to_string().contains("secret"));
     }

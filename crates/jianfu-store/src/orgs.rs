@@ -52,11 +52,15 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         let parent_path: Option<String> = match parent_id {
             Some(pid) => {
-                let row: Option<(String,)> = sqlx::query_as("SELECT path FROM org_units WHERE id = $1")
-                    .bind(pid)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                Some(row.ok_or_else(|| StoreError::Invalid(format!("上级单位 {pid} 不存在")))?.0)
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT path FROM org_units WHERE id = $1")
+                        .bind(pid)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                Some(
+                    row.ok_or_else(|| StoreError::Invalid(format!("上级单位 {pid} 不存在")))?
+                        .0,
+                )
             }
             None => None,
         };
@@ -102,12 +106,19 @@ impl Db {
             None => None,
         };
         let Some(existing) = self.unit_by_code(code).await? else {
-            self.insert_unit(Some(code), name, short_name, kind, parent.as_ref().map(|p| p.id))
-                .await?;
+            self.insert_unit(
+                Some(code),
+                name,
+                short_name,
+                kind,
+                parent.as_ref().map(|p| p.id),
+            )
+            .await?;
             return Ok(UpsertOutcome::Inserted);
         };
         let parent_id = parent.as_ref().map(|p| p.id);
-        if existing.name == name && existing.kind == kind.code() && existing.parent_id == parent_id {
+        if existing.name == name && existing.kind == kind.code() && existing.parent_id == parent_id
+        {
             return Ok(UpsertOutcome::Unchanged);
         }
         let mut tx = self.pool.begin().await?;
@@ -135,17 +146,21 @@ impl Db {
     }
 
     pub async fn unit(&self, id: i64) -> Result<Option<OrgUnit>> {
-        Ok(sqlx::query_as(&format!("SELECT {COLS} FROM org_units WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as(&format!("SELECT {COLS} FROM org_units WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn unit_by_code(&self, code: &str) -> Result<Option<OrgUnit>> {
-        Ok(sqlx::query_as(&format!("SELECT {COLS} FROM org_units WHERE code = $1"))
-            .bind(code)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as(&format!("SELECT {COLS} FROM org_units WHERE code = $1"))
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Finds a unit by division code, or by exact name when the name is
@@ -154,11 +169,12 @@ impl Db {
         if let Some(u) = self.unit_by_code(key).await? {
             return Ok(Some(u));
         }
-        let mut rows: Vec<OrgUnit> =
-            sqlx::query_as(&format!("SELECT {COLS} FROM org_units WHERE name = $1 OR short_name = $1 LIMIT 2"))
-                .bind(key)
-                .fetch_all(&self.pool)
-                .await?;
+        let mut rows: Vec<OrgUnit> = sqlx::query_as(&format!(
+            "SELECT {COLS} FROM org_units WHERE name = $1 OR short_name = $1 LIMIT 2"
+        ))
+        .bind(key)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(if rows.len() == 1 { rows.pop() } else { None })
     }
 
@@ -184,7 +200,11 @@ impl Db {
     /// Every unit in the subtree at `scope_path`, optionally leaving out
     /// grids (there are thousands of them in a real district).
     pub async fn subtree(&self, scope_path: &str, include_grids: bool) -> Result<Vec<OrgUnit>> {
-        let grid_filter = if include_grids { "" } else { " AND kind <> 'grid'" };
+        let grid_filter = if include_grids {
+            ""
+        } else {
+            " AND kind <> 'grid'"
+        };
         Ok(sqlx::query_as(&format!(
             "SELECT {COLS} FROM org_units WHERE path LIKE $1{grid_filter} ORDER BY (code IS NULL), code, id"
         ))
@@ -194,7 +214,12 @@ impl Db {
     }
 
     /// Searches units in scope by name or code.
-    pub async fn search_units(&self, scope_path: &str, query: &str, limit: i64) -> Result<Vec<OrgUnit>> {
+    pub async fn search_units(
+        &self,
+        scope_path: &str,
+        query: &str,
+        limit: i64,
+    ) -> Result<Vec<OrgUnit>> {
         let pattern = format!("%{}%", escape_like(query));
         let prefix = format!("{}%", escape_like(query));
         Ok(sqlx::query_as(&format!(
@@ -221,12 +246,11 @@ impl Db {
     }
 
     pub async fn unit_counts(&self, scope_path: &str) -> Result<UnitCounts> {
-        let kinds: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT kind, COUNT(*) FROM org_units WHERE path LIKE $1 GROUP BY kind",
-        )
-        .bind(subtree_pattern(scope_path))
-        .fetch_all(&self.pool)
-        .await?;
+        let kinds: Vec<(String, i64)> =
+            sqlx::query_as("SELECT kind, COUNT(*) FROM org_units WHERE path LIKE $1 GROUP BY kind")
+                .bind(subtree_pattern(scope_path))
+                .fetch_all(&self.pool)
+                .await?;
         let mut c = UnitCounts::default();
         for (kind, n) in kinds {
             match kind.as_str() {
@@ -256,7 +280,9 @@ impl Db {
 
     /// Number of units directly below each of the given parents.
     pub async fn count_all_units(&self) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM org_units").fetch_one(&self.pool).await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM org_units")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n)
     }
 }
@@ -282,9 +308,10 @@ pub(crate) fn escape_like(s: &str) -> String {
 impl Db {
     /// Every division code present, for import validation.
     pub async fn all_unit_codes(&self) -> Result<std::collections::HashSet<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as("SELECT code FROM org_units WHERE code IS NOT NULL")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT code FROM org_units WHERE code IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 }

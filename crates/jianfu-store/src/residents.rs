@@ -27,7 +27,10 @@ const BATCH: usize = 400;
 impl Db {
     /// Inserts households with their members in one transaction: a failure
     /// anywhere leaves nothing behind.
-    pub async fn insert_households(&self, households: &[(i64, String, Vec<NewPerson>)]) -> Result<usize> {
+    pub async fn insert_households(
+        &self,
+        households: &[(i64, String, Vec<NewPerson>)],
+    ) -> Result<usize> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let mut pending: Vec<(i64, i64, &NewPerson)> = Vec::new();
@@ -91,12 +94,19 @@ impl Db {
     }
 
     pub async fn person_count(&self) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM persons").fetch_one(&self.pool).await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM persons")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n)
     }
 
     /// Residents registered in the subtree at `scope_path`, a page at a time.
-    pub async fn persons_in_scope(&self, scope_path: &str, limit: i64, offset: i64) -> Result<Vec<PersonRow>> {
+    pub async fn persons_in_scope(
+        &self,
+        scope_path: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<PersonRow>> {
         Ok(sqlx::query_as(
             "SELECT p.id, p.id_number, p.name, p.household_id, p.relation, p.phone, p.unit_id \
              FROM persons p JOIN org_units u ON u.id = p.unit_id \

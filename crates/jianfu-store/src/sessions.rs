@@ -12,7 +12,13 @@ pub struct SessionRow {
 impl Db {
     /// Stores a session. Only a hash of the token is kept, so a leaked
     /// database does not hand out live sessions.
-    pub async fn insert_session(&self, token_hash: &str, user_id: i64, csrf: &str, expires_at: i64) -> Result<()> {
+    pub async fn insert_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<()> {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at) \

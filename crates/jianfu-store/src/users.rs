@@ -49,17 +49,21 @@ impl Db {
     }
 
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRow>> {
-        Ok(sqlx::query_as(&format!("SELECT {COLS} FROM users WHERE username = $1"))
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as(&format!("SELECT {COLS} FROM users WHERE username = $1"))
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<UserRow>> {
-        Ok(sqlx::query_as(&format!("SELECT {COLS} FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as(&format!("SELECT {COLS} FROM users WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Accounts whose scope unit lies inside `scope_path`.
@@ -67,7 +71,10 @@ impl Db {
         Ok(sqlx::query_as(&format!(
             "SELECT {} FROM users x JOIN org_units s ON s.id = x.scope_id \
              WHERE s.path LIKE $1 ORDER BY x.username",
-            COLS.split(", ").map(|c| format!("x.{}", c.trim())).collect::<Vec<_>>().join(", ")
+            COLS.split(", ")
+                .map(|c| format!("x.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
         .bind(subtree_pattern(scope_path))
         .fetch_all(&self.pool)

@@ -19,7 +19,13 @@ pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// A `Set-Cookie` value. Session cookies are HttpOnly and SameSite=Lax.
-pub fn set(name: &str, value: &str, max_age_secs: Option<i64>, secure: bool, http_only: bool) -> HeaderValue {
+pub fn set(
+    name: &str,
+    value: &str,
+    max_age_secs: Option<i64>,
+    secure: bool,
+    http_only: bool,
+) -> HeaderValue {
     let mut s = format!("{name}={value}; Path=/; SameSite=Lax");
     if let Some(age) = max_age_secs {
         s.push_str(&format!("; Max-Age={age}"));
@@ -44,7 +50,10 @@ mod tests {
     #[test]
     fn parses_cookie_header() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; jianfu_session=abc; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; jianfu_session=abc; b=2"),
+        );
         assert_eq!(get(&h, SESSION).as_deref(), Some("abc"));
         assert_eq!(get(&h, "c"), None);
     }

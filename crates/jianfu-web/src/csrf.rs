@@ -22,7 +22,11 @@ const MAX_FORM_BYTES: usize = 1 << 20;
 
 /// Compares without an early exit so timing does not reveal the prefix.
 pub fn tokens_match(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn is_json(req: &Request) -> bool {
@@ -73,7 +77,11 @@ pub async fn enforce(State(_state): State<AppState>, req: Request, next: Next) -
         // Checked by the handler against the double-submit cookie.
         return next.run(req).await;
     }
-    let Some(expected) = req.extensions().get::<Session>().map(|s| s.user.csrf_token.clone()) else {
+    let Some(expected) = req
+        .extensions()
+        .get::<Session>()
+        .map(|s| s.user.csrf_token.clone())
+    else {
         return if api {
             ApiError::Unauthorized.into_response()
         } else {
@@ -96,7 +104,9 @@ pub async fn enforce(State(_state): State<AppState>, req: Request, next: Next) -
         if !ok {
             return denied(api);
         }
-        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
     }
     denied(api)
 }
@@ -114,7 +124,10 @@ mod tests {
 
     #[test]
     fn reads_form_field() {
-        assert_eq!(form_value(b"a=1&_csrf=x%2By&b=2", "_csrf").as_deref(), Some("x+y"));
+        assert_eq!(
+            form_value(b"a=1&_csrf=x%2By&b=2", "_csrf").as_deref(),
+            Some("x+y")
+        );
         assert_eq!(form_value(b"a=1", "_csrf"), None);
     }
 }

@@ -24,7 +24,10 @@ pub enum ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, msg) = match self {
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "未登录或会话已过期，请重新登录".to_string()),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "未登录或会话已过期，请重新登录".to_string(),
+            ),
             ApiError::LoginRefused(m) => (StatusCode::UNAUTHORIZED, m),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
@@ -36,7 +39,10 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后重试".to_string())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "服务器内部错误，请稍后重试".to_string(),
+                )
             }
         };
         (status, Json(json!({ "error": msg }))).into_response()
@@ -63,7 +69,9 @@ impl From<jianfu_store::StoreError> for ApiError {
 impl From<LoginError> for ApiError {
     fn from(e: LoginError) -> Self {
         match e {
-            LoginError::BadCredentials | LoginError::Disabled => ApiError::LoginRefused(e.to_string()),
+            LoginError::BadCredentials | LoginError::Disabled => {
+                ApiError::LoginRefused(e.to_string())
+            }
             LoginError::Locked { .. } => ApiError::Locked(e.to_string()),
             LoginError::App(a) => a.into(),
         }
@@ -90,10 +98,16 @@ impl PageError {
         match e {
             AppError::Invalid(m) => PageError::new(StatusCode::BAD_REQUEST, m, lang),
             AppError::Forbidden(m) => PageError::new(StatusCode::FORBIDDEN, m, lang),
-            AppError::NotFound(_) => PageError::new(StatusCode::NOT_FOUND, i18n::t(lang, "not_found"), lang),
+            AppError::NotFound(_) => {
+                PageError::new(StatusCode::NOT_FOUND, i18n::t(lang, "not_found"), lang)
+            }
             other => {
                 tracing::error!(error = %other, "internal error");
-                PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后重试", lang)
+                PageError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "服务器内部错误，请稍后重试",
+                    lang,
+                )
             }
         }
     }

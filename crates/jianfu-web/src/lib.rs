@@ -60,17 +60,30 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .route("/healthz", get(api::healthz))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::enforce))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), session::resolve))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::enforce,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::resolve,
+        ))
         .with_state(state)
 }
 
 /// Serves until the process receives Ctrl-C or SIGTERM.
-pub async fn serve(listener: tokio::net::TcpListener, app: App, cfg: WebConfig) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: App,
+    cfg: WebConfig,
+) -> std::io::Result<()> {
     let router = router(app, cfg);
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {
@@ -79,7 +92,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -43,7 +43,11 @@ pub fn fmt_time(ms: i64) -> String {
         return String::new();
     };
     chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&cst).format("%Y-%m-%d %H:%M:%S").to_string())
+        .map(|t| {
+            t.with_timezone(&cst)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -52,11 +56,18 @@ pub fn base(ctx: &ReqCtx, session: Option<&Session>) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("tr".into(), json!(i18n::catalog(ctx.lang)));
     m.insert("lang".into(), json!(ctx.lang.code()));
-    m.insert("other_lang".into(), json!(if ctx.lang == Lang::Zh { "en" } else { "zh" }));
+    m.insert(
+        "other_lang".into(),
+        json!(if ctx.lang == Lang::Zh { "en" } else { "zh" }),
+    );
     m.insert("path".into(), json!(ctx.path));
     if let Some(s) = session {
         let u = &s.user;
-        let role_label = if ctx.lang == Lang::Zh { u.role.label_zh() } else { u.role.label_en() };
+        let role_label = if ctx.lang == Lang::Zh {
+            u.role.label_zh()
+        } else {
+            u.role.label_en()
+        };
         m.insert(
             "user".into(),
             json!({
@@ -83,16 +94,22 @@ pub fn base(ctx: &ReqCtx, session: Option<&Session>) -> Map<String, Value> {
 }
 
 /// Renders a page; `data` starts from [`base`] plus the page's own fields.
-pub fn render(name: &str, ctx: &ReqCtx, data: Map<String, Value>) -> Result<Html<String>, PageError> {
-    let tpl = env()
-        .get_template(name)
-        .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("模板 {name} 缺失：{e}"), ctx.lang))?;
-    tpl.render(Value::Object(data))
-        .map(Html)
-        .map_err(|e| {
-            tracing::error!(template = name, error = %e, "render failed");
-            PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "页面渲染失败", ctx.lang)
-        })
+pub fn render(
+    name: &str,
+    ctx: &ReqCtx,
+    data: Map<String, Value>,
+) -> Result<Html<String>, PageError> {
+    let tpl = env().get_template(name).map_err(|e| {
+        PageError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("模板 {name} 缺失：{e}"),
+            ctx.lang,
+        )
+    })?;
+    tpl.render(Value::Object(data)).map(Html).map_err(|e| {
+        tracing::error!(template = name, error = %e, "render failed");
+        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "页面渲染失败", ctx.lang)
+    })
 }
 
 /// The error page, rendered without a session so it cannot fail on one.
@@ -105,14 +122,23 @@ pub fn error_page(lang: Lang, message: &str) -> String {
     };
     let mut data = base(&ctx, None);
     data.insert("message".into(), json!(message));
-    match env().get_template("error.html").and_then(|t| t.render(Value::Object(data))) {
+    match env()
+        .get_template("error.html")
+        .and_then(|t| t.render(Value::Object(data)))
+    {
         Ok(s) => s,
-        Err(_) => format!("<!doctype html><meta charset=utf-8><p>{}</p>", html_escape(message)),
+        Err(_) => format!(
+            "<!doctype html><meta charset=utf-8><p>{}</p>",
+            html_escape(message)
+        ),
     }
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -124,7 +150,8 @@ mod tests {
         let mut env = Environment::new();
         env.add_filter("time", fmt_time);
         for (name, src) in TEMPLATES {
-            env.add_template(name, src).unwrap_or_else(|e| panic!("{name}: {e}"));
+            env.add_template(name, src)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
     }
 

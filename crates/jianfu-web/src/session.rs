@@ -34,7 +34,10 @@ fn query_lang(query: Option<&str>) -> Option<Lang> {
 
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let headers = req.headers();
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
     let ip = if state.cfg.trust_proxy {
         headers
             .get("x-forwarded-for")
@@ -68,7 +71,12 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
     let path = req.uri().path().to_string();
-    req.extensions_mut().insert(ReqCtx { lang, ip, secure, path });
+    req.extensions_mut().insert(ReqCtx {
+        lang,
+        ip,
+        secure,
+        path,
+    });
     let mut resp = next.run(req).await;
     if let Some(l) = lang_from_query {
         let tag = if l == Lang::En { "en" } else { "zh" };
@@ -91,7 +99,11 @@ impl<S: Send + Sync> FromRequestParts<S> for PageUser {
             Some(s) => Ok(PageUser(s.clone())),
             None => {
                 let path = parts.uri.path();
-                let next = if path == "/" { String::new() } else { format!("?next={}", urlencode(path)) };
+                let next = if path == "/" {
+                    String::new()
+                } else {
+                    format!("?next={}", urlencode(path))
+                };
                 Err(Redirect::to(&format!("/login{next}")).into_response())
             }
         }
@@ -118,7 +130,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -135,7 +149,11 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 impl PageError {
     pub fn forbidden(lang: Lang) -> Self {
-        PageError::new(axum::http::StatusCode::FORBIDDEN, crate::i18n::t(lang, "forbidden"), lang)
+        PageError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            crate::i18n::t(lang, "forbidden"),
+            lang,
+        )
     }
 }
 

@@ -18,7 +18,10 @@ async fn wrong_password_is_refused_and_audited(b: Backend) {
     assert_eq!(r.status(), 401);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"], "用户名或密码错误");
-    assert!(r_has_no_session(&c, &s).await, "a failed login must not create a session");
+    assert!(
+        r_has_no_session(&c, &s).await,
+        "a failed login must not create a session"
+    );
 
     // An unknown user gets the same answer, and is audited too.
     let r = c
@@ -41,7 +44,10 @@ async fn wrong_password_is_refused_and_audited(b: Backend) {
         .unwrap();
     assert_eq!(log["total"], 1);
     assert_eq!(log["entries"][0]["outcome"], "failed");
-    assert!(log["entries"][0]["ip"].as_str().unwrap().starts_with("127.0.0.1"));
+    assert!(log["entries"][0]["ip"]
+        .as_str()
+        .unwrap()
+        .starts_with("127.0.0.1"));
     assert_eq!(s.audit("login.failure", "nobody").await.len(), 1);
 }
 
@@ -90,7 +96,11 @@ async fn repeated_failures_lock_the_account(b: Backend) {
 
     // When the lock has run out, the right password works again.
     let user = s.app.db.user_by_name("minzhu").await.unwrap().unwrap();
-    s.app.db.lock_user_until(user.id, jianfu_store::now_ms() - 1).await.unwrap();
+    s.app
+        .db
+        .lock_user_until(user.id, jianfu_store::now_ms() - 1)
+        .await
+        .unwrap();
     assert_eq!(attempt(PASSWORD).await.status(), 200);
     let user = s.app.db.user_by_name("minzhu").await.unwrap().unwrap();
     assert_eq!(user.failed_logins, 0);
@@ -115,12 +125,23 @@ async fn session_cookie_is_rejected_after_logout(b: Backend) {
         .expect("session cookie");
     assert!(set_cookie.contains("HttpOnly"));
     assert!(set_cookie.contains("SameSite=Lax"));
-    assert!(!set_cookie.contains("Secure"), "plain HTTP without proxy header");
+    assert!(
+        !set_cookie.contains("Secure"),
+        "plain HTTP without proxy header"
+    );
     let cookie = set_cookie.split(';').next().unwrap().to_string();
-    let csrf = r.json::<serde_json::Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+    let csrf = r.json::<serde_json::Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let raw = s.client();
-    let me = raw.get(s.url("/api/v1/me")).header("cookie", &cookie).send().await.unwrap();
+    let me = raw
+        .get(s.url("/api/v1/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 200);
 
     let out = raw
@@ -132,9 +153,19 @@ async fn session_cookie_is_rejected_after_logout(b: Backend) {
         .unwrap();
     assert_eq!(out.status(), 204);
 
-    let me = raw.get(s.url("/api/v1/me")).header("cookie", &cookie).send().await.unwrap();
+    let me = raw
+        .get(s.url("/api/v1/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 401);
-    let page = raw.get(s.url("/")).header("cookie", &cookie).send().await.unwrap();
+    let page = raw
+        .get(s.url("/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 303);
     assert_eq!(page.headers()["location"], "/login");
     assert_eq!(s.audit("logout", "minzhu").await.len(), 1);
@@ -164,7 +195,12 @@ async fn state_change_without_csrf_token_is_refused(b: Backend) {
         "role": "community",
         "unit": "500107003005",
     });
-    let r = admin.post(s.url("/api/v1/users")).json(&new_user).send().await.unwrap();
+    let r = admin
+        .post(s.url("/api/v1/users"))
+        .json(&new_user)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     let err: serde_json::Value = r.json().await.unwrap();
     assert!(err["error"].as_str().unwrap().contains("CSRF"));
@@ -176,12 +212,28 @@ async fn state_change_without_csrf_token_is_refused(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    assert!(s.app.db.user_by_name("newworker").await.unwrap().is_none(), "nothing written");
+    assert!(
+        s.app.db.user_by_name("newworker").await.unwrap().is_none(),
+        "nothing written"
+    );
 
     // The web logout form without its token is refused and the session lives on.
-    let r = admin.post(s.url("/logout")).form(&[("x", "1")]).send().await.unwrap();
+    let r = admin
+        .post(s.url("/logout"))
+        .form(&[("x", "1")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
-    assert_eq!(admin.get(s.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        admin
+            .get(s.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     // With the token the same request succeeds.
     let r = admin
@@ -210,7 +262,11 @@ async fn state_change_without_csrf_token_is_refused(b: Backend) {
     let r = s
         .client()
         .post(s.url("/login"))
-        .form(&[("username", "minzhu"), ("password", PASSWORD), ("_csrf", "guess")])
+        .form(&[
+            ("username", "minzhu"),
+            ("password", PASSWORD),
+            ("_csrf", "guess"),
+        ])
         .send()
         .await
         .unwrap();
@@ -225,7 +281,13 @@ async fn account_rules_give_clear_chinese_errors(b: Backend) {
         let csrf = csrf.clone();
         let url = s.url("/api/v1/users");
         async move {
-            let r = admin.post(url).header("x-csrf-token", csrf).json(&body).send().await.unwrap();
+            let r = admin
+                .post(url)
+                .header("x-csrf-token", csrf)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             let status = r.status().as_u16();
             (status, r.json::<serde_json::Value>().await.unwrap())
         }

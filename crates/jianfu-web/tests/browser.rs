@@ -38,9 +38,14 @@ async fn start_driver() -> Driver {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {bin} ({e}); install Debian's chromium-driver (scripts/test does)"));
+        .unwrap_or_else(|e| {
+            panic!("cannot start {bin} ({e}); install Debian's chromium-driver (scripts/test does)")
+        });
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -93,21 +98,53 @@ async fn community_worker_logs_in_sees_home_and_logs_out() {
     b.wait().for_element(Locator::Id("username")).await.unwrap();
     assert!(b.current_url().await.unwrap().path().starts_with("/login"));
 
-    b.find(Locator::Id("username")).await.unwrap().send_keys("minzhu").await.unwrap();
-    b.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    b.find(Locator::Id("login")).await.unwrap().click().await.unwrap();
+    b.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("minzhu")
+        .await
+        .unwrap();
+    b.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    b.find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 
     let welcome = b.wait().for_element(Locator::Id("welcome")).await.unwrap();
     assert_eq!(welcome.text().await.unwrap(), "您好，民主村社区 刘专干");
-    let reports = b.find(Locator::Id("card-reports")).await.unwrap().text().await.unwrap();
+    let reports = b
+        .find(Locator::Id("card-reports"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(reports.contains("待填报的报表"), "{reports}");
-    let register = b.find(Locator::Id("card-register")).await.unwrap().text().await.unwrap();
+    let register = b
+        .find(Locator::Id("card-register"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(register.contains("居民人数"), "{register}");
     if let Ok(png) = b.screenshot().await {
         let _ = std::fs::write(std::env::temp_dir().join("jianfu-home.png"), png);
     }
 
-    b.find(Locator::Id("logout")).await.unwrap().click().await.unwrap();
+    b.find(Locator::Id("logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     b.wait().for_element(Locator::Id("login")).await.unwrap();
     assert_eq!(b.current_url().await.unwrap().path(), "/login");
 
@@ -122,14 +159,40 @@ async fn community_worker_logs_in_sees_home_and_logs_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_shows_a_chinese_error() {
-    let s = TestServer::start_with(Backend::Sqlite, common::Options { residents: 20, ..Default::default() }).await;
+    let s = TestServer::start_with(
+        Backend::Sqlite,
+        common::Options {
+            residents: 20,
+            ..Default::default()
+        },
+    )
+    .await;
     let driver = start_driver().await;
     let b = browser(&driver).await;
     b.goto(&s.url("/login")).await.unwrap();
-    b.find(Locator::Id("username")).await.unwrap().send_keys("minzhu").await.unwrap();
-    b.find(Locator::Id("password")).await.unwrap().send_keys("wrong-password").await.unwrap();
-    b.find(Locator::Id("login")).await.unwrap().click().await.unwrap();
-    let err = b.wait().for_element(Locator::Id("login-error")).await.unwrap();
+    b.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("minzhu")
+        .await
+        .unwrap();
+    b.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("wrong-password")
+        .await
+        .unwrap();
+    b.find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = b
+        .wait()
+        .for_element(Locator::Id("login-error"))
+        .await
+        .unwrap();
     assert_eq!(err.text().await.unwrap(), "用户名或密码错误");
     b.close().await.unwrap();
 }
@@ -153,9 +216,24 @@ async fn screenshots() {
         ("minzheng", vec!["/"]),
     ] {
         b.goto(&s.url("/login")).await.unwrap();
-        b.find(Locator::Id("username")).await.unwrap().send_keys(who).await.unwrap();
-        b.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-        b.find(Locator::Id("login")).await.unwrap().click().await.unwrap();
+        b.find(Locator::Id("username"))
+            .await
+            .unwrap()
+            .send_keys(who)
+            .await
+            .unwrap();
+        b.find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys(PASSWORD)
+            .await
+            .unwrap();
+        b.find(Locator::Id("login"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         b.wait().for_element(Locator::Id("logout")).await.unwrap();
         for (i, p) in pages.iter().enumerate() {
             for (w, h, tag) in [(1280u32, 900u32, "desktop"), (390, 844, "phone")] {
@@ -165,7 +243,12 @@ async fn screenshots() {
                 std::fs::write(out.join(format!("{who}-{i}-{tag}.png")), png).unwrap();
             }
         }
-        b.find(Locator::Id("logout")).await.unwrap().click().await.unwrap();
+        b.find(Locator::Id("logout"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         b.wait().for_element(Locator::Id("login")).await.unwrap();
     }
     b.close().await.unwrap();

@@ -7,7 +7,14 @@ use common::{Backend, TestServer, PASSWORD};
 
 /// Fetches the login form and returns its double-submit token.
 async fn login_token(s: &TestServer, c: &reqwest::Client) -> String {
-    let html = c.get(s.url("/login")).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(s.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let marker = "name=\"_csrf\" value=\"";
     let start = html.find(marker).expect("token field") + marker.len();
     html[start..].split('"').next().unwrap().to_string()
@@ -19,7 +26,11 @@ async fn login_form_flow(b: Backend) {
     let token = login_token(&s, &c).await;
     let bad = c
         .post(s.url("/login"))
-        .form(&[("username", "minzhu"), ("password", "nope-nope"), ("_csrf", &token)])
+        .form(&[
+            ("username", "minzhu"),
+            ("password", "nope-nope"),
+            ("_csrf", &token),
+        ])
         .send()
         .await
         .unwrap();
@@ -29,7 +40,12 @@ async fn login_form_flow(b: Backend) {
     let token = login_token(&s, &c).await;
     let ok = c
         .post(s.url("/login"))
-        .form(&[("username", "minzhu"), ("password", PASSWORD), ("_csrf", &token), ("next", "/org")])
+        .form(&[
+            ("username", "minzhu"),
+            ("password", PASSWORD),
+            ("_csrf", &token),
+            ("next", "/org"),
+        ])
         .send()
         .await
         .unwrap();
@@ -41,13 +57,25 @@ async fn login_form_flow(b: Backend) {
     let token = login_token(&s, &c2).await;
     let r = c2
         .post(s.url("/login"))
-        .form(&[("username", "minzhu"), ("password", PASSWORD), ("_csrf", &token), ("next", "//evil.example/")])
+        .form(&[
+            ("username", "minzhu"),
+            ("password", PASSWORD),
+            ("_csrf", &token),
+            ("next", "//evil.example/"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "/");
 
-    let home = c.get(s.url("/")).send().await.unwrap().text().await.unwrap();
+    let home = c
+        .get(s.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(home.contains("民主村社区 刘专干"));
     assert!(home.contains("待填报的报表"));
 }
@@ -67,12 +95,22 @@ async fn every_role_has_a_home_page_with_next_steps(b: Backend) {
         let r = c.get(s.url("/")).send().await.unwrap();
         assert_eq!(r.status(), 200, "{who}");
         let html = r.text().await.unwrap();
-        assert!(html.contains(text), "{who}'s home page should mention {text}");
+        assert!(
+            html.contains(text),
+            "{who}'s home page should mention {text}"
+        );
         assert!(html.contains("lang=\"zh-CN\""));
     }
     // The street's page lists its 14 communities.
     let (c, _) = s.login("xiejiawan").await;
-    let html = c.get(s.url("/")).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(s.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("辖区村社区（14）"), "{html}");
     assert!(html.contains("民主村社区"));
 }
@@ -80,7 +118,14 @@ async fn every_role_has_a_home_page_with_next_steps(b: Backend) {
 async fn org_browser_shows_scope_and_searches(b: Backend) {
     let s = TestServer::start(b).await;
     let (c, _) = s.login("admin").await;
-    let html = c.get(s.url("/org")).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(s.url("/org"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("谢家湾街道"));
     assert!(html.contains("民主村社区"));
     assert!(html.contains("500107003003"));
@@ -93,22 +138,50 @@ async fn org_browser_shows_scope_and_searches(b: Backend) {
         .await
         .unwrap();
     assert!(found.contains("黄桷坪街道"), "search by name");
-    let by_code = c.get(s.url("/org?q=500107102")).send().await.unwrap().text().await.unwrap();
+    let by_code = c
+        .get(s.url("/org?q=500107102"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(by_code.contains("华岩镇"), "search by code");
 
     // A community worker's tree holds only the community and its grids.
     let (w, _) = s.login("minzhu").await;
-    let html = w.get(s.url("/org")).send().await.unwrap().text().await.unwrap();
+    let html = w
+        .get(s.url("/org"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("第一网格"));
     assert!(!html.contains("谢家湾街道"));
-    let html = w.get(s.url("/org?q=%E8%B0%A2%E5%AE%B6%E6%B9%BE")).send().await.unwrap().text().await.unwrap();
+    let html = w
+        .get(s.url("/org?q=%E8%B0%A2%E5%AE%B6%E6%B9%BE"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("没有找到匹配的单位"));
 }
 
 async fn admin_creates_disables_and_resets_accounts_in_the_ui(b: Backend) {
     let s = TestServer::start(b).await;
     let (c, csrf) = s.login("admin").await;
-    let html = c.get(s.url("/admin/users")).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(s.url("/admin/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("minzhu-wg1"));
 
     let r = c
@@ -149,7 +222,15 @@ async fn admin_creates_disables_and_resets_accounts_in_the_ui(b: Backend) {
 
     // Disabling ends the user's sessions at once.
     let (victim, _) = s.login("renshe").await;
-    assert_eq!(victim.get(s.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        victim
+            .get(s.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let id = s.app.db.user_by_name("renshe").await.unwrap().unwrap().id;
     let r = c
         .post(s.url(&format!("/admin/users/{id}/disable")))
@@ -158,7 +239,15 @@ async fn admin_creates_disables_and_resets_accounts_in_the_ui(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(victim.get(s.url("/api/v1/me")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        victim
+            .get(s.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     let login = s
         .client()
         .post(s.url("/api/v1/login"))
@@ -186,7 +275,11 @@ async fn admin_creates_disables_and_resets_accounts_in_the_ui(b: Backend) {
         .await
         .unwrap();
     assert_eq!(old.status(), 401);
-    assert_eq!(s.audit("user.", "admin").await.len(), 3, "create, disable, reset");
+    assert_eq!(
+        s.audit("user.", "admin").await.len(),
+        3,
+        "create, disable, reset"
+    );
 }
 
 async fn audit_page_filters(b: Backend) {
@@ -209,7 +302,14 @@ async fn audit_page_filters(b: Backend) {
         .unwrap();
     assert!(html.contains("共 1 条"), "{html}");
     assert!(html.contains("密码错误（第1次）"));
-    let none = c.get(s.url("/audit?username=nobody-here")).send().await.unwrap().text().await.unwrap();
+    let none = c
+        .get(s.url("/audit?username=nobody-here"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(none.contains("没有符合条件的审计记录"));
     let bad = c.get(s.url("/audit?to=2026-13-40")).send().await.unwrap();
     assert_eq!(bad.status(), 400);
@@ -217,17 +317,42 @@ async fn audit_page_filters(b: Backend) {
 }
 
 async fn english_can_be_switched_on(b: Backend) {
-    let s = TestServer::start_with(b, common::Options { residents: 10, ..Default::default() }).await;
+    let s = TestServer::start_with(
+        b,
+        common::Options {
+            residents: 10,
+            ..Default::default()
+        },
+    )
+    .await;
     let c = s.client();
     let r = c.get(s.url("/login?lang=en")).send().await.unwrap();
-    assert!(r.headers().get_all("set-cookie").iter().any(|v| v.to_str().unwrap().starts_with("jianfu_lang=en")));
+    assert!(r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|v| v.to_str().unwrap().starts_with("jianfu_lang=en")));
     let html = r.text().await.unwrap();
     assert!(html.contains("lang=\"en\""));
     assert!(html.contains("Sign in"));
     // The cookie keeps English on later pages.
-    let html = c.get(s.url("/login")).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(s.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Sign in"));
-    let html = c.get(s.url("/login?lang=zh")).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(s.url("/login?lang=zh"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("登录"));
 }
 
@@ -238,17 +363,56 @@ async fn pages_load_nothing_from_off_the_machine(b: Backend) {
     for p in ["/", "/org", "/admin/users", "/audit", "/login"] {
         // Signed in, /login redirects home; ask for it anonymously.
         let client = if p == "/login" { &anonymous } else { &c };
-        let html = client.get(s.url(p)).send().await.unwrap().text().await.unwrap();
-        for attr in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "@import", "url(http"] {
+        let html = client
+            .get(s.url(p))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for attr in [
+            "src=\"http",
+            "href=\"http",
+            "src=\"//",
+            "href=\"//",
+            "@import",
+            "url(http",
+        ] {
             assert!(!html.contains(attr), "{p} refers off-machine: {attr}");
         }
-        assert!(html.contains("name=\"viewport\""), "{p} is usable on a phone");
+        assert!(
+            html.contains("name=\"viewport\""),
+            "{p} is usable on a phone"
+        );
     }
-    let css = c.get(s.url("/static/app.css")).send().await.unwrap().text().await.unwrap();
+    let css = c
+        .get(s.url("/static/app.css"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!css.contains("http") && !css.contains("@font-face"));
-    let spec: serde_json::Value = c.get(s.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let spec: serde_json::Value = c
+        .get(s.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(spec["openapi"], "3.0.3");
-    for path in ["/login", "/logout", "/me", "/org/units", "/org/units/{id}", "/users", "/audit"] {
+    for path in [
+        "/login",
+        "/logout",
+        "/me",
+        "/org/units",
+        "/org/units/{id}",
+        "/users",
+        "/audit",
+    ] {
         assert!(spec["paths"].get(path).is_some(), "{path} documented");
     }
 }

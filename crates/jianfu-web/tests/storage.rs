@@ -9,14 +9,24 @@ use jianfu_core::id_number::IdNumber;
 use jianfu_core::org::OrgKind;
 use jianfu_store::Db;
 
-const TABLES: [&str; 6] = ["audit_log", "households", "org_units", "persons", "sessions", "users"];
+const TABLES: [&str; 6] = [
+    "audit_log",
+    "households",
+    "org_units",
+    "persons",
+    "sessions",
+    "users",
+];
 
 async fn migrations_apply_to_an_empty_database(b: Backend) {
     let t = TestDb::new(b).await;
     let db = Db::connect(&t.url).await.expect("migrations apply");
     let tables = db.table_names().await.unwrap();
     for want in TABLES {
-        assert!(tables.iter().any(|t| t == want), "missing {want} in {tables:?}");
+        assert!(
+            tables.iter().any(|t| t == want),
+            "missing {want} in {tables:?}"
+        );
     }
     // Applying again is a no-op.
     db.migrate().await.expect("second run");
@@ -39,7 +49,10 @@ async fn audit_log_refuses_update_and_delete(b: Backend) {
     })
     .await
     .unwrap();
-    let err = db.try_tamper_audit().await.expect_err("the database must refuse");
+    let err = db
+        .try_tamper_audit()
+        .await
+        .expect_err("the database must refuse");
     assert!(err.to_string().contains("append-only"), "{err}");
     let (rows, total) = db
         .query_audit(&jianfu_store::AuditFilter {
@@ -66,27 +79,46 @@ async fn demo_builds_the_real_district(b: Backend) {
     let district = db.unit_by_code("500107").await.unwrap().unwrap();
     assert_eq!(district.name, "九龙坡区");
     let units = db.subtree(&district.path, false).await.unwrap();
-    let townships: Vec<_> = units.iter().filter(|u| u.kind() == Some(OrgKind::Township)).collect();
-    let communities: Vec<_> = units.iter().filter(|u| u.kind() == Some(OrgKind::Community)).collect();
+    let townships: Vec<_> = units
+        .iter()
+        .filter(|u| u.kind() == Some(OrgKind::Township))
+        .collect();
+    let communities: Vec<_> = units
+        .iter()
+        .filter(|u| u.kind() == Some(OrgKind::Community))
+        .collect();
     assert_eq!(townships.len(), 19);
     assert_eq!(communities.len(), 219);
     let township_ids: std::collections::HashSet<_> = townships.iter().map(|t| t.id).collect();
     for c in &communities {
-        assert!(township_ids.contains(&c.parent_id.unwrap()), "{} hangs under a 街镇", c.name);
+        assert!(
+            township_ids.contains(&c.parent_id.unwrap()),
+            "{} hangs under a 街镇",
+            c.name
+        );
         let code = c.code.as_deref().unwrap();
         assert_eq!(code.len(), 12);
         assert!(code.starts_with("500107"));
     }
     let minzhu = db.unit_by_code("500107003003").await.unwrap().unwrap();
     assert_eq!(minzhu.short_name, "民主村社区");
-    assert!(units.iter().filter(|u| u.kind() == Some(OrgKind::Department)).count() >= 15);
+    assert!(
+        units
+            .iter()
+            .filter(|u| u.kind() == Some(OrgKind::Department))
+            .count()
+            >= 15
+    );
 
     let ids = db.all_id_numbers().await.unwrap();
     assert_eq!(ids.len(), 1_234);
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
     for id in &ids {
         let parsed = IdNumber::parse(id, today).unwrap_or_else(|e| panic!("{id}: {e}"));
-        assert!(parsed.area_code().starts_with("50"), "{id} is a Chongqing number");
+        assert!(
+            parsed.area_code().starts_with("50"),
+            "{id} is a Chongqing number"
+        );
     }
     let unique: std::collections::HashSet<_> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len());
@@ -123,7 +155,10 @@ async fn org_import_is_idempotent_and_names_rejected_rows(b: Backend) {
     let w = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
     w("provinces.csv", "code,name\n50,\"重庆市\"\n");
     w("cities.csv", "code,name,provinceCode\n5001,\"市辖区\",50\n");
-    w("areas.csv", "code,name,cityCode,provinceCode\n500107,\"九龙坡区\",5001,50\n500108,\"南岸区\",5001,50\n");
+    w(
+        "areas.csv",
+        "code,name,cityCode,provinceCode\n500107,\"九龙坡区\",5001,50\n500108,\"南岸区\",5001,50\n",
+    );
     w(
         "streets.csv",
         "code,name,areaCode,provinceCode,cityCode\n500107003,\"谢家湾街道\",500107,50,5001\n50010799,\"坏代码\",500107,50,5001\n500108001,\"\",500108,50,5001\n",
@@ -137,9 +172,15 @@ async fn org_import_is_idempotent_and_names_rejected_rows(b: Backend) {
     assert_eq!(first.inserted, 6);
     let reasons: Vec<String> = first.rejected.iter().map(|r| r.to_string()).collect();
     assert_eq!(reasons.len(), 3, "{reasons:?}");
-    assert!(reasons.iter().any(|r| r.contains("streets.csv 第3行") && r.contains("8位")));
-    assert!(reasons.iter().any(|r| r.contains("streets.csv 第4行") && r.contains("名称为空")));
-    assert!(reasons.iter().any(|r| r.contains("500107009001") && r.contains("不存在")));
+    assert!(reasons
+        .iter()
+        .any(|r| r.contains("streets.csv 第3行") && r.contains("8位")));
+    assert!(reasons
+        .iter()
+        .any(|r| r.contains("streets.csv 第4行") && r.contains("名称为空")));
+    assert!(reasons
+        .iter()
+        .any(|r| r.contains("500107009001") && r.contains("不存在")));
 
     let again = app.import_divisions(&files).await.unwrap();
     assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 6));
@@ -150,7 +191,10 @@ async fn org_import_is_idempotent_and_names_rejected_rows(b: Backend) {
     let files = jianfu_app::org_import::read_dir_csv(dir.path()).unwrap();
     let renamed = app.import_divisions(&files).await.unwrap();
     assert_eq!(renamed.updated, 1);
-    assert_eq!(app.db.unit_by_code("500107").await.unwrap().unwrap().name, "九龙坡区（新）");
+    assert_eq!(
+        app.db.unit_by_code("500107").await.unwrap().unwrap().name,
+        "九龙坡区（新）"
+    );
     let minzhu = app.db.unit_by_code("500107003003").await.unwrap().unwrap();
     let district = app.db.unit_by_code("500107").await.unwrap().unwrap();
     assert!(minzhu.path.starts_with(&district.path));
@@ -158,11 +202,22 @@ async fn org_import_is_idempotent_and_names_rejected_rows(b: Backend) {
 }
 
 async fn healthz_names_the_database(b: Backend) {
-    let s = TestServer::start_with(b, common::Options { residents: 10, ..Default::default() }).await;
+    let s = TestServer::start_with(
+        b,
+        common::Options {
+            residents: 10,
+            ..Default::default()
+        },
+    )
+    .await;
     let r = s.client().get(s.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
-    let want = if b == Backend::Sqlite { "sqlite" } else { "postgres" };
+    let want = if b == Backend::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    };
     assert_eq!(body, serde_json::json!({"status": "ok", "database": want}));
 }
 
@@ -176,13 +231,25 @@ on_both_backends!(
 
 #[tokio::test]
 async fn sqlite_backup_is_a_consistent_copy() {
-    let s = TestServer::start_with(Backend::Sqlite, common::Options { residents: 50, ..Default::default() }).await;
+    let s = TestServer::start_with(
+        Backend::Sqlite,
+        common::Options {
+            residents: 50,
+            ..Default::default()
+        },
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("b.db");
     s.app.db.backup_sqlite_to(&out).await.unwrap();
-    let copy = Db::connect(&format!("sqlite://{}", out.display())).await.unwrap();
+    let copy = Db::connect(&format!("sqlite://{}", out.display()))
+        .await
+        .unwrap();
     assert_eq!(copy.person_count().await.unwrap(), 50);
-    assert_eq!(copy.count_all_units().await.unwrap(), s.app.db.count_all_units().await.unwrap());
+    assert_eq!(
+        copy.count_all_units().await.unwrap(),
+        s.app.db.count_all_units().await.unwrap()
+    );
     // An existing file is never overwritten.
     assert!(s.app.db.backup_sqlite_to(&out).await.is_err());
 }

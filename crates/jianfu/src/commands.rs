@@ -54,7 +54,10 @@ async fn serve_app(cfg: &Config, app: App) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("无法监听 {}", cfg.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(database = app.db.backend().name(), "jianfu 已启动：http://{addr}/");
+    tracing::info!(
+        database = app.db.backend().name(),
+        "jianfu 已启动：http://{addr}/"
+    );
     println!("jianfu 已启动：http://{addr}/  （按 Ctrl-C 停止）");
     jianfu_web::serve(listener, app.clone(), web_config(cfg)).await?;
     app.db.close().await;
@@ -66,8 +69,15 @@ pub async fn serve(cfg: &Config) -> anyhow::Result<ExitCode> {
     serve_app(cfg, app).await
 }
 
-pub async fn demo(cfg: &Config, residents: usize, seed: u64, password: &str, no_serve: bool) -> anyhow::Result<ExitCode> {
-    jianfu_app::passwords::check_policy(password).map_err(|e| anyhow::anyhow!("--demo-password：{e}"))?;
+pub async fn demo(
+    cfg: &Config,
+    residents: usize,
+    seed: u64,
+    password: &str,
+    no_serve: bool,
+) -> anyhow::Result<ExitCode> {
+    jianfu_app::passwords::check_policy(password)
+        .map_err(|e| anyhow::anyhow!("--demo-password：{e}"))?;
     // The demo gets a database file of its own, rebuilt on every run, so it
     // never touches the real one. A configured database_url is used only
     // if it is empty (build_demo checks).
@@ -79,7 +89,8 @@ pub async fn demo(cfg: &Config, residents: usize, seed: u64, password: &str, no_
         for suffix in ["", "-wal", "-shm"] {
             let p = PathBuf::from(format!("{}{suffix}", path.display()));
             if p.exists() {
-                std::fs::remove_file(&p).with_context(|| format!("无法删除旧的演示数据库 {}", p.display()))?;
+                std::fs::remove_file(&p)
+                    .with_context(|| format!("无法删除旧的演示数据库 {}", p.display()))?;
             }
         }
         sqlite_url(&path)
@@ -118,7 +129,11 @@ pub async fn demo(cfg: &Config, residents: usize, seed: u64, password: &str, no_
 pub async fn migrate(cfg: &Config) -> anyhow::Result<ExitCode> {
     let app = open(cfg, &cfg.database_url()).await?;
     let tables = app.db.table_names().await?;
-    println!("迁移完成（{}），共 {} 张表。", app.db.backend().name(), tables.len());
+    println!(
+        "迁移完成（{}），共 {} 张表。",
+        app.db.backend().name(),
+        tables.len()
+    );
     app.db.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -138,7 +153,11 @@ pub async fn org_import(cfg: &Config, dir: &Path) -> anyhow::Result<ExitCode> {
         report.rejected.len()
     );
     app.db.close().await;
-    Ok(if report.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if report.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -156,9 +175,17 @@ fn read_password() -> anyhow::Result<String> {
     }
 }
 
-pub async fn user_add(cfg: &Config, username: &str, role: &str, unit: &str, name: Option<&str>) -> anyhow::Result<ExitCode> {
+pub async fn user_add(
+    cfg: &Config,
+    username: &str,
+    role: &str,
+    unit: &str,
+    name: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     let role = Role::from_code(role).ok_or_else(|| {
-        anyhow::anyhow!("未知角色“{role}”，可选：admin、jianfuban、department、township、community、grid")
+        anyhow::anyhow!(
+            "未知角色“{role}”，可选：admin、jianfuban、department、township、community、grid"
+        )
     })?;
     let app = open(cfg, &cfg.database_url()).await?;
     let unit_row = app
@@ -179,7 +206,11 @@ pub async fn user_add(cfg: &Config, username: &str, role: &str, unit: &str, name
             },
         )
         .await?;
-    println!("已创建账号 {username}（id {id}，{}，{}）。", role.label_zh(), unit_row.name);
+    println!(
+        "已创建账号 {username}（id {id}，{}，{}）。",
+        role.label_zh(),
+        unit_row.name
+    );
     app.db.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -189,7 +220,11 @@ pub async fn backup(cfg: &Config, out: Option<PathBuf>) -> anyhow::Result<ExitCo
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
     match Backend::from_url(&url)? {
         Backend::Sqlite => {
-            let out = out.unwrap_or_else(|| cfg.data_dir.join("backups").join(format!("jianfu-{stamp}.db")));
+            let out = out.unwrap_or_else(|| {
+                cfg.data_dir
+                    .join("backups")
+                    .join(format!("jianfu-{stamp}.db"))
+            });
             if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)?;
             }
@@ -200,7 +235,11 @@ pub async fn backup(cfg: &Config, out: Option<PathBuf>) -> anyhow::Result<ExitCo
         }
         Backend::Postgres => {
             // pg_dump takes a consistent snapshot of a live database.
-            let out = out.unwrap_or_else(|| cfg.data_dir.join("backups").join(format!("jianfu-{stamp}.dump")));
+            let out = out.unwrap_or_else(|| {
+                cfg.data_dir
+                    .join("backups")
+                    .join(format!("jianfu-{stamp}.dump"))
+            });
             if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)?;
             }

@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "jianfu", version, about = "基层减负一表通平台 (grassroots burden-reduction platform)")]
+#[command(
+    name = "jianfu",
+    version,
+    about = "基层减负一表通平台 (grassroots burden-reduction platform)"
+)]
 struct Cli {
     /// Configuration file (TOML); default: $JIANFU_CONFIG or ./jianfu.toml if present.
     #[arg(long, global = true, value_name = "FILE")]
@@ -104,7 +108,10 @@ enum UserCommand {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("无法启动运行时：{e}");
@@ -158,9 +165,14 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             command: OrgCommand::Import { dir, .. },
         } => commands::org_import(&cfg, &dir).await,
         Command::User {
-            command: UserCommand::Add {
-                username, role, unit, name, ..
-            },
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    unit,
+                    name,
+                    ..
+                },
         } => commands::user_add(&cfg, &username, &role, &unit, name.as_deref()).await,
         Command::Backup { out, .. } => commands::backup(&cfg, out).await,
     }

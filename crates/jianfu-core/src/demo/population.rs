@@ -82,14 +82,14 @@ pub struct DemoHousehold {
 /// Registration areas for ID numbers: mostly this district, some from
 /// neighbouring districts of Chongqing (people who moved in).
 const OTHER_AREAS: &[&str] = &[
-    "500103", "500104", "500105", "500106", "500108", "500112", "500113", "500116",
-    "500117", "500118", "500120", "500151", "500153", "500230", "500236", "500242",
+    "500103", "500104", "500105", "500106", "500108", "500112", "500113", "500116", "500117",
+    "500118", "500120", "500151", "500153", "500230", "500236", "500242",
 ];
 
 const PHONE_PREFIXES: &[&str] = &[
-    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
-    "153", "155", "156", "157", "158", "159", "177", "180", "181", "182", "183", "186",
-    "187", "188", "189", "191", "199",
+    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153",
+    "155", "156", "157", "158", "159", "177", "180", "181", "182", "183", "186", "187", "188",
+    "189", "191", "199",
 ];
 
 struct Gen<'a> {
@@ -120,8 +120,11 @@ impl Gen<'_> {
                 }
             }
         };
-        let name = format!("{surname}{}", names::given_name(&mut self.rng, sex, birth.year()));
-        let phone = (age >= 16 && age <= 85 && self.rng.gen_bool(0.9)).then(|| {
+        let name = format!(
+            "{surname}{}",
+            names::given_name(&mut self.rng, sex, birth.year())
+        );
+        let phone = ((16..=85).contains(&age) && self.rng.gen_bool(0.9)).then(|| {
             let p = PHONE_PREFIXES[self.rng.gen_range(0..PHONE_PREFIXES.len())];
             format!("{p}{:08}", self.rng.gen_range(0..100_000_000u32))
         });
@@ -137,9 +140,21 @@ impl Gen<'_> {
     /// as in Chongqing's 2020 census (over a fifth aged 60+).
     fn head_age(&mut self, village: bool) -> u32 {
         let bands: &[(u32, u32, u32)] = if village {
-            &[(22, 35, 12), (35, 50, 22), (50, 65, 33), (65, 80, 25), (80, 95, 8)]
+            &[
+                (22, 35, 12),
+                (35, 50, 22),
+                (50, 65, 33),
+                (65, 80, 25),
+                (80, 95, 8),
+            ]
         } else {
-            &[(22, 35, 22), (35, 50, 30), (50, 65, 26), (65, 80, 17), (80, 95, 5)]
+            &[
+                (22, 35, 22),
+                (35, 50, 30),
+                (50, 65, 26),
+                (65, 80, 17),
+                (80, 95, 5),
+            ]
         };
         let total: u32 = bands.iter().map(|b| b.2).sum();
         let mut pick = self.rng.gen_range(0..total);
@@ -154,7 +169,11 @@ impl Gen<'_> {
 
     fn household(&mut self, size: usize, village: bool) -> Vec<DemoPerson> {
         let head_age = self.head_age(village);
-        let head_sex = if self.rng.gen_bool(0.68) { Sex::Male } else { Sex::Female };
+        let head_sex = if self.rng.gen_bool(0.68) {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
         let surname = names::surname(&mut self.rng);
         let mut members = vec![self.person(head_sex, head_age, surname, Relation::Head)];
         let mut want_spouse = size >= 2 && (size >= 3 || self.rng.gen_bool(0.7));
@@ -173,10 +192,22 @@ impl Gen<'_> {
         }
         // Parents live with younger heads.
         if size >= 4 && head_age < 55 && members.len() < size {
-            let sex = if self.rng.gen_bool(0.6) { Sex::Female } else { Sex::Male };
+            let sex = if self.rng.gen_bool(0.6) {
+                Sex::Female
+            } else {
+                Sex::Male
+            };
             let age = (head_age + self.rng.gen_range(22..34)).min(99);
-            let rel = if sex == Sex::Male { Relation::Father } else { Relation::Mother };
-            let s = if sex == Sex::Male { surname } else { names::surname(&mut self.rng) };
+            let rel = if sex == Sex::Male {
+                Relation::Father
+            } else {
+                Relation::Mother
+            };
+            let s = if sex == Sex::Male {
+                surname
+            } else {
+                names::surname(&mut self.rng)
+            };
             members.push(self.person(sex, age, s, rel));
         }
         let mut child_ages = Vec::new();
@@ -189,7 +220,11 @@ impl Gen<'_> {
                 head_age.saturating_sub(gap)
             };
             child_ages.push(age);
-            let sex = if self.rng.gen_bool(0.51) { Sex::Male } else { Sex::Female };
+            let sex = if self.rng.gen_bool(0.51) {
+                Sex::Male
+            } else {
+                Sex::Female
+            };
             let rel = match (grandchild, sex) {
                 (false, Sex::Male) => Relation::Son,
                 (false, Sex::Female) => Relation::Daughter,
@@ -314,7 +349,11 @@ mod tests {
             assert!(seen.insert(id.as_str().to_string()), "duplicate {id}");
         }
         for h in &hh {
-            let heads = h.members.iter().filter(|m| m.relation == Relation::Head).count();
+            let heads = h
+                .members
+                .iter()
+                .filter(|m| m.relation == Relation::Head)
+                .count();
             assert_eq!(heads, 1);
             assert_eq!(h.members[0].relation, Relation::Head);
             assert!(h.address.starts_with("重庆市九龙坡区"));
@@ -346,7 +385,9 @@ mod tests {
         let b = generate(&communities(), 500, 42, today(), "500107");
         let c = generate(&communities(), 500, 43, today(), "500107");
         let ids = |h: &[DemoHousehold]| -> Vec<String> {
-            h.iter().flat_map(|h| h.members.iter().map(|m| m.id_number.to_string())).collect()
+            h.iter()
+                .flat_map(|h| h.members.iter().map(|m| m.id_number.to_string()))
+                .collect()
         };
         assert_eq!(ids(&a), ids(&b));
         assert_ne!(ids(&a), ids(&c));
@@ -356,10 +397,16 @@ mod tests {
     fn age_structure_is_plausible() {
         let hh = generate(&communities(), 20_000, 1, today(), "500107");
         let people: Vec<_> = hh.iter().flat_map(|h| &h.members).collect();
-        let old = people.iter().filter(|p| p.id_number.age_on(today()) >= 60).count();
+        let old = people
+            .iter()
+            .filter(|p| p.id_number.age_on(today()) >= 60)
+            .count();
         let share = old as f64 / people.len() as f64;
         assert!((0.15..0.40).contains(&share), "60+ share {share}");
-        let male = people.iter().filter(|p| p.id_number.sex() == Sex::Male).count();
+        let male = people
+            .iter()
+            .filter(|p| p.id_number.sex() == Sex::Male)
+            .count();
         let ratio = male as f64 / people.len() as f64;
         assert!((0.45..0.56).contains(&ratio), "male share {ratio}");
     }

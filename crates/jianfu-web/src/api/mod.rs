@@ -38,7 +38,11 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         Ok(()) => Json(json!({"status": "ok", "database": database})).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "error", "database": database}))).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "error", "database": database})),
+            )
+                .into_response()
         }
     }
 }
@@ -76,11 +80,24 @@ struct LoginBody {
     password: String,
 }
 
-async fn login(State(state): State<AppState>, ctx: ReqCtx, body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::BadRequest(format!("请求体应为 {{\"username\",\"password\"}}：{}", e.body_text())))?;
-    let ok = state.app.login(&body.username, &body.password, ctx.ip.clone()).await?;
+async fn login(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| {
+        ApiError::BadRequest(format!(
+            "请求体应为 {{\"username\",\"password\"}}：{}",
+            e.body_text()
+        ))
+    })?;
+    let ok = state
+        .app
+        .login(&body.username, &body.password, ctx.ip.clone())
+        .await?;
     let max_age = state.app.auth.session_hours * 3600;
-    let mut resp = Json(json!({"user": user_json(&ok.user), "csrf_token": ok.user.csrf_token})).into_response();
+    let mut resp = Json(json!({"user": user_json(&ok.user), "csrf_token": ok.user.csrf_token}))
+        .into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
         cookies::set(cookies::SESSION, &ok.token, Some(max_age), ctx.secure, true),
@@ -88,10 +105,17 @@ async fn login(State(state): State<AppState>, ctx: ReqCtx, body: Result<Json<Log
     Ok(resp)
 }
 
-async fn logout(State(state): State<AppState>, ctx: ReqCtx, ApiUser(s): ApiUser) -> Result<Response, ApiError> {
+async fn logout(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+) -> Result<Response, ApiError> {
     state.app.logout(&s.token, &s.user, ctx.ip.clone()).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut().append(header::SET_COOKIE, cookies::clear(cookies::SESSION, ctx.secure));
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::clear(cookies::SESSION, ctx.secure),
+    );
     Ok(resp)
 }
 
@@ -104,15 +128,26 @@ struct UnitsQuery {
     q: Option<String>,
 }
 
-async fn units(State(state): State<AppState>, ApiUser(s): ApiUser, Query(q): Query<UnitsQuery>) -> Result<Json<Value>, ApiError> {
+async fn units(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+    Query(q): Query<UnitsQuery>,
+) -> Result<Json<Value>, ApiError> {
     let list = match q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(q) => state.app.search_scope(&s.user, q).await?,
         None => state.app.scope_units(&s.user).await?,
     };
-    Ok(Json(json!({"units": list.iter().map(unit_json).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"units": list.iter().map(unit_json).collect::<Vec<_>>()}),
+    ))
 }
 
-async fn unit(State(state): State<AppState>, ctx: ReqCtx, ApiUser(s): ApiUser, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+async fn unit(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
     let unit = state.app.unit_for(&s.user, id, ctx.ip.clone()).await?;
     let children = state.app.db.children(unit.id).await?;
     let counts = state.app.counts_for(&unit).await?;
@@ -127,10 +162,23 @@ async fn require_admin(state: &AppState, ctx: &ReqCtx, u: &CurrentUser) -> Resul
     if u.role.can_manage_users() {
         return Ok(());
     }
-    Err(state.app.deny(u, "api:/users", "只有系统管理员可以管理账号", ctx.ip.clone()).await.into())
+    Err(state
+        .app
+        .deny(
+            u,
+            "api:/users",
+            "只有系统管理员可以管理账号",
+            ctx.ip.clone(),
+        )
+        .await
+        .into())
 }
 
-async fn users(State(state): State<AppState>, ctx: ReqCtx, ApiUser(s): ApiUser) -> Result<Json<Value>, ApiError> {
+async fn users(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+) -> Result<Json<Value>, ApiError> {
     require_admin(&state, &ctx, &s.user).await?;
     let rows = state.app.db.users_in_scope(&s.user.scope.path).await?;
     Ok(Json(json!({"users": rows})))
@@ -153,8 +201,10 @@ async fn create_user(
     body: Result<Json<CreateUserBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     require_admin(&state, &ctx, &s.user).await?;
-    let Json(b) = body.map_err(|e| ApiError::BadRequest(format!("请求体格式错误：{}", e.body_text())))?;
-    let role = Role::from_code(&b.role).ok_or_else(|| ApiError::BadRequest(format!("未知角色：{}", b.role)))?;
+    let Json(b) =
+        body.map_err(|e| ApiError::BadRequest(format!("请求体格式错误：{}", e.body_text())))?;
+    let role = Role::from_code(&b.role)
+        .ok_or_else(|| ApiError::BadRequest(format!("未知角色：{}", b.role)))?;
     let unit = match b.unit.trim().parse::<i64>() {
         Ok(id) if b.unit.trim().len() < 9 => state.app.db.unit(id).await?,
         _ => state.app.db.unit_by_code_or_name(b.unit.trim()).await?,
@@ -176,9 +226,16 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
 }
 
-async fn audit(State(state): State<AppState>, ctx: ReqCtx, ApiUser(s): ApiUser, Query(q): Query<AuditQuery>) -> Result<Json<Value>, ApiError> {
+async fn audit(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Value>, ApiError> {
     let filter = parse_filter(&q, 100)?;
-    let (entries, total) = state.app.read_audit(&s.user, &filter, ctx.ip.clone()).await?;
+    let (entries, total) = state
+        .app
+        .read_audit(&s.user, &filter, ctx.ip.clone())
+        .await?;
     Ok(Json(json!({"entries": entries, "total": total})))
 }
-

@@ -35,11 +35,23 @@ pub struct PasswordForm {
     password: String,
 }
 
-async fn require_admin(state: &AppState, ctx: &ReqCtx, user: &CurrentUser) -> Result<(), PageError> {
+async fn require_admin(
+    state: &AppState,
+    ctx: &ReqCtx,
+    user: &CurrentUser,
+) -> Result<(), PageError> {
     if user.role.can_manage_users() {
         return Ok(());
     }
-    let e = state.app.deny(user, "page:/admin/users", "只有系统管理员可以管理账号", ctx.ip.clone()).await;
+    let e = state
+        .app
+        .deny(
+            user,
+            "page:/admin/users",
+            "只有系统管理员可以管理账号",
+            ctx.ip.clone(),
+        )
+        .await;
     Err(PageError::from_app(e, ctx.lang))
 }
 
@@ -61,9 +73,22 @@ async fn page(
     let now = now_ms();
     let mut users = Vec::with_capacity(rows.len());
     for u in rows {
-        let scope_name = app.db.unit(u.scope_id).await.ok().flatten().map(|x| x.name).unwrap_or_default();
+        let scope_name = app
+            .db
+            .unit(u.scope_id)
+            .await
+            .ok()
+            .flatten()
+            .map(|x| x.name)
+            .unwrap_or_default();
         let role_label = Role::from_code(&u.role)
-            .map(|r| if ctx.lang == Lang::Zh { r.label_zh() } else { r.label_en() })
+            .map(|r| {
+                if ctx.lang == Lang::Zh {
+                    r.label_zh()
+                } else {
+                    r.label_en()
+                }
+            })
             .unwrap_or("");
         users.push(json!({
             "id": u.id,
@@ -91,7 +116,11 @@ async fn page(
     Ok((status, render("users.html", ctx, data)?).into_response())
 }
 
-pub async fn list(State(state): State<AppState>, ctx: ReqCtx, PageUser(s): PageUser) -> Result<Response, PageError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+) -> Result<Response, PageError> {
     require_admin(&state, &ctx, &s.user).await?;
     let form = CreateForm {
         role: "community".into(),
@@ -108,13 +137,19 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     require_admin(&state, &ctx, &s.user).await?;
     let result: Result<i64, AppError> = async {
-        let role = Role::from_code(&f.role).ok_or_else(|| AppError::Invalid(format!("未知角色：{}", f.role)))?;
+        let role = Role::from_code(&f.role)
+            .ok_or_else(|| AppError::Invalid(format!("未知角色：{}", f.role)))?;
         let unit = state
             .app
             .db
             .unit_by_code_or_name(f.unit.trim())
             .await?
-            .ok_or_else(|| AppError::Invalid(format!("找不到单位“{}”，请输入区划代码或完整名称", f.unit.trim())))?;
+            .ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "找不到单位“{}”，请输入区划代码或完整名称",
+                    f.unit.trim()
+                ))
+            })?;
         state
             .app
             .create_account(
@@ -132,8 +167,21 @@ pub async fn create(
     .await;
     match result {
         Ok(_) => {
-            let notice = if ctx.lang == Lang::Zh { "账号已创建。" } else { "Account created." };
-            page(&state, &ctx, &s, StatusCode::OK, None, Some(notice), &CreateForm::default()).await
+            let notice = if ctx.lang == Lang::Zh {
+                "账号已创建。"
+            } else {
+                "Account created."
+            };
+            page(
+                &state,
+                &ctx,
+                &s,
+                StatusCode::OK,
+                None,
+                Some(notice),
+                &CreateForm::default(),
+            )
+            .await
         }
         Err(AppError::Invalid(m) | AppError::Forbidden(m)) => {
             page(&state, &ctx, &s, StatusCode::BAD_REQUEST, Some(m), None, &f).await
@@ -142,20 +190,47 @@ pub async fn create(
     }
 }
 
-async fn set_disabled(state: AppState, ctx: ReqCtx, s: crate::context::Session, id: i64, disabled: bool) -> Result<Response, PageError> {
+async fn set_disabled(
+    state: AppState,
+    ctx: ReqCtx,
+    s: crate::context::Session,
+    id: i64,
+    disabled: bool,
+) -> Result<Response, PageError> {
     require_admin(&state, &ctx, &s.user).await?;
     match state.app.set_account_disabled(&s.user, id, disabled).await {
         Ok(()) => Ok(Redirect::to("/admin/users").into_response()),
-        Err(AppError::Invalid(m)) => page(&state, &ctx, &s, StatusCode::BAD_REQUEST, Some(m), None, &CreateForm::default()).await,
+        Err(AppError::Invalid(m)) => {
+            page(
+                &state,
+                &ctx,
+                &s,
+                StatusCode::BAD_REQUEST,
+                Some(m),
+                None,
+                &CreateForm::default(),
+            )
+            .await
+        }
         Err(e) => Err(PageError::from_app(e, ctx.lang)),
     }
 }
 
-pub async fn disable(State(state): State<AppState>, ctx: ReqCtx, PageUser(s): PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn disable(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     set_disabled(state, ctx, s, id, true).await
 }
 
-pub async fn enable(State(state): State<AppState>, ctx: ReqCtx, PageUser(s): PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn enable(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     set_disabled(state, ctx, s, id, false).await
 }
 
@@ -169,11 +244,34 @@ pub async fn password(
     require_admin(&state, &ctx, &s.user).await?;
     match state.app.reset_password(&s.user, id, &f.password).await {
         Ok(()) => {
-            let notice = if ctx.lang == Lang::Zh { "密码已重置，该账号需重新登录。" } else { "Password reset; the account must sign in again." };
-            page(&state, &ctx, &s, StatusCode::OK, None, Some(notice), &CreateForm::default()).await
+            let notice = if ctx.lang == Lang::Zh {
+                "密码已重置，该账号需重新登录。"
+            } else {
+                "Password reset; the account must sign in again."
+            };
+            page(
+                &state,
+                &ctx,
+                &s,
+                StatusCode::OK,
+                None,
+                Some(notice),
+                &CreateForm::default(),
+            )
+            .await
         }
-        Err(AppError::Invalid(m)) => page(&state, &ctx, &s, StatusCode::BAD_REQUEST, Some(m), None, &CreateForm::default()).await,
+        Err(AppError::Invalid(m)) => {
+            page(
+                &state,
+                &ctx,
+                &s,
+                StatusCode::BAD_REQUEST,
+                Some(m),
+                None,
+                &CreateForm::default(),
+            )
+            .await
+        }
         Err(e) => Err(PageError::from_app(e, ctx.lang)),
     }
 }
-

@@ -18,7 +18,11 @@ pub async fn list(
 ) -> Result<Html<String>, PageError> {
     let err = |e| PageError::from_app(e, ctx.lang);
     let filter = parse_filter(&q, PAGE).map_err(err)?;
-    let (entries, total) = state.app.read_audit(&s.user, &filter, ctx.ip.clone()).await.map_err(err)?;
+    let (entries, total) = state
+        .app
+        .read_audit(&s.user, &filter, ctx.ip.clone())
+        .await
+        .map_err(err)?;
     let link = |offset: i64| {
         let mut parts = vec![format!("offset={offset}")];
         for (k, v) in [

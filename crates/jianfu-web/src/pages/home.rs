@@ -11,7 +11,11 @@ use jianfu_core::role::Role;
 use serde_json::json;
 
 /// Each role's home page shows what that role does next.
-pub async fn home(State(state): State<AppState>, ctx: ReqCtx, PageUser(s): PageUser) -> Result<Html<String>, PageError> {
+pub async fn home(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+) -> Result<Html<String>, PageError> {
     let app = &state.app;
     let err = |e: jianfu_app::AppError| PageError::from_app(e, ctx.lang);
     let mut data = base(&ctx, Some(&s));
@@ -31,7 +35,11 @@ pub async fn home(State(state): State<AppState>, ctx: ReqCtx, PageUser(s): PageU
             data.insert("communities".into(), json!(communities));
         }
         Role::Admin => {
-            let users = app.db.users_in_scope(&s.user.scope.path).await.map_err(|e| err(e.into()))?;
+            let users = app
+                .db
+                .users_in_scope(&s.user.scope.path)
+                .await
+                .map_err(|e| err(e.into()))?;
             data.insert("user_count".into(), json!(users.len()));
         }
         _ => {}

@@ -29,7 +29,13 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-fn login_page(ctx: &ReqCtx, status: StatusCode, error: Option<String>, username: &str, next: &str) -> Response {
+fn login_page(
+    ctx: &ReqCtx,
+    status: StatusCode,
+    error: Option<String>,
+    username: &str,
+    next: &str,
+) -> Response {
     let token = jianfu_app::auth::random_token();
     let mut data = base(ctx, None);
     data.insert("error".into(), json!(error));
@@ -49,14 +55,29 @@ fn login_page(ctx: &ReqCtx, status: StatusCode, error: Option<String>, username:
     }
 }
 
-pub async fn form(ctx: ReqCtx, session: Option<Extension<Session>>, Query(q): Query<NextQuery>) -> Response {
+pub async fn form(
+    ctx: ReqCtx,
+    session: Option<Extension<Session>>,
+    Query(q): Query<NextQuery>,
+) -> Response {
     if session.is_some() {
         return Redirect::to(&safe_next(q.next.as_deref())).into_response();
     }
-    login_page(&ctx, StatusCode::OK, None, "", &safe_next(q.next.as_deref()))
+    login_page(
+        &ctx,
+        StatusCode::OK,
+        None,
+        "",
+        &safe_next(q.next.as_deref()),
+    )
 }
 
-pub async fn submit(State(state): State<AppState>, ctx: ReqCtx, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let next = safe_next(f.next.as_deref());
     let cookie = cookies::get(&headers, cookies::PRE_CSRF).unwrap_or_default();
     if cookie.is_empty() || !tokens_match(&cookie, &f.csrf) {
@@ -68,32 +89,57 @@ pub async fn submit(State(state): State<AppState>, ctx: ReqCtx, headers: HeaderM
             &next,
         );
     }
-    match state.app.login(&f.username, &f.password, ctx.ip.clone()).await {
+    match state
+        .app
+        .login(&f.username, &f.password, ctx.ip.clone())
+        .await
+    {
         Ok(ok) => {
             let max_age = state.app.auth.session_hours * 3600;
             let mut resp = Redirect::to(&next).into_response();
             let h = resp.headers_mut();
-            h.append(header::SET_COOKIE, cookies::set(cookies::SESSION, &ok.token, Some(max_age), ctx.secure, true));
-            h.append(header::SET_COOKIE, cookies::clear(cookies::PRE_CSRF, ctx.secure));
+            h.append(
+                header::SET_COOKIE,
+                cookies::set(cookies::SESSION, &ok.token, Some(max_age), ctx.secure, true),
+            );
+            h.append(
+                header::SET_COOKIE,
+                cookies::clear(cookies::PRE_CSRF, ctx.secure),
+            );
             resp
         }
-        Err(e @ (LoginError::BadCredentials | LoginError::Disabled)) => {
-            login_page(&ctx, StatusCode::UNAUTHORIZED, Some(e.to_string()), &f.username, &next)
-        }
-        Err(e @ LoginError::Locked { .. }) => {
-            login_page(&ctx, StatusCode::LOCKED, Some(e.to_string()), &f.username, &next)
-        }
+        Err(e @ (LoginError::BadCredentials | LoginError::Disabled)) => login_page(
+            &ctx,
+            StatusCode::UNAUTHORIZED,
+            Some(e.to_string()),
+            &f.username,
+            &next,
+        ),
+        Err(e @ LoginError::Locked { .. }) => login_page(
+            &ctx,
+            StatusCode::LOCKED,
+            Some(e.to_string()),
+            &f.username,
+            &next,
+        ),
         Err(LoginError::App(e)) => PageError::from_app(e, ctx.lang).into_response(),
     }
 }
 
-pub async fn logout(State(state): State<AppState>, ctx: ReqCtx, session: Option<Extension<Session>>) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    session: Option<Extension<Session>>,
+) -> Response {
     if let Some(Extension(s)) = session {
         if let Err(e) = state.app.logout(&s.token, &s.user, ctx.ip.clone()).await {
             return PageError::from_app(e, ctx.lang).into_response();
         }
     }
     let mut resp = Redirect::to("/login").into_response();
-    resp.headers_mut().append(header::SET_COOKIE, cookies::clear(cookies::SESSION, ctx.secure));
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::clear(cookies::SESSION, ctx.secure),
+    );
     resp
 }

@@ -23,7 +23,10 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/org", get(org::tree))
         .route("/org/{id}", get(org::unit))
-        .route("/admin/users", get(admin_users::list).post(admin_users::create))
+        .route(
+            "/admin/users",
+            get(admin_users::list).post(admin_users::create),
+        )
         .route("/admin/users/{id}/disable", post(admin_users::disable))
         .route("/admin/users/{id}/enable", post(admin_users::enable))
         .route("/admin/users/{id}/password", post(admin_users::password))
@@ -34,7 +37,10 @@ pub fn routes() -> Router<AppState> {
 
 async fn css() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
         include_str!("../../assets/app.css"),
     )
 }
@@ -53,7 +59,13 @@ async fn js() -> impl IntoResponse {
 pub fn unit_view(u: &OrgUnit, lang: Lang) -> Value {
     let kind_label = u
         .kind()
-        .map(|k| if lang == Lang::Zh { k.label_zh() } else { k.label_en() })
+        .map(|k| {
+            if lang == Lang::Zh {
+                k.label_zh()
+            } else {
+                k.label_en()
+            }
+        })
         .unwrap_or("");
     json!({
         "id": u.id,

@@ -25,11 +25,20 @@ fn nest(units: &[OrgUnit], root_id: i64, lang: crate::i18n::Lang) -> Value {
             by_parent.entry(p).or_default().push(u);
         }
     }
-    fn build(u: &OrgUnit, by_parent: &HashMap<i64, Vec<&OrgUnit>>, depth: usize, lang: crate::i18n::Lang) -> Value {
+    fn build(
+        u: &OrgUnit,
+        by_parent: &HashMap<i64, Vec<&OrgUnit>>,
+        depth: usize,
+        lang: crate::i18n::Lang,
+    ) -> Value {
         let mut v = unit_view(u, lang);
         let children: Vec<Value> = by_parent
             .get(&u.id)
-            .map(|cs| cs.iter().map(|c| build(c, by_parent, depth + 1, lang)).collect())
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| build(c, by_parent, depth + 1, lang))
+                    .collect()
+            })
             .unwrap_or_default();
         v["children"] = json!(children);
         v["open"] = json!(depth == 0);

@@ -23,7 +23,8 @@ pub enum Backend {
 }
 
 pub fn pg_server_url() -> String {
-    std::env::var("JIANFU_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("JIANFU_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// Replaces the database name in a PostgreSQL URL.
@@ -32,7 +33,10 @@ fn with_database(url: &str, name: &str) -> String {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
     };
-    let slash = base.rfind('/').filter(|i| *i > "postgres://".len()).unwrap_or(base.len());
+    let slash = base
+        .rfind('/')
+        .filter(|i| *i > "postgres://".len())
+        .unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..slash], name);
     if let Some(q) = query {
         out.push('?');
@@ -87,12 +91,16 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some(name) = self.pg_name.take() else { return };
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
         // Drop runs outside async context; a helper thread with its own
         // runtime drops the database (FORCE ends the server's connections).
         let server = pg_server_url();
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
             if let Ok(rt) = rt {
                 if let Err(e) = rt.block_on(admin::drop_postgres_database(&server, &name)) {
                     eprintln!("could not drop test database {name}: {e}");
@@ -141,7 +149,9 @@ impl TestServer {
         })
         .await
         .expect("demo builds");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
         let served = app.clone();
         tokio::spawn(async move {
@@ -184,7 +194,13 @@ impl TestServer {
     }
 
     pub async fn unit_id(&self, code: &str) -> i64 {
-        self.app.db.unit_by_code(code).await.expect("query").expect("unit exists").id
+        self.app
+            .db
+            .unit_by_code(code)
+            .await
+            .expect("query")
+            .expect("unit exists")
+            .id
     }
 
     /// Audit entries matching an action prefix and user name.

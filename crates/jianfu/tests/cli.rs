@@ -1,0 +1,351 @@
+//! The `jianfu` binary's subcommands, run as a user would run them.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_jianfu");
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("repo root")
+}
+
+fn jianfu(args: &[&str], data_dir: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env_remove("JIANFU_DATABASE_URL")
+        .env_remove("JIANFU_CONFIG")
+        .env("JIANFU_DATA_DIR", data_dir)
+        .env("JIANFU_LOG", "warn")
+        .current_dir(data_dir);
+    c
+}
+
+fn run(cmd: &mut Command) -> (Output, String) {
+    let out = cmd.output().expect("run jianfu");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out, text)
+}
+
+/// Starts a server process and waits for the address it prints.
+fn spawn_server(mut cmd: Command) -> (Child, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server printed its address")
+            .expect("utf-8");
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().expect("addr").to_string();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).expect("read");
+    buf
+}
+
+#[test]
+fn migrate_creates_the_default_sqlite_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, text) = run(&mut jianfu(&["migrate"], dir.path()));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("迁移完成（sqlite）"), "{text}");
+    assert!(dir.path().join("jianfu.db").exists());
+}
+
+#[test]
+fn org_import_is_idempotent_and_lists_rejected_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo_root().join("data/divisions/jiulongpo");
+    let src = src.to_str().unwrap();
+    let (out, text) = run(&mut jianfu(&["org", "import", src], dir.path()));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("新增 241，更新 0，未变 0，拒绝 0"), "{text}");
+    let (out, text) = run(&mut jianfu(&["org", "import", src], dir.path()));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("新增 0，更新 0，未变 241，拒绝 0"), "{text}");
+
+    let bad = tempfile::tempdir().unwrap();
+    std::fs::write(
+        bad.path().join("streets.csv"),
+        "code,name,areaCode\n500107201,\"新街道\",500107\n5001072,\"短代码\",500107\n",
+    )
+    .unwrap();
+    let (out, text) = run(&mut jianfu(
+        &["org", "import", bad.path().to_str().unwrap()],
+        dir.path(),
+    ));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "rejections give exit code 2: {text}"
+    );
+    assert!(
+        text.contains("拒绝：streets.csv 第3行（代码 5001072）：代码长度为7位"),
+        "{text}"
+    );
+    assert!(
+        text.contains("新增 1"),
+        "the good row is still imported: {text}"
+    );
+
+    let (out, text) = run(&mut jianfu(&["org", "import", "/no/such/dir"], dir.path()));
+    assert!(!out.status.success());
+    assert!(text.contains("目录不存在"), "{text}");
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo_root().join("data/divisions/jiulongpo");
+    let (out, _) = run(&mut jianfu(
+        &["org", "import", src.to_str().unwrap()],
+        dir.path(),
+    ));
+    assert!(out.status.success());
+    let add = |args: &[&str], password: &str| {
+        let mut child = jianfu(args, dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, text) = add(
+        &[
+            "user",
+            "add",
+            "zhang",
+            "--role",
+            "村社区",
+            "--unit",
+            "500107003003",
+            "--name",
+            "张三",
+        ],
+        "long-enough-pw",
+    );
+    assert!(ok, "{text}");
+    assert!(text.contains("已创建账号 zhang"), "{text}");
+    let (ok, text) = add(
+        &[
+            "user",
+            "add",
+            "li",
+            "--role",
+            "boss",
+            "--unit",
+            "500107003003",
+        ],
+        "long-enough-pw",
+    );
+    assert!(!ok);
+    assert!(text.contains("未知角色“boss”"), "{text}");
+    let (ok, text) = add(
+        &[
+            "user",
+            "add",
+            "wang",
+            "--role",
+            "community",
+            "--unit",
+            "500107003003",
+        ],
+        "short",
+    );
+    assert!(!ok);
+    assert!(text.contains("密码至少需要8个字符"), "{text}");
+    let (ok, text) = add(
+        &[
+            "user",
+            "add",
+            "zhang",
+            "--role",
+            "community",
+            "--unit",
+            "500107003003",
+        ],
+        "long-enough-pw",
+    );
+    assert!(!ok);
+    assert!(text.contains("已存在"), "{text}");
+}
+
+#[test]
+fn demo_prints_accounts_and_serves_the_district() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = jianfu(
+        &[
+            "demo",
+            "--residents",
+            "500",
+            "--seed",
+            "3",
+            "--demo-password",
+            "demo-pass-1",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        dir.path(),
+    );
+    cmd.env_remove("JIANFU_DATA_DIR")
+        .args(["--data-dir", dir.path().to_str().unwrap()]);
+    let (mut child, addr) = spawn_server(cmd);
+    let health = http_get(&addr, "/healthz");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.contains(r#""database":"sqlite""#), "{health}");
+    let login = http_get(&addr, "/login");
+    assert!(login.contains("登录"));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(dir.path().join("demo.db").exists());
+}
+
+#[test]
+fn demo_without_serving_reports_what_it_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, text) = run(&mut jianfu(
+        &["demo", "--residents", "300", "--no-serve"],
+        dir.path(),
+    ));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("19 个街镇，219 个村社区"), "{text}");
+    assert!(text.contains("300 名居民"), "{text}");
+    for account in [
+        "admin",
+        "jianfuban",
+        "minzheng",
+        "xiejiawan",
+        "minzhu",
+        "minzhu-wg1",
+    ] {
+        assert!(text.contains(account), "{account} listed: {text}");
+    }
+    assert!(text.contains("密码均为 jianfu2026"));
+    // A weak demo password is refused before anything is built.
+    let (out, text) = run(&mut jianfu(
+        &["demo", "--no-serve", "--demo-password", "123"],
+        dir.path(),
+    ));
+    assert!(!out.status.success());
+    assert!(text.contains("--demo-password"), "{text}");
+}
+
+#[test]
+fn backup_copies_a_running_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = run(&mut jianfu(
+        &["demo", "--residents", "200", "--no-serve"],
+        dir.path(),
+    ));
+    assert!(out.status.success());
+    std::fs::rename(dir.path().join("demo.db"), dir.path().join("jianfu.db")).unwrap();
+    let _ = std::fs::remove_file(dir.path().join("demo.db-wal"));
+    let _ = std::fs::remove_file(dir.path().join("demo.db-shm"));
+    let (mut server, addr) = spawn_server({
+        let mut c = jianfu(&["serve", "--listen", "127.0.0.1:0"], dir.path());
+        c.env("JIANFU_LOG", "info");
+        c
+    });
+    assert!(http_get(&addr, "/healthz").contains("\"ok\""));
+    let target = dir.path().join("copy.db");
+    let (out, text) = run(&mut jianfu(
+        &["backup", "--out", target.to_str().unwrap()],
+        dir.path(),
+    ));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("备份完成"), "{text}");
+    let _ = server.kill();
+    let _ = server.wait();
+
+    // The copy is a complete database.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let db = jianfu_store::Db::connect(&format!("sqlite://{}", target.display()))
+            .await
+            .unwrap();
+        assert_eq!(db.person_count().await.unwrap(), 200);
+        assert!(db.user_by_name("minzhu").await.unwrap().is_some());
+    });
+    // A second backup to the same file is refused rather than overwriting.
+    let (out, text) = run(&mut jianfu(
+        &["backup", "--out", target.to_str().unwrap()],
+        dir.path(),
+    ));
+    assert!(!out.status.success());
+    assert!(text.contains("已存在"), "{text}");
+}
+
+#[test]
+fn postgres_is_chosen_by_the_url_scheme() {
+    let server = std::env::var("JIANFU_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let name = format!("jianfu_cli_{}", std::process::id());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(jianfu_store::admin::create_postgres_database(
+        &server, &name,
+    ))
+    .unwrap();
+    let url = format!("{}/{}", &server[..server.rfind('/').unwrap()], name);
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo_root().join("data/divisions/jiulongpo");
+    let result = std::panic::catch_unwind(|| {
+        let (out, text) = run(jianfu(&["migrate"], dir.path()).env("JIANFU_DATABASE_URL", &url));
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("迁移完成（postgres）"), "{text}");
+        let (out, text) = run(
+            jianfu(&["org", "import", src.to_str().unwrap()], dir.path())
+                .env("JIANFU_DATABASE_URL", &url),
+        );
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("新增 241"), "{text}");
+        assert!(
+            !dir.path().join("jianfu.db").exists(),
+            "no SQLite file when PostgreSQL is configured"
+        );
+    });
+    rt.block_on(jianfu_store::admin::drop_postgres_database(&server, &name))
+        .unwrap();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
