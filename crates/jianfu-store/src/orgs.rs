@@ -262,13 +262,13 @@ impl Db {
             }
         }
         let (persons,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM persons p JOIN org_units u ON u.id = p.unit_id WHERE u.path LIKE $1",
+            "SELECT COUNT(*) FROM persons WHERE unit_id IN (SELECT id FROM org_units WHERE path LIKE $1)",
         )
         .bind(subtree_pattern(scope_path))
         .fetch_one(&self.pool)
         .await?;
         let (households,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM households h JOIN org_units u ON u.id = h.unit_id WHERE u.path LIKE $1",
+            "SELECT COUNT(*) FROM households WHERE unit_id IN (SELECT id FROM org_units WHERE path LIKE $1)",
         )
         .bind(subtree_pattern(scope_path))
         .fetch_one(&self.pool)
@@ -278,7 +278,7 @@ impl Db {
         Ok(c)
     }
 
-    /// Number of units directly below each of the given parents.
+    /// Number of units in the whole tree.
     pub async fn count_all_units(&self) -> Result<i64> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM org_units")
             .fetch_one(&self.pool)

@@ -108,9 +108,9 @@ impl Db {
         offset: i64,
     ) -> Result<Vec<PersonRow>> {
         Ok(sqlx::query_as(
-            "SELECT p.id, p.id_number, p.name, p.household_id, p.relation, p.phone, p.unit_id \
-             FROM persons p JOIN org_units u ON u.id = p.unit_id \
-             WHERE u.path LIKE $1 ORDER BY p.household_id, p.id LIMIT $2 OFFSET $3",
+            "SELECT id, id_number, name, household_id, relation, phone, unit_id FROM persons \
+             WHERE unit_id IN (SELECT id FROM org_units WHERE path LIKE $1) \
+             ORDER BY household_id, id LIMIT $2 OFFSET $3",
         )
         .bind(subtree_pattern(scope_path))
         .bind(limit)
