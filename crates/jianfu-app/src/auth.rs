@@ -167,6 +167,9 @@ impl App {
             return Err(LoginError::BadCredentials);
         }
         self.db.reset_login_failures(user.id).await?;
+        // Logins are rare enough that sweeping expired sessions here keeps
+        // the table small without a background task.
+        self.db.delete_expired_sessions(now).await?;
         let token = random_token();
         let csrf = random_token();
         let expires = now + self.auth.session_hours * 3_600_000;

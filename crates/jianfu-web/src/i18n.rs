@@ -118,6 +118,8 @@ const ZH: &[(&str, &str)] = &[
     ("forbidden", "无权访问：该单位不在您的管辖范围内。此次访问已记录。"),
     ("not_found", "页面不存在。"),
     ("masked_note", "身份证号、手机号默认脱敏显示。"),
+    ("notice_user_created", "账号已创建。"),
+    ("notice_password_reset", "密码已重置，该账号需重新登录。"),
 ];
 
 const EN: &[(&str, &str)] = &[
@@ -211,6 +213,8 @@ const EN: &[(&str, &str)] = &[
     ("forbidden", "Access denied: this unit is outside your scope. The attempt has been recorded."),
     ("not_found", "Page not found."),
     ("masked_note", "ID and phone numbers are masked by default."),
+    ("notice_user_created", "Account created."),
+    ("notice_password_reset", "Password reset; the account must sign in again."),
 ];
 
 pub type Catalog = BTreeMap<&'static str, &'static str>;

@@ -87,6 +87,24 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
         .expect("chromium session")
 }
 
+/// Fills in and submits the login form on the current page.
+async fn submit_login(b: &fantoccini::Client, username: &str, password: &str) {
+    let field = |id: &'static str| b.find(Locator::Id(id));
+    field("username")
+        .await
+        .unwrap()
+        .send_keys(username)
+        .await
+        .unwrap();
+    field("password")
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    field("login").await.unwrap().click().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn community_worker_logs_in_sees_home_and_logs_out() {
     let s = TestServer::start(Backend::Sqlite).await;
@@ -98,24 +116,7 @@ async fn community_worker_logs_in_sees_home_and_logs_out() {
     b.wait().for_element(Locator::Id("username")).await.unwrap();
     assert!(b.current_url().await.unwrap().path().starts_with("/login"));
 
-    b.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("minzhu")
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    b.find(Locator::Id("login"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit_login(&b, "minzhu", PASSWORD).await;
 
     let welcome = b.wait().for_element(Locator::Id("welcome")).await.unwrap();
     assert_eq!(welcome.text().await.unwrap(), "您好，民主村社区 刘专干");
@@ -170,24 +171,7 @@ async fn wrong_password_shows_a_chinese_error() {
     let driver = start_driver().await;
     let b = browser(&driver).await;
     b.goto(&s.url("/login")).await.unwrap();
-    b.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("minzhu")
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("wrong-password")
-        .await
-        .unwrap();
-    b.find(Locator::Id("login"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit_login(&b, "minzhu", "wrong-password").await;
     let err = b
         .wait()
         .for_element(Locator::Id("login-error"))
@@ -216,24 +200,7 @@ async fn screenshots() {
         ("minzheng", vec!["/"]),
     ] {
         b.goto(&s.url("/login")).await.unwrap();
-        b.find(Locator::Id("username"))
-            .await
-            .unwrap()
-            .send_keys(who)
-            .await
-            .unwrap();
-        b.find(Locator::Id("password"))
-            .await
-            .unwrap()
-            .send_keys(PASSWORD)
-            .await
-            .unwrap();
-        b.find(Locator::Id("login"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        submit_login(&b, who, PASSWORD).await;
         b.wait().for_element(Locator::Id("logout")).await.unwrap();
         for (i, p) in pages.iter().enumerate() {
             for (w, h, tag) in [(1280u32, 900u32, "desktop"), (390, 844, "phone")] {

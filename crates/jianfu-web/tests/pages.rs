@@ -248,13 +248,7 @@ async fn admin_creates_disables_and_resets_accounts_in_the_ui(b: Backend) {
             .status(),
         401
     );
-    let login = s
-        .client()
-        .post(s.url("/api/v1/login"))
-        .json(&serde_json::json!({"username": "renshe", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let login = s.try_login("renshe", PASSWORD).await;
     assert_eq!(login.status(), 401);
     assert!(login.text().await.unwrap().contains("停用"));
 
@@ -267,13 +261,7 @@ async fn admin_creates_disables_and_resets_accounts_in_the_ui(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let old = s
-        .client()
-        .post(s.url("/api/v1/login"))
-        .json(&serde_json::json!({"username": "minzhu", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let old = s.try_login("minzhu", PASSWORD).await;
     assert_eq!(old.status(), 401);
     assert_eq!(
         s.audit("user.", "admin").await.len(),
@@ -284,13 +272,7 @@ async fn admin_creates_disables_and_resets_accounts_in_the_ui(b: Backend) {
 
 async fn audit_page_filters(b: Backend) {
     let s = TestServer::start(b).await;
-    let _ = s
-        .client()
-        .post(s.url("/api/v1/login"))
-        .json(&serde_json::json!({"username": "minzhu", "password": "wrong-one"}))
-        .send()
-        .await
-        .unwrap();
+    let _ = s.try_login("minzhu", "wrong-one").await;
     let (c, _) = s.login("jianfuban").await;
     let html = c
         .get(s.url("/audit?action=login.failure"))

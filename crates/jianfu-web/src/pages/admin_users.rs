@@ -165,17 +165,26 @@ pub async fn create(
             .await
     }
     .await;
-    match result {
-        Ok(_) => {
-            let notice = if ctx.lang == Lang::Zh {
-                "账号已创建。"
-            } else {
-                "Account created."
-            };
+    let outcome = result.map(|_| "notice_user_created");
+    respond(&state, &ctx, &s, outcome, &f).await
+}
+
+/// Re-renders the account page after an action: a notice on success, the
+/// service's message as a 400 on bad input, an error page otherwise.
+async fn respond(
+    state: &AppState,
+    ctx: &ReqCtx,
+    s: &crate::context::Session,
+    outcome: Result<&'static str, AppError>,
+    form: &CreateForm,
+) -> Result<Response, PageError> {
+    match outcome {
+        Ok(notice_key) => {
+            let notice = crate::i18n::t(ctx.lang, notice_key);
             page(
-                &state,
-                &ctx,
-                &s,
+                state,
+                ctx,
+                s,
                 StatusCode::OK,
                 None,
                 Some(notice),
@@ -184,7 +193,7 @@ pub async fn create(
             .await
         }
         Err(AppError::Invalid(m) | AppError::Forbidden(m)) => {
-            page(&state, &ctx, &s, StatusCode::BAD_REQUEST, Some(m), None, &f).await
+            page(state, ctx, s, StatusCode::BAD_REQUEST, Some(m), None, form).await
         }
         Err(e) => Err(PageError::from_app(e, ctx.lang)),
     }
@@ -200,19 +209,7 @@ async fn set_disabled(
     require_admin(&state, &ctx, &s.user).await?;
     match state.app.set_account_disabled(&s.user, id, disabled).await {
         Ok(()) => Ok(Redirect::to("/admin/users").into_response()),
-        Err(AppError::Invalid(m)) => {
-            page(
-                &state,
-                &ctx,
-                &s,
-                StatusCode::BAD_REQUEST,
-                Some(m),
-                None,
-                &CreateForm::default(),
-            )
-            .await
-        }
-        Err(e) => Err(PageError::from_app(e, ctx.lang)),
+        Err(e) => respond(&state, &ctx, &s, Err(e), &CreateForm::default()).await,
     }
 }
 
@@ -242,36 +239,10 @@ pub async fn password(
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
     require_admin(&state, &ctx, &s.user).await?;
-    match state.app.reset_password(&s.user, id, &f.password).await {
-        Ok(()) => {
-            let notice = if ctx.lang == Lang::Zh {
-                "密码已重置，该账号需重新登录。"
-            } else {
-                "Password reset; the account must sign in again."
-            };
-            page(
-                &state,
-                &ctx,
-                &s,
-                StatusCode::OK,
-                None,
-                Some(notice),
-                &CreateForm::default(),
-            )
-            .await
-        }
-        Err(AppError::Invalid(m)) => {
-            page(
-                &state,
-                &ctx,
-                &s,
-                StatusCode::BAD_REQUEST,
-                Some(m),
-                None,
-                &CreateForm::default(),
-            )
-            .await
-        }
-        Err(e) => Err(PageError::from_app(e, ctx.lang)),
-    }
+    let outcome = state
+        .app
+        .reset_password(&s.user, id, &f.password)
+        .await
+        .map(|_| "notice_password_reset");
+    respond(&state, &ctx, &s, outcome, &CreateForm::default()).await
 }

@@ -178,6 +178,16 @@ impl TestServer {
             .expect("client")
     }
 
+    /// One login attempt through the API with a fresh client.
+    pub async fn try_login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client()
+            .post(self.url("/api/v1/login"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("login request")
+    }
+
     /// Logs in through the API; returns the client and the CSRF token.
     pub async fn login(&self, username: &str) -> (reqwest::Client, String) {
         let c = self.client();
