@@ -4,6 +4,7 @@
 //! store and web layers can rely on it without re-checking.
 
 pub mod demo;
+pub mod dictionary;
 pub mod divisions;
 pub mod id_number;
 pub mod mask;
