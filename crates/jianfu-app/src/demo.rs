@@ -3,11 +3,14 @@
 //! synthetic population.
 
 use crate::accounts::AccountRequest;
+use crate::register::{derived_person_facts, write_new_entities, NewEntity, Source, WriteContext};
 use crate::{App, AppError, Result};
-use jianfu_core::demo::{self, DemoCommunity};
+use jianfu_core::demo::{self, DemoCommunity, Origin};
+use jianfu_core::dictionary::pinyin_initials;
 use jianfu_core::org::OrgKind;
 use jianfu_core::role::Role;
-use jianfu_store::{NewPerson, OrgUnit};
+use jianfu_store::{Db, NewPersonRow, OrgUnit};
+use std::collections::BTreeMap;
 
 /// The division files of 九龙坡区, shipped in the repository.
 pub const DIVISION_FILES: [(&str, &str); 5] = [
@@ -172,29 +175,20 @@ impl App {
             DISTRICT_CODE,
         );
         let household_count = households.len();
-        for chunk in households.chunks(2_000) {
-            let rows: Vec<(i64, String, Vec<NewPerson>)> = chunk
-                .iter()
-                .map(|h| {
-                    let (_, grids) = &communities[h.community];
-                    let unit = grids
-                        .get(h.grid)
-                        .copied()
-                        .unwrap_or(communities[h.community].0.id);
-                    let members = h
-                        .members
-                        .iter()
-                        .map(|m| NewPerson {
-                            id_number: m.id_number.to_string(),
-                            name: m.name.clone(),
-                            relation: Some(m.relation.code().to_string()),
-                            phone: m.phone.clone(),
-                        })
-                        .collect();
-                    (unit, h.address.clone(), members)
-                })
-                .collect();
-            self.db.insert_households(&rows).await?;
+        let dept_of = |o: Origin| -> Option<i64> {
+            let key = match o {
+                Origin::Police => "gafj",
+                Origin::CivilAffairs => "mzj",
+                Origin::DisabledPersons => "cl",
+                Origin::VeteranAffairs => "tyjr",
+                Origin::Organization => "zzb",
+                Origin::Manual => return None,
+            };
+            dept_ids.get(key).copied()
+        };
+        for chunk in households.chunks(1_000) {
+            self.write_demo_households(chunk, &communities, opts, &dept_of)
+                .await?;
         }
         let scope = &district.path;
         Ok(DemoSummary {
@@ -210,6 +204,108 @@ impl App {
             residents: self.db.person_count().await?,
             households: household_count,
         })
+    }
+
+    /// Writes a batch of generated households with their members and facts
+    /// in one transaction, each fact with its real-world origin.
+    async fn write_demo_households(
+        &self,
+        chunk: &[demo::DemoHousehold],
+        communities: &[(OrgUnit, Vec<i64>)],
+        opts: &DemoOptions,
+        dept_of: &dyn Fn(Origin) -> Option<i64>,
+    ) -> Result<()> {
+        let ctx = WriteContext {
+            source: Source::Shared,
+            department_id: None,
+            author_id: None,
+            import_id: None,
+            valid_from: opts.today.format("%Y-%m-%d").to_string(),
+            now_ms: jianfu_store::now_ms(),
+        };
+        let group = |facts: &[(&'static str, String, Origin)],
+                     base: Vec<(&str, String, Origin)>| {
+            let mut groups: BTreeMap<Origin, BTreeMap<String, String>> = BTreeMap::new();
+            for (el, v, o) in base
+                .into_iter()
+                .chain(facts.iter().map(|(e, v, o)| (*e, v.clone(), *o)))
+            {
+                groups.entry(o).or_default().insert(el.to_string(), v);
+            }
+            groups
+                .into_iter()
+                .map(|(o, values)| {
+                    let source = if o == Origin::Manual {
+                        Source::Manual
+                    } else {
+                        Source::Shared
+                    };
+                    (source, dept_of(o), values)
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut tx = self.db.begin().await?;
+        let mut people = Vec::new();
+        let mut household_entities = Vec::new();
+        for h in chunk {
+            let (community, grids) = &communities[h.community];
+            let unit = grids.get(h.grid).copied().unwrap_or(community.id);
+            let hid = Db::insert_household_tx(&mut tx, unit).await?;
+            household_entities.push(NewEntity {
+                entity_id: hid,
+                derived: vec![],
+                groups: group(
+                    &h.facts,
+                    vec![("household.address", h.address.clone(), Origin::Manual)],
+                ),
+                tag: 0,
+            });
+            for m in &h.members {
+                people.push((hid, unit, m));
+            }
+        }
+        let rows: Vec<NewPersonRow> = people
+            .iter()
+            .map(|(hid, unit, m)| NewPersonRow {
+                id_number: m.id_number.to_string(),
+                name: m.name.clone(),
+                name_initials: pinyin_initials(&m.name),
+                household_id: Some(*hid),
+                unit_id: *unit,
+            })
+            .collect();
+        let ids = Db::insert_persons(&mut tx, &rows).await?;
+        let mut person_entities = Vec::with_capacity(people.len());
+        for (_, _, m) in &people {
+            let Some(pid) = ids.get(m.id_number.as_str()) else {
+                continue;
+            };
+            let mut base = vec![
+                ("person.name", m.name.clone(), Origin::Police),
+                ("person.id_number", m.id_number.to_string(), Origin::Police),
+                (
+                    "person.relation_to_head",
+                    m.relation.code().to_string(),
+                    Origin::Police,
+                ),
+            ];
+            if let Some(p) = &m.phone {
+                base.push(("person.phone", p.clone(), Origin::Manual));
+            }
+            person_entities.push(NewEntity {
+                entity_id: *pid,
+                derived: derived_person_facts(&m.id_number)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+                groups: group(&m.facts, base),
+                tag: 0,
+            });
+        }
+        write_new_entities(&mut tx, "household", &ctx, &household_entities).await?;
+        write_new_entities(&mut tx, "person", &ctx, &person_entities).await?;
+        tx.commit().await.map_err(jianfu_store::StoreError::from)?;
+        Ok(())
     }
 
     async fn unit_by_code(&self, code: &str) -> Result<OrgUnit> {

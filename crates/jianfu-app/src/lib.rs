@@ -7,12 +7,15 @@ pub mod audit;
 pub mod audit_query;
 pub mod auth;
 pub mod demo;
+pub mod import;
 pub mod org;
 pub mod org_import;
 pub mod passwords;
+pub mod register;
 
 pub use auth::{AuthConfig, CurrentUser, LoginError, LoginOk};
 
+use jianfu_core::dictionary::Dictionary;
 use jianfu_store::Db;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,10 +39,25 @@ pub type Result<T> = std::result::Result<T, AppError>;
 pub struct App {
     pub db: Db,
     pub auth: AuthConfig,
+    pub dict: &'static Dictionary,
 }
 
 impl App {
     pub fn new(db: Db, auth: AuthConfig) -> Self {
-        App { db, auth }
+        App {
+            db,
+            auth,
+            dict: builtin_dictionary(),
+        }
     }
+}
+
+/// The shipped dictionary. It is data compiled into the binary and checked
+/// by `jianfu_core`'s tests, so failing to parse it is a build defect.
+pub fn builtin_dictionary() -> &'static Dictionary {
+    static DICT: std::sync::OnceLock<Dictionary> = std::sync::OnceLock::new();
+    DICT.get_or_init(|| match Dictionary::builtin() {
+        Ok(d) => d,
+        Err(e) => panic!("内置指标库有误：{e}"),
+    })
 }

@@ -9,7 +9,7 @@ mod backup;
 mod db;
 mod error;
 mod orgs;
-mod residents;
+mod register;
 mod sessions;
 mod users;
 
@@ -17,7 +17,10 @@ pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use db::{admin, now_ms, Backend, Db};
 pub use error::StoreError;
 pub use orgs::{OrgUnit, UnitCounts, UpsertOutcome};
-pub use residents::{NewPerson, PersonRow};
+pub use register::{
+    ConflictRow, Current, CurrentDoc, FactLogRow, HistoryEntry, ImportCounts, NewConflict,
+    NewImport, NewPersonRow, PersonListRow, Tx,
+};
 pub use sessions::SessionRow;
 pub use users::{NewUser, UserRow};
 

@@ -315,3 +315,14 @@ impl Db {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 }
+
+impl Db {
+    /// Every department unit.
+    pub async fn departments(&self) -> Result<Vec<OrgUnit>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLS} FROM org_units WHERE kind = 'department' ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

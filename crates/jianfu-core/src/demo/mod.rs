@@ -4,4 +4,4 @@
 mod names;
 mod population;
 
-pub use population::{generate, DemoCommunity, DemoHousehold, DemoPerson, Relation};
+pub use population::{generate, DemoCommunity, DemoHousehold, DemoPerson, Origin, Relation};

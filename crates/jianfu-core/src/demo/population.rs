@@ -60,12 +60,27 @@ impl Relation {
     }
 }
 
+/// Which office a demo fact comes from, so the demo shows real provenance:
+/// identity flows back from 公安, 低保 from 民政, disability from 残联.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Origin {
+    Police,
+    CivilAffairs,
+    DisabledPersons,
+    VeteranAffairs,
+    Organization,
+    /// Typed by the community worker.
+    Manual,
+}
+
 #[derive(Debug, Clone)]
 pub struct DemoPerson {
     pub id_number: IdNumber,
     pub name: String,
     pub relation: Relation,
     pub phone: Option<String>,
+    /// Further facts: (element code, stored value, origin).
+    pub facts: Vec<(&'static str, String, Origin)>,
 }
 
 #[derive(Debug, Clone)]
@@ -77,6 +92,7 @@ pub struct DemoHousehold {
     pub address: String,
     /// The head comes first.
     pub members: Vec<DemoPerson>,
+    pub facts: Vec<(&'static str, String, Origin)>,
 }
 
 /// Registration areas for ID numbers: mostly this district, some from
@@ -133,6 +149,159 @@ impl Gen<'_> {
             name,
             relation,
             phone,
+            facts: Vec::new(),
+        }
+    }
+
+    /// Facts with realistic prevalences for Chongqing: ethnicity, marital
+    /// status, education, disability (~6%), veterans, Party members (~7% of
+    /// adults), migrant work in villages.
+    fn enrich(&mut self, p: &mut DemoPerson, village: bool, has_spouse: bool) {
+        let age = p.id_number.age_on(self.today);
+        let male = p.id_number.sex() == Sex::Male;
+        let r = &mut self.rng;
+        let ethnicity = match r.gen_range(0..1000) {
+            0..=929 => "01",
+            930..=974 => "15",
+            975..=992 => "06",
+            993..=995 => "03",
+            996..=997 => "07",
+            _ => "08",
+        };
+        p.facts
+            .push(("person.ethnicity", ethnicity.into(), Origin::Police));
+        let marital = if age < 20 {
+            "10"
+        } else if has_spouse {
+            "20"
+        } else if age > 60 {
+            if r.gen_bool(0.75) {
+                "30"
+            } else {
+                "40"
+            }
+        } else if r.gen_bool(0.8) {
+            "10"
+        } else {
+            "40"
+        };
+        p.facts
+            .push(("person.marital_status", marital.into(), Origin::Police));
+        if age >= 16 {
+            let edu = match (age, r.gen_range(0..100)) {
+                (a, x) if a >= 70 => {
+                    if x < 45 {
+                        "81"
+                    } else if x < 80 {
+                        "71"
+                    } else if x < 95 {
+                        "61"
+                    } else {
+                        "31"
+                    }
+                }
+                (a, x) if a >= 45 => {
+                    if x < 15 {
+                        "81"
+                    } else if x < 55 {
+                        "71"
+                    } else if x < 80 {
+                        "61"
+                    } else if x < 92 {
+                        "31"
+                    } else {
+                        "21"
+                    }
+                }
+                (_, x) => {
+                    if x < 3 {
+                        "81"
+                    } else if x < 25 {
+                        "71"
+                    } else if x < 45 {
+                        "61"
+                    } else if x < 70 {
+                        "31"
+                    } else if x < 95 {
+                        "21"
+                    } else {
+                        "14"
+                    }
+                }
+            };
+            p.facts
+                .push(("person.education", edu.into(), Origin::Manual));
+        }
+        let disability_p = if age >= 65 {
+            0.14
+        } else if age >= 40 {
+            0.06
+        } else {
+            0.025
+        };
+        if r.gen_bool(disability_p) {
+            let cat = match r.gen_range(0..100) {
+                0..=39 => 4,
+                40..=54 => 1,
+                55..=69 => 2,
+                70..=79 => 6,
+                80..=87 => 5,
+                88..=89 => 3,
+                _ => 7,
+            };
+            let grade = match r.gen_range(0..100) {
+                0..=9 => 1,
+                10..=34 => 2,
+                35..=64 => 3,
+                _ => 4,
+            };
+            p.facts
+                .push(("person.disabled", "1".into(), Origin::DisabledPersons));
+            p.facts.push((
+                "person.disability_category",
+                cat.to_string(),
+                Origin::DisabledPersons,
+            ));
+            p.facts.push((
+                "person.disability_grade",
+                grade.to_string(),
+                Origin::DisabledPersons,
+            ));
+            p.facts.push((
+                "person.disability_cert",
+                format!("{}{cat}{grade}", p.id_number),
+                Origin::DisabledPersons,
+            ));
+        }
+        if male && (38..=80).contains(&age) && r.gen_bool(0.04) {
+            p.facts
+                .push(("person.veteran", "1".into(), Origin::VeteranAffairs));
+            p.facts
+                .push(("person.veteran_type", "1".into(), Origin::VeteranAffairs));
+        }
+        if age >= 18 && r.gen_bool(if male { 0.09 } else { 0.05 }) {
+            p.facts
+                .push(("person.political_status", "01".into(), Origin::Organization));
+        } else if (14..=28).contains(&age) && r.gen_bool(0.35) {
+            p.facts
+                .push(("person.political_status", "03".into(), Origin::Organization));
+        }
+        if (18..=59).contains(&age) && r.gen_bool(if village { 0.28 } else { 0.05 }) {
+            const PLACES: [&str; 6] = [
+                "广东省东莞市",
+                "浙江省宁波市",
+                "重庆市渝北区",
+                "四川省成都市",
+                "福建省泉州市",
+                "江苏省苏州市",
+            ];
+            p.facts
+                .push(("person.migrant_worker", "1".into(), Origin::Manual));
+            p.facts.push((
+                "person.work_place",
+                PLACES[r.gen_range(0..PLACES.len())].into(),
+                Origin::Manual,
+            ));
         }
     }
 
@@ -290,7 +459,46 @@ pub fn generate(
             let size = household_size(&mut g.rng).min(left);
             left -= size;
             number += 1;
-            let members = g.household(size, community.is_village);
+            let mut members = g.household(size, community.is_village);
+            let has_spouse = members
+                .iter()
+                .any(|m| matches!(m.relation, Relation::Wife | Relation::Husband));
+            for m in members.iter_mut() {
+                let spouse_here = has_spouse
+                    && matches!(
+                        m.relation,
+                        Relation::Head | Relation::Wife | Relation::Husband
+                    );
+                g.enrich(m, community.is_village, spouse_here);
+            }
+            let mut facts = Vec::new();
+            if members.len() == 1 && members[0].id_number.age_on(today) >= 65 {
+                members[0]
+                    .facts
+                    .push(("person.elderly_alone", "1".into(), Origin::Manual));
+                members[0]
+                    .facts
+                    .push(("person.living_arrangement", "3".into(), Origin::Manual));
+            }
+            let dibao_p = if community.is_village { 0.04 } else { 0.025 };
+            if g.rng.gen_bool(dibao_p) {
+                let kind = if community.is_village { "2" } else { "1" };
+                facts.push(("household.dibao", "1".to_string(), Origin::CivilAffairs));
+                facts.push((
+                    "household.assistance_type",
+                    kind.to_string(),
+                    Origin::CivilAffairs,
+                ));
+                facts.push((
+                    "household.dibao_people",
+                    members.len().to_string(),
+                    Origin::CivilAffairs,
+                ));
+                for m in members.iter_mut() {
+                    m.facts
+                        .push(("person.dibao", "1".into(), Origin::CivilAffairs));
+                }
+            }
             let grid = g.rng.gen_range(0..community.grids.max(1));
             let address = if community.is_village {
                 format!("{}{}组{}号", community.address_prefix, grid + 1, number)
@@ -309,6 +517,7 @@ pub fn generate(
                 grid,
                 address,
                 members,
+                facts,
             });
         }
     }
@@ -409,5 +618,39 @@ mod tests {
             .count();
         let ratio = male as f64 / people.len() as f64;
         assert!((0.45..0.56).contains(&ratio), "male share {ratio}");
+    }
+}
+
+#[cfg(test)]
+mod prevalence_tests {
+    use super::*;
+
+    #[test]
+    fn prevalences_are_realistic() {
+        let c = vec![DemoCommunity {
+            address_prefix: "重庆市九龙坡区走马镇走马村".into(),
+            is_village: true,
+            grids: 3,
+        }];
+        let today = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        let hh = generate(&c, 20_000, 5, today, "500107");
+        let people: Vec<_> = hh.iter().flat_map(|h| &h.members).collect();
+        let share = |el: &str, v: &str| {
+            people
+                .iter()
+                .filter(|p| p.facts.iter().any(|(e, x, _)| *e == el && x == v))
+                .count() as f64
+                / people.len() as f64
+        };
+        let disabled = share("person.disabled", "1");
+        assert!((0.03..0.10).contains(&disabled), "disability {disabled}");
+        let party = share("person.political_status", "01");
+        assert!((0.03..0.10).contains(&party), "party {party}");
+        let han = share("person.ethnicity", "01");
+        assert!((0.88..0.97).contains(&han), "han {han}");
+        let dibao = hh.iter().filter(|h| !h.facts.is_empty()).count() as f64 / hh.len() as f64;
+        assert!((0.02..0.07).contains(&dibao), "dibao {dibao}");
+        assert!(share("person.elderly_alone", "1") > 0.0);
+        assert!(share("person.migrant_worker", "1") > 0.05);
     }
 }

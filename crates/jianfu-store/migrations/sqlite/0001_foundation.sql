@@ -61,24 +61,27 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 
+-- Entities of the base register. Their facts live in fact_log and
+-- entity_current (0002); these tables hold identity and placement only.
 CREATE TABLE households (
     id          INTEGER PRIMARY KEY,
     unit_id     INTEGER NOT NULL REFERENCES org_units(id),
-    address     TEXT NOT NULL,
     created_at  INTEGER NOT NULL
 );
 CREATE INDEX households_unit ON households(unit_id);
 
+-- Persons are keyed by ID number. name and name_initials are a search index
+-- kept in step with the person.name fact.
 CREATE TABLE persons (
-    id            INTEGER PRIMARY KEY,
-    id_number     TEXT NOT NULL UNIQUE,
-    name          TEXT NOT NULL,
-    household_id  INTEGER REFERENCES households(id),
-    relation      TEXT,
-    phone         TEXT,
-    unit_id       INTEGER NOT NULL REFERENCES org_units(id),
-    created_at    INTEGER NOT NULL
+    id             INTEGER PRIMARY KEY,
+    id_number      TEXT NOT NULL UNIQUE,
+    name           TEXT NOT NULL,
+    name_initials  TEXT NOT NULL DEFAULT '',
+    household_id   INTEGER REFERENCES households(id),
+    unit_id        INTEGER NOT NULL REFERENCES org_units(id),
+    created_at     INTEGER NOT NULL
 );
 CREATE INDEX persons_unit ON persons(unit_id);
 CREATE INDEX persons_household ON persons(household_id);
 CREATE INDEX persons_name ON persons(name);
+CREATE INDEX persons_initials ON persons(name_initials);

@@ -1,0 +1,456 @@
+//! Checking every row (the dry run) and writing a file in one transaction.
+
+use super::mapping::Mapping;
+use super::table::Table;
+use crate::register::{
+    derived_person_facts, write_entities, write_new_entities, EntityWrite, NewEntity, Source,
+    WriteContext,
+};
+use crate::{auth::CurrentUser, App, AppError, Result};
+use jianfu_core::dictionary::EntityType;
+use jianfu_core::id_number::IdNumber;
+use jianfu_core::org::OrgKind;
+use jianfu_store::{now_ms, Db, ImportCounts, NewImport, NewPersonRow, OrgUnit};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Any bad row and nothing is written.
+    Atomic,
+    /// Good rows are written, bad rows are listed for download.
+    SkipInvalid,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub file_name: String,
+    /// The community (村社区) the residents belong to.
+    pub community_id: i64,
+    pub source: Source,
+    /// The department whose export this is, for source 共享.
+    pub department_id: Option<i64>,
+    pub mode: ImportMode,
+    pub dry_run: bool,
+    pub today: chrono::NaiveDate,
+}
+
+/// A row that cannot be imported, and why. Rows are numbered as the
+/// spreadsheet shows them (1-based).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RowError {
+    pub row: usize,
+    pub column: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.column.is_empty() {
+            write!(f, "第{}行：{}", self.row, self.reason)
+        } else {
+            write!(f, "第{}行“{}”列：{}", self.row, self.column, self.reason)
+        }
+    }
+}
+
+/// A typed value that contradicts a derived one; it is not written.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowFlag {
+    pub row: usize,
+    pub column: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub rows_total: usize,
+    pub rows_valid: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub facts_written: usize,
+    pub conflicts: usize,
+    pub merge_candidates: usize,
+    pub errors: Vec<RowError>,
+    pub flags: Vec<RowFlag>,
+    pub committed: bool,
+    pub import_id: Option<i64>,
+}
+
+struct CheckedRow {
+    row: usize,
+    id_number: IdNumber,
+    values: BTreeMap<String, String>,
+    labels: HashMap<String, String>,
+}
+
+impl App {
+    /// Checks the mapping and every row, and unless this is a dry run (or
+    /// atomic mode met a bad row) writes the file in one transaction.
+    pub async fn import_residents(
+        &self,
+        actor: Option<&CurrentUser>,
+        table: &Table,
+        bytes: &[u8],
+        mapping: &Mapping,
+        opts: &ImportOptions,
+    ) -> Result<ImportReport> {
+        let community = self.import_target(actor, opts).await?;
+        let id_col = mapping
+            .columns
+            .iter()
+            .find(|c| c.element.as_deref() == Some("person.id_number"))
+            .ok_or_else(|| {
+                AppError::Invalid(
+                    "没有映射到“公民身份号码”的列：居民以身份证号识别，必须有这一列".into(),
+                )
+            })?;
+        for c in &mapping.columns {
+            if let Some(code) = &c.element {
+                let el = self.dict.element(code).ok_or_else(|| {
+                    AppError::Invalid(format!("“{}”列映射的指标 {code} 不存在", c.label))
+                })?;
+                if el.entity != EntityType::Person {
+                    return Err(AppError::Invalid(format!(
+                        "“{}”列是{}指标（{}），本导入只接受个人指标",
+                        c.label,
+                        el.entity.label_zh(),
+                        el.name
+                    )));
+                }
+            }
+        }
+        let mut report = ImportReport::default();
+        let mut checked: Vec<CheckedRow> = Vec::new();
+        let mut first_row_of: HashMap<String, usize> = HashMap::new();
+        for (i, row) in table.rows.iter().enumerate().skip(mapping.header_row + 1) {
+            let excel_row = i + 1;
+            if row.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            report.rows_total += 1;
+            let cell = |idx: usize| row.get(idx).map(String::as_str).unwrap_or("");
+            let mut errors = Vec::new();
+            let id = match IdNumber::parse(cell(id_col.index), opts.today) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    errors.push(RowError {
+                        row: excel_row,
+                        column: id_col.label.clone(),
+                        reason: if cell(id_col.index).trim().is_empty() {
+                            "身份证号为空".into()
+                        } else {
+                            e.to_string()
+                        },
+                    });
+                    None
+                }
+            };
+            if let Some(id) = &id {
+                if let Some(first) = first_row_of.get(id.as_str()) {
+                    errors.push(RowError {
+                        row: excel_row,
+                        column: id_col.label.clone(),
+                        reason: format!("与第{first}行的身份证号重复"),
+                    });
+                } else {
+                    first_row_of.insert(id.to_string(), excel_row);
+                }
+            }
+            let mut values = BTreeMap::new();
+            let mut labels = HashMap::new();
+            for c in &mapping.columns {
+                let Some(code) = &c.element else { continue };
+                if code == "person.id_number" {
+                    continue;
+                }
+                let raw = cell(c.index);
+                if raw.trim().is_empty() {
+                    continue;
+                }
+                let Some(el) = self.dict.element(code) else {
+                    continue;
+                };
+                match self.dict.check_value(el, raw, opts.today) {
+                    Ok(v) => {
+                        values.insert(code.clone(), v.to_storage());
+                        labels.insert(code.clone(), c.label.clone());
+                    }
+                    Err(e) => errors.push(RowError {
+                        row: excel_row,
+                        column: c.label.clone(),
+                        reason: e.to_string(),
+                    }),
+                }
+            }
+            if !values.contains_key("person.name") && errors.is_empty() {
+                // A new person needs a name; an existing one may be updated
+                // without it, which is checked once we know who exists.
+                labels.insert("person.name".into(), String::new());
+            }
+            match (id, errors.is_empty()) {
+                (Some(id_number), true) => checked.push(CheckedRow {
+                    row: excel_row,
+                    id_number,
+                    values,
+                    labels,
+                }),
+                _ => report.errors.extend(errors),
+            }
+        }
+
+        let mut tx = self.db.begin().await?;
+        let ids: Vec<String> = checked.iter().map(|r| r.id_number.to_string()).collect();
+        let existing = Db::persons_by_id_numbers(&mut tx, &ids).await?;
+        let mut community_units: Vec<i64> = vec![community.id];
+        community_units.extend(self.db.children(community.id).await?.iter().map(|u| u.id));
+        let mut elsewhere = Vec::new();
+        let mut new_rows = Vec::new();
+        let mut update_rows = Vec::new();
+        for r in checked {
+            match existing.get(r.id_number.as_str()) {
+                Some((pid, unit)) if community_units.contains(unit) => update_rows.push((*pid, r)),
+                Some((pid, unit)) => {
+                    let where_ = self
+                        .db
+                        .unit(*unit)
+                        .await?
+                        .map(|u| u.name)
+                        .unwrap_or_default();
+                    report.errors.push(RowError {
+                        row: r.row,
+                        column: String::new(),
+                        reason: format!(
+                            "该身份证号已登记在“{where_}”，已列为合并候选，请核实是否迁入"
+                        ),
+                    });
+                    elsewhere.push((*pid, r));
+                }
+                None if !r.values.contains_key("person.name") => report.errors.push(RowError {
+                    row: r.row,
+                    column: String::new(),
+                    reason: "新居民缺少姓名".into(),
+                }),
+                None => new_rows.push(r),
+            }
+        }
+        report.errors.sort_by_key(|e| e.row);
+        report.rows_valid = new_rows.len() + update_rows.len();
+        let atomic_fail = opts.mode == ImportMode::Atomic && !report.errors.is_empty();
+        if opts.dry_run || atomic_fail {
+            tx.rollback()
+                .await
+                .map_err(jianfu_store::StoreError::from)?;
+            report.created = new_rows.len();
+            report.updated = update_rows.len();
+            return Ok(report);
+        }
+
+        let digest: String = Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let import_id = Db::insert_import(
+            &mut tx,
+            &NewImport {
+                file_name: opts.file_name.clone(),
+                file_sha256: digest,
+                unit_id: community.id,
+                source: opts.source.label().into(),
+                department_id: opts.department_id,
+                author_id: actor.map(|a| a.id),
+            },
+        )
+        .await?;
+        let ctx = WriteContext {
+            source: opts.source,
+            department_id: opts.department_id,
+            author_id: actor.map(|a| a.id),
+            import_id: Some(import_id),
+            valid_from: opts.today.format("%Y-%m-%d").to_string(),
+            now_ms: now_ms(),
+        };
+        let created = Db::insert_persons(
+            &mut tx,
+            &new_rows
+                .iter()
+                .map(|r| {
+                    let name = r.values.get("person.name").cloned().unwrap_or_default();
+                    NewPersonRow {
+                        id_number: r.id_number.to_string(),
+                        name_initials: jianfu_core::dictionary::pinyin_initials(&name),
+                        name,
+                        household_id: None,
+                        unit_id: community.id,
+                    }
+                })
+                .collect::<Vec<_>>(),
+        )
+        .await?;
+        let mut row_of_tag = Vec::new();
+        let mut fresh = Vec::with_capacity(new_rows.len());
+        for r in &new_rows {
+            let Some(pid) = created.get(r.id_number.as_str()) else {
+                continue;
+            };
+            let mut values = r.values.clone();
+            values.insert("person.id_number".into(), r.id_number.to_string());
+            fresh.push(NewEntity {
+                entity_id: *pid,
+                derived: derived_person_facts(&r.id_number)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+                groups: vec![(opts.source, opts.department_id, values)],
+                tag: row_of_tag.len(),
+            });
+            row_of_tag.push(r);
+        }
+        let mut writes = Vec::with_capacity(update_rows.len());
+        for (pid, r) in &update_rows {
+            writes.push(EntityWrite {
+                entity_type: "person",
+                entity_id: *pid,
+                derived: derived_person_facts(&r.id_number)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+                values: r.values.clone(),
+                tag: row_of_tag.len(),
+            });
+            row_of_tag.push(r);
+        }
+        let created_outcome = write_new_entities(&mut tx, "person", &ctx, &fresh).await?;
+        let updated_outcome = write_entities(&mut tx, &ctx, &writes).await?;
+        let mut outcome = updated_outcome.clone();
+        outcome.facts_written += created_outcome.facts_written;
+        outcome.flags.extend(created_outcome.flags);
+        for f in &outcome.flags {
+            let r = row_of_tag[f.tag];
+            let name = self
+                .dict
+                .element(&f.element)
+                .map(|e| e.name.clone())
+                .unwrap_or_default();
+            report.flags.push(RowFlag {
+                row: r.row,
+                column: r.labels.get(&f.element).cloned().unwrap_or(name.clone()),
+                reason: format!(
+                    "填写的{name}“{}”与身份证号不符（应为“{}”），未写入",
+                    self.display_value(&f.element, &f.typed),
+                    self.display_value(&f.element, &f.derived)
+                ),
+            });
+        }
+        for (pid, r) in &elsewhere {
+            let payload = serde_json::to_string(&r.values).unwrap_or_default();
+            Db::insert_merge_candidate(
+                &mut tx,
+                *pid,
+                community.id,
+                &payload,
+                opts.source.label(),
+                Some(import_id),
+            )
+            .await?;
+        }
+        report.merge_candidates = elsewhere.len();
+        report.created = created.len();
+        report.facts_written = outcome.facts_written;
+        report.conflicts = outcome.conflicts;
+        let changed_updates = updated_outcome.entities_changed;
+        report.updated = changed_updates;
+        report.unchanged = update_rows.len().saturating_sub(changed_updates);
+        Db::finish_import(
+            &mut tx,
+            import_id,
+            &ImportCounts {
+                rows_total: report.rows_total as i64,
+                rows_written: report.rows_valid as i64,
+                rows_rejected: report.errors.len() as i64,
+                facts_written: report.facts_written as i64,
+                conflicts: report.conflicts as i64,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(jianfu_store::StoreError::from)?;
+        report.committed = true;
+        report.import_id = Some(import_id);
+        self.audit(
+            actor,
+            "register.import",
+            Some(format!("import:{import_id}")),
+            "ok",
+            Some(format!(
+                "{}（{}）：新增{}人，更新{}人，写入{}条事实，冲突{}，拒绝{}行",
+                opts.file_name,
+                opts.source.label(),
+                report.created,
+                report.updated,
+                report.facts_written,
+                report.conflicts,
+                report.errors.len()
+            )),
+            None,
+        )
+        .await?;
+        Ok(report)
+    }
+
+    /// The community an import writes into, checked against the actor's
+    /// scope; the department for 共享 must be a department.
+    async fn import_target(
+        &self,
+        actor: Option<&CurrentUser>,
+        opts: &ImportOptions,
+    ) -> Result<OrgUnit> {
+        let unit = self
+            .db
+            .unit(opts.community_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("单位 {}", opts.community_id)))?;
+        if unit.kind() != Some(OrgKind::Community) {
+            return Err(AppError::Invalid(format!(
+                "“{}”不是村社区，居民只能导入到村社区",
+                unit.name
+            )));
+        }
+        if let Some(a) = actor {
+            if !a.role.can_read_residents() || !a.can_see(&unit) {
+                return Err(self
+                    .deny(
+                        a,
+                        &format!("org_unit:{}", unit.id),
+                        "无权向该村社区导入居民数据",
+                        None,
+                    )
+                    .await);
+            }
+        }
+        match (opts.source, opts.department_id) {
+            (Source::Shared, None) => {
+                return Err(AppError::Invalid(
+                    "来源为“共享”时必须指明提供数据的部门".into(),
+                ))
+            }
+            (_, Some(d)) => {
+                let dept = self
+                    .db
+                    .unit(d)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("部门 {d}")))?;
+                if dept.kind() != Some(OrgKind::Department) {
+                    return Err(AppError::Invalid(format!("“{}”不是部门", dept.name)));
+                }
+            }
+            _ => {}
+        }
+        if opts.source == Source::Derived {
+            return Err(AppError::Invalid("派生数据不能导入".into()));
+        }
+        Ok(unit)
+    }
+}

@@ -1,0 +1,13 @@
+//! Importing residents from a spreadsheet (xlsx, xls, ods, csv): find the
+//! header row, map columns to dictionary elements, check every cell
+//! (dry run), then write the whole file in one transaction.
+
+mod commit;
+mod mapping;
+mod rejected;
+mod table;
+
+pub use commit::{ImportMode, ImportOptions, ImportReport, RowError, RowFlag};
+pub use mapping::{suggest_mapping, ColumnMapping, Mapping, MatchKind};
+pub use rejected::rejected_rows_xlsx;
+pub use table::{read_table, Table};

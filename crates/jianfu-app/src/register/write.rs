@@ -1,0 +1,292 @@
+//! Writing facts. One rule decides every write:
+//! - a value equal to the current one is not written again (re-imports
+//!   change nothing);
+//! - a derived value (派生) is never overwritten; a different typed value is
+//!   flagged instead;
+//! - a person typing a value (手工) decides, and the old value stays in the
+//!   history;
+//! - a value from a file or a department that disagrees with a value from a
+//!   different source becomes a conflict for a person to decide.
+
+use super::Source;
+use crate::Result;
+use jianfu_store::{Current, CurrentDoc, Db, FactLogRow, NewConflict, Tx};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Clone)]
+pub struct WriteContext {
+    pub source: Source,
+    pub department_id: Option<i64>,
+    pub author_id: Option<i64>,
+    pub import_id: Option<i64>,
+    pub valid_from: String,
+    pub now_ms: i64,
+}
+
+/// Facts to record about one existing entity, in storage form.
+#[derive(Debug, Clone)]
+pub struct EntityWrite {
+    pub entity_type: &'static str,
+    pub entity_id: i64,
+    /// Derived facts recorded with source 派生 in the same step.
+    pub derived: Vec<(String, String)>,
+    pub values: BTreeMap<String, String>,
+    /// Caller's handle (e.g. the file row) to attach flags to.
+    pub tag: usize,
+}
+
+/// A value not written because it contradicts a derived one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    pub tag: usize,
+    pub element: String,
+    pub typed: String,
+    pub derived: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WriteOutcome {
+    pub facts_written: usize,
+    pub entities_changed: usize,
+    pub conflicts: usize,
+    pub flags: Vec<Flag>,
+}
+
+fn same_origin(cur: &Current, ctx: &WriteContext) -> bool {
+    cur.s == ctx.source.label() && (ctx.source != Source::Shared || cur.d == ctx.department_id)
+}
+
+/// Records the writes inside `tx`. Returns what was written, flagged and
+/// sent to the conflict list.
+pub async fn write_entities(
+    tx: &mut Tx,
+    ctx: &WriteContext,
+    writes: &[EntityWrite],
+) -> Result<WriteOutcome> {
+    let mut out = WriteOutcome::default();
+    let mut by_type: BTreeMap<&str, Vec<&EntityWrite>> = BTreeMap::new();
+    for w in writes {
+        by_type.entry(w.entity_type).or_default().push(w);
+    }
+    for (entity_type, ws) in by_type {
+        let ids: Vec<i64> = ws.iter().map(|w| w.entity_id).collect();
+        let mut docs: HashMap<i64, CurrentDoc> = Db::current_docs(tx, entity_type, &ids).await?;
+        let mut log = Vec::new();
+        let mut conflicts = Vec::new();
+        let mut changed_docs: Vec<i64> = Vec::new();
+        let mut names: Vec<(i64, String)> = Vec::new();
+        for w in ws {
+            let doc = docs.entry(w.entity_id).or_default();
+            let mut derived_changes = BTreeMap::new();
+            for (el, v) in &w.derived {
+                if doc.get(el).map(|c| &c.v) != Some(v) {
+                    doc.insert(
+                        el.clone(),
+                        Current {
+                            v: v.clone(),
+                            s: Source::Derived.label().into(),
+                            d: None,
+                            t: ctx.now_ms,
+                        },
+                    );
+                    derived_changes.insert(el.clone(), Some(v.clone()));
+                }
+            }
+            let mut changes = BTreeMap::new();
+            for (el, v) in &w.values {
+                match doc.get(el) {
+                    Some(cur) if &cur.v == v => {}
+                    Some(cur) if cur.s == Source::Derived.label() => out.flags.push(Flag {
+                        tag: w.tag,
+                        element: el.clone(),
+                        typed: v.clone(),
+                        derived: cur.v.clone(),
+                    }),
+                    Some(cur) if ctx.source != Source::Manual && !same_origin(cur, ctx) => {
+                        if !Db::open_conflict_exists(tx, entity_type, w.entity_id, el, v).await? {
+                            conflicts.push(NewConflict {
+                                entity_type: entity_type.to_string(),
+                                entity_id: w.entity_id,
+                                element: el.clone(),
+                                current_value: Some(cur.v.clone()),
+                                current_source: Some(cur.s.clone()),
+                                proposed_value: v.clone(),
+                                proposed_source: ctx.source.label().into(),
+                                department_id: ctx.department_id,
+                                import_id: ctx.import_id,
+                            });
+                        }
+                    }
+                    _ => {
+                        doc.insert(
+                            el.clone(),
+                            Current {
+                                v: v.clone(),
+                                s: ctx.source.label().into(),
+                                d: ctx.department_id,
+                                t: ctx.now_ms,
+                            },
+                        );
+                        changes.insert(el.clone(), Some(v.clone()));
+                        if el == "person.name" {
+                            names.push((w.entity_id, v.clone()));
+                        }
+                    }
+                }
+            }
+            if !derived_changes.is_empty() {
+                out.facts_written += derived_changes.len();
+                log.push(FactLogRow {
+                    entity_type: entity_type.into(),
+                    entity_id: w.entity_id,
+                    recorded_at: ctx.now_ms,
+                    valid_from: ctx.valid_from.clone(),
+                    source: Source::Derived.label().into(),
+                    department_id: None,
+                    author_id: None,
+                    import_id: ctx.import_id,
+                    changes: derived_changes,
+                });
+            }
+            if !changes.is_empty() {
+                out.facts_written += changes.len();
+                log.push(FactLogRow {
+                    entity_type: entity_type.into(),
+                    entity_id: w.entity_id,
+                    recorded_at: ctx.now_ms,
+                    valid_from: ctx.valid_from.clone(),
+                    source: ctx.source.label().into(),
+                    department_id: ctx.department_id,
+                    author_id: ctx.author_id,
+                    import_id: ctx.import_id,
+                    changes,
+                });
+            }
+            if log.last().is_some_and(|l| l.entity_id == w.entity_id) {
+                changed_docs.push(w.entity_id);
+            }
+        }
+        changed_docs.dedup();
+        out.entities_changed += changed_docs.len();
+        out.conflicts += conflicts.len();
+        Db::append_facts(tx, &log).await?;
+        let put: Vec<(i64, &CurrentDoc)> = changed_docs
+            .iter()
+            .filter_map(|id| docs.get(id).map(|d| (*id, d)))
+            .collect();
+        Db::put_current_docs(tx, entity_type, &put).await?;
+        Db::insert_conflicts(tx, &conflicts).await?;
+        for (id, name) in names {
+            Db::set_person_name(
+                tx,
+                id,
+                &name,
+                &jianfu_core::dictionary::pinyin_initials(&name),
+            )
+            .await?;
+        }
+    }
+    Ok(out)
+}
+
+/// Facts about an entity created in the same transaction, from one or more
+/// origins (e.g. identity from 公安, 低保 from 民政).
+#[derive(Debug, Clone)]
+pub struct NewEntity {
+    pub entity_id: i64,
+    pub derived: Vec<(String, String)>,
+    /// (source, department) → values.
+    pub groups: Vec<(Source, Option<i64>, BTreeMap<String, String>)>,
+    pub tag: usize,
+}
+
+/// The fast path for entities that have no facts yet: nothing can conflict,
+/// so each entity's current document is built in memory and written once.
+pub async fn write_new_entities(
+    tx: &mut Tx,
+    entity_type: &str,
+    ctx: &WriteContext,
+    entities: &[NewEntity],
+) -> Result<WriteOutcome> {
+    let mut out = WriteOutcome::default();
+    let mut log = Vec::with_capacity(entities.len() * 2);
+    let mut docs: Vec<(i64, CurrentDoc)> = Vec::with_capacity(entities.len());
+    for e in entities {
+        let mut doc = CurrentDoc::new();
+        let mut derived_changes = BTreeMap::new();
+        for (el, v) in &e.derived {
+            doc.insert(
+                el.clone(),
+                Current {
+                    v: v.clone(),
+                    s: Source::Derived.label().into(),
+                    d: None,
+                    t: ctx.now_ms,
+                },
+            );
+            derived_changes.insert(el.clone(), Some(v.clone()));
+        }
+        if !derived_changes.is_empty() {
+            out.facts_written += derived_changes.len();
+            log.push(FactLogRow {
+                entity_type: entity_type.into(),
+                entity_id: e.entity_id,
+                recorded_at: ctx.now_ms,
+                valid_from: ctx.valid_from.clone(),
+                source: Source::Derived.label().into(),
+                department_id: None,
+                author_id: None,
+                import_id: ctx.import_id,
+                changes: derived_changes,
+            });
+        }
+        for (source, dept, values) in &e.groups {
+            let mut changes = BTreeMap::new();
+            for (el, v) in values {
+                match doc.get(el) {
+                    Some(cur) if cur.s == Source::Derived.label() && &cur.v != v => {
+                        out.flags.push(Flag {
+                            tag: e.tag,
+                            element: el.clone(),
+                            typed: v.clone(),
+                            derived: cur.v.clone(),
+                        })
+                    }
+                    Some(cur) if &cur.v == v => {}
+                    _ => {
+                        doc.insert(
+                            el.clone(),
+                            Current {
+                                v: v.clone(),
+                                s: source.label().into(),
+                                d: *dept,
+                                t: ctx.now_ms,
+                            },
+                        );
+                        changes.insert(el.clone(), Some(v.clone()));
+                    }
+                }
+            }
+            if !changes.is_empty() {
+                out.facts_written += changes.len();
+                log.push(FactLogRow {
+                    entity_type: entity_type.into(),
+                    entity_id: e.entity_id,
+                    recorded_at: ctx.now_ms,
+                    valid_from: ctx.valid_from.clone(),
+                    source: source.label().into(),
+                    department_id: *dept,
+                    author_id: ctx.author_id,
+                    import_id: ctx.import_id,
+                    changes,
+                });
+            }
+        }
+        docs.push((e.entity_id, doc));
+    }
+    out.entities_changed = docs.len();
+    Db::append_facts(tx, &log).await?;
+    let refs: Vec<(i64, &CurrentDoc)> = docs.iter().map(|(id, d)| (*id, d)).collect();
+    Db::put_current_docs(tx, entity_type, &refs).await?;
+    Ok(out)
+}
