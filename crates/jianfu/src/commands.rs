@@ -259,3 +259,107 @@ pub async fn backup(cfg: &Config, out: Option<PathBuf>) -> anyhow::Result<ExitCo
     }
     Ok(ExitCode::SUCCESS)
 }
+
+pub struct ImportArgs {
+    pub file: PathBuf,
+    pub community: String,
+    pub source: String,
+    pub department: Option<String>,
+    pub dry_run: bool,
+    pub skip_invalid: bool,
+    pub rejected_out: Option<PathBuf>,
+}
+
+pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
+    use jianfu_app::import::{read_table, rejected_rows_xlsx, suggest_mapping, ImportMode, ImportOptions};
+    use jianfu_app::register::Source;
+    let source = Source::from_label(&a.source)
+        .filter(|s| *s != Source::Derived)
+        .ok_or_else(|| anyhow::anyhow!("--source 应为“导入”“共享”或“手工”，而不是“{}”", a.source))?;
+    let bytes = std::fs::read(&a.file).with_context(|| format!("无法读取 {}", a.file.display()))?;
+    let file_name = a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let table = read_table(&file_name, &bytes)?;
+    let app = open(cfg, &cfg.database_url()).await?;
+    let community = app
+        .db
+        .unit_by_code_or_name(&a.community)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("找不到村社区“{}”", a.community))?;
+    let department_id = match &a.department {
+        Some(d) => Some(
+            app.db
+                .unit_by_code_or_name(d)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("找不到部门“{d}”"))?
+                .id,
+        ),
+        None => None,
+    };
+    let mapping = suggest_mapping(app.dict, &Default::default(), &table)
+        .ok_or_else(|| anyhow::anyhow!("{file_name} 中找不到表头：前20行没有一列能对应到指标库"))?;
+    println!("表头在第{}行，列映射：", mapping.header_row + 1);
+    for c in &mapping.columns {
+        let target = c
+            .element
+            .as_deref()
+            .and_then(|e| app.dict.element(e))
+            .map(|e| format!("{}（{}）", e.name, e.code))
+            .unwrap_or_else(|| "不导入".into());
+        println!("  {} → {target}", if c.label.is_empty() { "（空）" } else { &c.label });
+    }
+    let report = app
+        .import_residents(
+            None,
+            &table,
+            &bytes,
+            &mapping,
+            &ImportOptions {
+                file_name: file_name.clone(),
+                community_id: community.id,
+                source,
+                department_id,
+                mode: if a.skip_invalid { ImportMode::SkipInvalid } else { ImportMode::Atomic },
+                dry_run: a.dry_run,
+                today: chrono::Local::now().date_naive(),
+            },
+        )
+        .await?;
+    for e in &report.errors {
+        println!("拒绝：{e}");
+    }
+    for f in &report.flags {
+        println!("提示：第{}行“{}”列：{}", f.row, f.column, f.reason);
+    }
+    if let Some(out) = &a.rejected_out {
+        if !report.errors.is_empty() {
+            std::fs::write(out, rejected_rows_xlsx(&table, mapping.header_row, &report.errors)?)?;
+            println!("未导入的行已写入 {}", out.display());
+        }
+    }
+    if report.committed {
+        println!(
+            "导入完成：共{}行，新增{}人，更新{}人，未变{}人，写入{}条事实，冲突{}条待处理，合并候选{}，拒绝{}行。",
+            report.rows_total,
+            report.created,
+            report.updated,
+            report.unchanged,
+            report.facts_written,
+            report.conflicts,
+            report.merge_candidates,
+            report.rejected_rows()
+        );
+    } else if a.dry_run {
+        println!(
+            "试导入（未写入）：共{}行，可导入{}行（新增{}人，更新{}人），拒绝{}行。",
+            report.rows_total,
+            report.rows_valid,
+            report.created,
+            report.updated,
+            report.rejected_rows()
+        );
+    } else {
+        println!("未写入任何数据：有{}行不能导入（整文件导入模式）。修正后重新导入，或加 --skip-invalid 只导入正确的行。", report.rejected_rows());
+    }
+    app.db.close().await;
+    Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}

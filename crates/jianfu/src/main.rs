@@ -67,6 +67,30 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Import residents from a spreadsheet (xlsx, xls, ods, csv) into a community's register.
+    Import {
+        file: PathBuf,
+        /// Division code (12 digits) or name of the village or community.
+        #[arg(long)]
+        community: String,
+        /// 导入 (default) or 共享 for a department's export (数据回流).
+        #[arg(long, default_value = "导入")]
+        source: String,
+        /// The department whose export this is; required with --source 共享.
+        #[arg(long)]
+        department: Option<String>,
+        /// Check every row and report, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the good rows and reject the bad ones (default: any bad row and nothing is written).
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Write the rejected rows, with a reason column, to this xlsx file.
+        #[arg(long, value_name = "FILE")]
+        rejected_out: Option<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// Write a consistent copy of the database while the server runs.
     Backup {
         /// Output file; default: <data_dir>/backups/jianfu-<time>.db (or .dump for PostgreSQL).
@@ -143,6 +167,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Migrate { data_dir }
         | Command::Backup { data_dir, .. }
+        | Command::Import { data_dir, .. }
         | Command::Org {
             command: OrgCommand::Import { data_dir, .. },
         }
@@ -175,5 +200,29 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 },
         } => commands::user_add(&cfg, &username, &role, &unit, name.as_deref()).await,
         Command::Backup { out, .. } => commands::backup(&cfg, out).await,
+        Command::Import {
+            file,
+            community,
+            source,
+            department,
+            dry_run,
+            skip_invalid,
+            rejected_out,
+            ..
+        } => {
+            commands::import(
+                &cfg,
+                &commands::ImportArgs {
+                    file,
+                    community,
+                    source,
+                    department,
+                    dry_run,
+                    skip_invalid,
+                    rejected_out,
+                },
+            )
+            .await
+        }
     }
 }

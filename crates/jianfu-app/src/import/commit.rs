@@ -80,6 +80,15 @@ pub struct ImportReport {
     pub import_id: Option<i64>,
 }
 
+impl ImportReport {
+    /// Number of distinct rows with at least one error.
+    pub fn rejected_rows(&self) -> usize {
+        let mut rows: Vec<usize> = self.errors.iter().map(|e| e.row).collect();
+        rows.dedup();
+        rows.len()
+    }
+}
+
 struct CheckedRow {
     row: usize,
     id_number: IdNumber,
@@ -370,7 +379,7 @@ impl App {
             &ImportCounts {
                 rows_total: report.rows_total as i64,
                 rows_written: report.rows_valid as i64,
-                rows_rejected: report.errors.len() as i64,
+                rows_rejected: report.rejected_rows() as i64,
                 facts_written: report.facts_written as i64,
                 conflicts: report.conflicts as i64,
             },
@@ -392,7 +401,7 @@ impl App {
                 report.updated,
                 report.facts_written,
                 report.conflicts,
-                report.errors.len()
+                report.rejected_rows()
             )),
             None,
         )

@@ -2,6 +2,7 @@
 //! deriving what an ID number implies, detecting conflicts between sources,
 //! and reading a person's facts and history within the reader's scope.
 
+mod conflicts;
 mod derive;
 mod read;
 pub(crate) mod write;
