@@ -43,6 +43,13 @@ fn is_form(req: &Request) -> bool {
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
+fn is_multipart(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
 pub fn form_value(body: &[u8], field: &str) -> Option<String> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
         .ok()?
@@ -93,6 +100,16 @@ pub async fn enforce(State(_state): State<AppState>, req: Request, next: Next) -
             return next.run(req).await;
         }
         return denied(api);
+    }
+    // A browser cannot add a header to a file-upload form, so multipart
+    // forms carry the token in the action URL instead.
+    if is_multipart(&req) {
+        let ok = req
+            .uri()
+            .query()
+            .and_then(|q| form_value(q.as_bytes(), FORM_FIELD))
+            .is_some_and(|t| tokens_match(&t, &expected));
+        return if ok { next.run(req).await } else { denied(api) };
     }
     if is_form(&req) {
         let (parts, body) = req.into_parts();

@@ -10,6 +10,7 @@ mod i18n;
 mod pages;
 mod render;
 mod session;
+mod uploads;
 
 use axum::routing::get;
 use axum::Router;
@@ -49,12 +50,14 @@ impl Default for WebConfig {
 pub struct AppState {
     pub app: App,
     pub cfg: Arc<WebConfig>,
+    pub uploads: uploads::Uploads,
 }
 
 pub fn router(app: App, cfg: WebConfig) -> Router {
     let state = AppState {
         app,
         cfg: Arc::new(cfg),
+        uploads: uploads::Uploads::default(),
     };
     Router::new()
         .merge(pages::routes())
@@ -67,6 +70,9 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::resolve,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            uploads::MAX_UPLOAD_BYTES,
         ))
         .with_state(state)
 }

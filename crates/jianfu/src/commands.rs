@@ -271,13 +271,21 @@ pub struct ImportArgs {
 }
 
 pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
-    use jianfu_app::import::{read_table, rejected_rows_xlsx, suggest_mapping, ImportMode, ImportOptions};
+    use jianfu_app::import::{
+        read_table, rejected_rows_xlsx, suggest_mapping, ImportMode, ImportOptions,
+    };
     use jianfu_app::register::Source;
     let source = Source::from_label(&a.source)
         .filter(|s| *s != Source::Derived)
-        .ok_or_else(|| anyhow::anyhow!("--source 应为“导入”“共享”或“手工”，而不是“{}”", a.source))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!("--source 应为“导入”“共享”或“手工”，而不是“{}”", a.source)
+        })?;
     let bytes = std::fs::read(&a.file).with_context(|| format!("无法读取 {}", a.file.display()))?;
-    let file_name = a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = a
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let table = read_table(&file_name, &bytes)?;
     let app = open(cfg, &cfg.database_url()).await?;
     let community = app
@@ -305,7 +313,14 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
             .and_then(|e| app.dict.element(e))
             .map(|e| format!("{}（{}）", e.name, e.code))
             .unwrap_or_else(|| "不导入".into());
-        println!("  {} → {target}", if c.label.is_empty() { "（空）" } else { &c.label });
+        println!(
+            "  {} → {target}",
+            if c.label.is_empty() {
+                "（空）"
+            } else {
+                &c.label
+            }
+        );
     }
     let report = app
         .import_residents(
@@ -318,7 +333,11 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
                 community_id: community.id,
                 source,
                 department_id,
-                mode: if a.skip_invalid { ImportMode::SkipInvalid } else { ImportMode::Atomic },
+                mode: if a.skip_invalid {
+                    ImportMode::SkipInvalid
+                } else {
+                    ImportMode::Atomic
+                },
                 dry_run: a.dry_run,
                 today: chrono::Local::now().date_naive(),
             },
@@ -332,7 +351,10 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(out) = &a.rejected_out {
         if !report.errors.is_empty() {
-            std::fs::write(out, rejected_rows_xlsx(&table, mapping.header_row, &report.errors)?)?;
+            std::fs::write(
+                out,
+                rejected_rows_xlsx(&table, mapping.header_row, &report.errors)?,
+            )?;
             println!("未导入的行已写入 {}", out.display());
         }
     }
@@ -361,5 +383,9 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
         println!("未写入任何数据：有{}行不能导入（整文件导入模式）。修正后重新导入，或加 --skip-invalid 只导入正确的行。", report.rejected_rows());
     }
     app.db.close().await;
-    Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

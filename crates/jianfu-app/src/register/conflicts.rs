@@ -13,10 +13,19 @@ impl App {
         if !actor.role.can_read_residents() {
             return Err(AppError::Forbidden("您的角色不能查看居民个人信息".into()));
         }
-        Ok(self.db.conflicts_in_scope(&actor.scope.path, "open").await?)
+        Ok(self
+            .db
+            .conflicts_in_scope(&actor.scope.path, "open")
+            .await?)
     }
 
-    pub async fn resolve_conflict(&self, actor: &CurrentUser, id: i64, accept: bool, ip: Option<String>) -> Result<()> {
+    pub async fn resolve_conflict(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        accept: bool,
+        ip: Option<String>,
+    ) -> Result<()> {
         let c = self
             .db
             .conflict(id)
@@ -35,7 +44,10 @@ impl App {
                 department_id: c.department_id,
                 author_id: Some(actor.id),
                 import_id: c.import_id,
-                valid_from: chrono::Local::now().date_naive().format("%Y-%m-%d").to_string(),
+                valid_from: chrono::Local::now()
+                    .date_naive()
+                    .format("%Y-%m-%d")
+                    .to_string(),
                 now_ms: now_ms(),
             };
             let mut values = BTreeMap::new();
@@ -53,15 +65,30 @@ impl App {
             )
             .await?;
         }
-        Db::resolve_conflict(&mut tx, id, if accept { "accepted" } else { "rejected" }, actor.id).await?;
+        Db::resolve_conflict(
+            &mut tx,
+            id,
+            if accept { "accepted" } else { "rejected" },
+            actor.id,
+        )
+        .await?;
         tx.commit().await.map_err(jianfu_store::StoreError::from)?;
-        let name = self.dict.element(&c.element).map(|e| e.name.clone()).unwrap_or(c.element.clone());
+        let name = self
+            .dict
+            .element(&c.element)
+            .map(|e| e.name.clone())
+            .unwrap_or(c.element.clone());
         self.audit(
             Some(actor),
             "conflict.resolve",
             Some(format!("person:{}", c.entity_id)),
             "ok",
-            Some(format!("{}{}（{}）", if accept { "采用" } else { "不采用" }, name, c.proposed_source)),
+            Some(format!(
+                "{}{}（{}）",
+                if accept { "采用" } else { "不采用" },
+                name,
+                c.proposed_source
+            )),
             ip,
         )
         .await

@@ -1,5 +1,7 @@
 //! The JSON API under `/api/v1`, described by `openapi.json`.
 
+pub mod register;
+
 use crate::context::ReqCtx;
 use crate::cookies;
 use crate::errors::ApiError;
@@ -30,6 +32,20 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(users).post(create_user))
         .route("/audit", get(audit))
         .route("/openapi.json", get(openapi))
+        .route("/elements", get(register::elements))
+        .route("/elements/{code}", get(register::element))
+        .route("/persons", get(register::persons))
+        .route("/persons/{id}", get(register::person))
+        .route("/persons/{id}/history", get(register::history))
+        .route("/persons/{id}/reveal", post(register::reveal))
+        .route(
+            "/persons/{id}/facts",
+            axum::routing::put(register::set_fact),
+        )
+        .route("/conflicts", get(register::conflicts))
+        .route("/conflicts/{id}", post(register::resolve))
+        .route("/imports", post(register::import))
+        .route("/imports/rejected/{token}", get(register::rejected))
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Response {

@@ -1,0 +1,703 @@
+//! The base register through the HTTP API, on both databases: import
+//! (atomic, skip-invalid, idempotent), duplicates, conflicts between
+//! sources, scope, masking and audited reveal, manual edits.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::{Backend, TestServer};
+use jianfu_core::id_number::{IdNumber, Sex};
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value};
+
+fn id(birth: &str, seq: u32, sex: Sex) -> String {
+    let d = NaiveDate::parse_from_str(birth, "%Y-%m-%d").unwrap();
+    IdNumber::compose("500107", d, seq, sex)
+        .unwrap()
+        .to_string()
+}
+
+fn csv(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut out = String::new();
+    for r in rows {
+        out.push_str(&r.join(","));
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+fn sheet(extra: Vec<Vec<String>>) -> Vec<u8> {
+    let mut rows = vec![
+        vec!["民主村社区居民信息采集表".to_string()],
+        vec![
+            "填报单位：民主村社区".into(),
+            "".into(),
+            "填报日期：2026年11月".into(),
+        ],
+        vec!["序号", "姓名", "身份证号", "联系电话", "民族", "是否残疾"]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+    ];
+    rows.extend(extra);
+    csv(&rows)
+}
+
+fn row(n: usize, name: &str, idn: &str, phone: &str, nation: &str, disabled: &str) -> Vec<String> {
+    vec![
+        n.to_string(),
+        name.into(),
+        idn.into(),
+        phone.into(),
+        nation.into(),
+        disabled.into(),
+    ]
+}
+
+async fn upload(
+    s: &TestServer,
+    who: &str,
+    bytes: Vec<u8>,
+    fields: &[(&str, &str)],
+) -> (u16, Value) {
+    let (c, csrf) = s.login(who).await;
+    upload_with(s, &c, &csrf, bytes, fields).await
+}
+
+async fn upload_with(
+    s: &TestServer,
+    c: &reqwest::Client,
+    csrf: &str,
+    bytes: Vec<u8>,
+    fields: &[(&str, &str)],
+) -> (u16, Value) {
+    upload_named(s, c, csrf, "居民.csv", bytes, fields).await
+}
+
+async fn upload_named(
+    s: &TestServer,
+    c: &reqwest::Client,
+    csrf: &str,
+    file_name: &str,
+    bytes: Vec<u8>,
+    fields: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut form = Form::new().part("file", Part::bytes(bytes).file_name(file_name.to_string()));
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    let r = c
+        .post(s.url("/api/v1/imports"))
+        .header("x-csrf-token", csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}
+
+async fn atomic_import_with_one_bad_row_writes_nothing(b: Backend) {
+    let s = TestServer::start(b).await;
+    let persons_before = s.app.db.person_count().await.unwrap();
+    let facts_before = s.app.db.count_rows("fact_log").await.unwrap();
+    let file = sheet(vec![
+        row(
+            1,
+            "李新一",
+            &id("1980-01-01", 11, Sex::Male),
+            "13800001111",
+            "汉族",
+            "否",
+        ),
+        row(
+            2,
+            "王新二",
+            &id("1990-02-02", 22, Sex::Female),
+            "023-68001234",
+            "土家族",
+            "是",
+        ),
+        row(
+            3,
+            "钱坏三",
+            "500107198001010012",
+            "13800003333",
+            "汉族",
+            "否",
+        ),
+    ]);
+    let (st, body) = upload(&s, "minzhu", file.clone(), &[("community", "500107003003")]).await;
+    assert_eq!(st, 200, "{body}");
+    let report = &body["report"];
+    assert_eq!(report["committed"], false);
+    assert_eq!(report["errors"][0]["row"], 6);
+    assert_eq!(report["errors"][0]["column"], "身份证号");
+    assert!(
+        report["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("校验位"),
+        "{report}"
+    );
+    assert_eq!(
+        s.app.db.person_count().await.unwrap(),
+        persons_before,
+        "nothing written"
+    );
+    assert_eq!(
+        s.app.db.count_rows("fact_log").await.unwrap(),
+        facts_before,
+        "nothing written"
+    );
+
+    // The rejected rows come back as a workbook with a reason column.
+    let url = body["rejected_rows_xlsx"].as_str().unwrap();
+    let (c, csrf) = s.login("minzhu").await;
+    let xlsx = c
+        .get(s.url(url))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(c.get(s.url(url)).send().await.unwrap().status(), 200);
+    let t = jianfu_app::import::read_table("r.xlsx", &xlsx).unwrap();
+    assert_eq!(t.rows[0].last().unwrap(), "未导入原因");
+    assert_eq!(t.rows[1][0], "6");
+    assert!(t.rows[1].last().unwrap().contains("校验位"));
+    // Another user cannot fetch it.
+    let (other, _) = s.login("xiejiawan").await;
+    assert_eq!(other.get(s.url(url)).send().await.unwrap().status(), 404);
+
+    // Skipping invalid rows writes the good ones.
+    let (st, body) = upload_with(
+        &s,
+        &c,
+        &csrf,
+        file.clone(),
+        &[("community", "500107003003"), ("mode", "skip_invalid")],
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["report"]["committed"], true);
+    assert_eq!(body["report"]["created"], 2);
+    assert_eq!(s.app.db.person_count().await.unwrap(), persons_before + 2);
+
+    // The same file again changes nothing.
+    let facts = s.app.db.count_rows("fact_log").await.unwrap();
+    let (_, body) = upload_with(
+        &s,
+        &c,
+        &csrf,
+        file,
+        &[("community", "500107003003"), ("mode", "skip_invalid")],
+    )
+    .await;
+    assert_eq!(body["report"]["facts_written"], 0);
+    assert_eq!(body["report"]["created"], 0);
+    assert_eq!(body["report"]["unchanged"], 2);
+    assert_eq!(s.app.db.count_rows("fact_log").await.unwrap(), facts);
+
+    // Derived facts were written with the person.
+    let p = s
+        .app
+        .db
+        .person_by_id_number(&id("1990-02-02", 22, Sex::Female))
+        .await
+        .unwrap()
+        .unwrap();
+    let doc = s.app.db.current_doc("person", p.id).await.unwrap();
+    assert_eq!(doc["person.sex"].v, "2");
+    assert_eq!(doc["person.sex"].s, "派生");
+    assert_eq!(doc["person.birth_date"].v, "1990-02-02");
+    assert_eq!(doc["person.ethnicity"].v, "15");
+    assert_eq!(doc["person.phone"].v, "02368001234");
+}
+
+async fn duplicate_id_numbers_are_named(b: Backend) {
+    let s = TestServer::start(b).await;
+    let dup = id("1985-05-05", 55, Sex::Male);
+    let file = sheet(vec![
+        row(1, "孙甲", &dup, "", "", ""),
+        row(2, "孙乙", &dup, "", "", ""),
+    ]);
+    let (_, body) = upload(&s, "minzhu", file, &[("dry_run", "1")]).await;
+    let errors = body["report"]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{body}");
+    assert_eq!(errors[0]["row"], 5);
+    assert!(errors[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("与第4行的身份证号重复"));
+
+    // A person already registered in another community is a merge
+    // candidate, not a second record.
+    let other_community = s.unit_id("500107003004").await;
+    let (existing,) = (s
+        .app
+        .db
+        .search_persons(
+            &s.app.db.unit(other_community).await.unwrap().unwrap().path,
+            "",
+            1,
+            0,
+        )
+        .await
+        .unwrap()
+        .0[0]
+        .clone(),);
+    let file = sheet(vec![row(
+        1,
+        &existing.name,
+        &existing.id_number,
+        "",
+        "",
+        "",
+    )]);
+    let (_, body) = upload(&s, "minzhu", file, &[("mode", "skip_invalid")]).await;
+    let reason = body["report"]["errors"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("已登记在") && reason.contains("合并候选"),
+        "{reason}"
+    );
+    assert_eq!(body["report"]["merge_candidates"], 1);
+    assert_eq!(s.app.db.count_rows("merge_candidates").await.unwrap(), 1);
+    let still = s
+        .app
+        .db
+        .person_by_id_number(&existing.id_number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.unit_id, existing.unit_id, "never moved silently");
+}
+
+async fn shared_value_that_disagrees_becomes_a_conflict(b: Backend) {
+    let s = TestServer::start(b).await;
+    let minzhu = s
+        .app
+        .db
+        .unit_by_code("500107003003")
+        .await
+        .unwrap()
+        .unwrap();
+    let (people, _) = s
+        .app
+        .db
+        .search_persons(&minzhu.path, "", 200, 0)
+        .await
+        .unwrap();
+    // A resident whose phone was typed by the community (手工).
+    let mut target = None;
+    for p in people {
+        let doc = s.app.db.current_doc("person", p.id).await.unwrap();
+        if doc.get("person.phone").is_some_and(|c| c.s == "手工") {
+            target = Some((p, doc["person.phone"].v.clone()));
+            break;
+        }
+    }
+    let (p, old_phone) = target.expect("a resident with a phone");
+    let file = sheet(vec![row(1, &p.name, &p.id_number, "13999999999", "", "")]);
+    let (st, body) = upload(
+        &s,
+        "minzhu",
+        file,
+        &[("source", "共享"), ("department", "九龙坡区民政局")],
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["report"]["conflicts"], 1, "{body}");
+    let doc = s.app.db.current_doc("person", p.id).await.unwrap();
+    assert_eq!(
+        doc["person.phone"].v, old_phone,
+        "never overwritten silently"
+    );
+
+    let (c, csrf) = s.login("minzhu").await;
+    let list: Value = c
+        .get(s.url("/api/v1/conflicts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let conflict = &list["conflicts"][0];
+    assert_eq!(conflict["proposed_value"], "13999999999");
+    assert_eq!(conflict["proposed_source"], "共享");
+    assert_eq!(conflict["current_value"], old_phone.as_str());
+    let cid = conflict["id"].as_i64().unwrap();
+    let r = c
+        .post(s.url(&format!("/api/v1/conflicts/{cid}")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"accept": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let doc = s.app.db.current_doc("person", p.id).await.unwrap();
+    assert_eq!(doc["person.phone"].v, "13999999999");
+
+    // The history shows both values, masked.
+    let h: Value = c
+        .get(s.url(&format!("/api/v1/persons/{}/history", p.id)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let phones: Vec<&str> = h["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["changes"]["person.phone"].as_str())
+        .collect();
+    assert!(phones.contains(&"139****9999"), "{phones:?}");
+    assert!(
+        phones.contains(&jianfu_core::mask::phone(&old_phone).as_str()),
+        "{phones:?}"
+    );
+    assert_eq!(
+        s.app
+            .db
+            .conflicts_in_scope(&minzhu.path, "open")
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+async fn workers_see_only_their_own_residents(b: Backend) {
+    let s = TestServer::start(b).await;
+    let theirs_unit = s
+        .app
+        .db
+        .unit_by_code("500107003004")
+        .await
+        .unwrap()
+        .unwrap();
+    let theirs = s
+        .app
+        .db
+        .search_persons(&theirs_unit.path, "", 1, 0)
+        .await
+        .unwrap()
+        .0[0]
+        .clone();
+    let (c, _) = s.login("minzhu").await;
+    let r = c
+        .get(s.url(&format!("/api/v1/persons/{}", theirs.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let page = c
+        .get(s.url(&format!("/register/persons/{}", theirs.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 403);
+    assert!(!page.text().await.unwrap().contains(&theirs.name));
+    assert_eq!(s.audit("access.denied", "minzhu").await.len(), 2);
+
+    // Searching by the other resident's name or ID number finds nothing.
+    let found: Value = c
+        .get(s.url(&format!("/api/v1/persons?q={}", theirs.id_number)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["total"], 0);
+    let all: Value = c
+        .get(s.url("/api/v1/persons?limit=200"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let minzhu_units: Vec<i64> = {
+        let m = s
+            .app
+            .db
+            .unit_by_code("500107003003")
+            .await
+            .unwrap()
+            .unwrap();
+        s.app
+            .db
+            .subtree(&m.path, true)
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.id)
+            .collect()
+    };
+    assert!(all["total"].as_i64().unwrap() > 0);
+    assert!(all["persons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| minzhu_units.contains(&p["unit_id"].as_i64().unwrap())));
+
+    // County offices do not browse residents at all.
+    let (dept, _) = s.login("minzheng").await;
+    assert_eq!(
+        dept.get(s.url("/api/v1/persons"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}
+
+async fn numbers_are_masked_and_a_reveal_is_audited(b: Backend) {
+    let s = TestServer::start(b).await;
+    let m = s
+        .app
+        .db
+        .unit_by_code("500107003003")
+        .await
+        .unwrap()
+        .unwrap();
+    let p = s.app.db.search_persons(&m.path, "", 1, 0).await.unwrap().0[0].clone();
+    let (c, csrf) = s.login("minzhu").await;
+    let view: Value = c
+        .get(s.url(&format!("/api/v1/persons/{}", p.id)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = view.to_string();
+    assert!(
+        !text.contains(&p.id_number),
+        "full ID number leaked: {text}"
+    );
+    assert_eq!(
+        view["id_number"],
+        jianfu_core::mask::id_number(&p.id_number)
+    );
+    let list: Value = c
+        .get(s.url("/api/v1/persons"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!list.to_string().contains(&p.id_number));
+    let html = c
+        .get(s.url(&format!("/register/persons/{}", p.id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(&p.id_number), "page leaks the ID number");
+    assert_eq!(s.audit("reveal", "minzhu").await.len(), 0);
+
+    let r = c
+        .post(s.url(&format!("/api/v1/persons/{}/reveal", p.id)))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"element": "person.id_number"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["value"], p.id_number.as_str());
+    let audit = s.audit("reveal", "minzhu").await;
+    assert_eq!(audit.len(), 1);
+    assert_eq!(
+        audit[0].target.as_deref(),
+        Some(&format!("person:{}", p.id)[..])
+    );
+    // Viewing the record is itself audited.
+    assert!(!s.audit("person.view", "minzhu").await.is_empty());
+}
+
+async fn manual_edits_are_checked_and_recorded(b: Backend) {
+    let s = TestServer::start(b).await;
+    let m = s
+        .app
+        .db
+        .unit_by_code("500107003003")
+        .await
+        .unwrap()
+        .unwrap();
+    let p = s.app.db.search_persons(&m.path, "", 1, 0).await.unwrap().0[0].clone();
+    let (c, csrf) = s.login("minzhu").await;
+    let put = |element: &'static str, value: &'static str| {
+        let c = c.clone();
+        let csrf = csrf.clone();
+        let url = s.url(&format!("/api/v1/persons/{}/facts", p.id));
+        async move {
+            let r = c
+                .put(url)
+                .header("x-csrf-token", csrf)
+                .json(&json!({"element": element, "value": value}))
+                .send()
+                .await
+                .unwrap();
+            let st = r.status().as_u16();
+            (st, r.text().await.unwrap())
+        }
+    };
+    assert_eq!(put("person.education", "大学本科毕业").await.0, 204);
+    let doc = s.app.db.current_doc("person", p.id).await.unwrap();
+    assert_eq!(doc["person.education"].v, "21");
+    assert_eq!(doc["person.education"].s, "手工");
+    let (st, body) = put("person.sex", "女").await;
+    assert_eq!(st, 400);
+    assert!(body.contains("派生"), "{body}");
+    let (st, body) = put("person.phone", "12345").await;
+    assert_eq!(st, 400);
+    assert!(
+        body.contains("联系电话") && body.contains("12345"),
+        "{body}"
+    );
+    let (st, _) = put("person.no_such_thing", "1").await;
+    assert_eq!(st, 400);
+    assert_eq!(s.audit("person.update", "minzhu").await.len(), 1);
+    // The fact log refuses to be rewritten.
+    assert!(s.app.db.try_tamper_facts().await.is_err());
+}
+
+async fn bad_files_get_clear_errors(b: Backend) {
+    let s = TestServer::start_with(
+        b,
+        common::Options {
+            residents: 20,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (c, csrf) = s.login("minzhu").await;
+    let (st, body) = upload_named(
+        &s,
+        &c,
+        &csrf,
+        "花名册.xlsx",
+        b"PK\x03\x04garbage".to_vec(),
+        &[],
+    )
+    .await;
+    assert_eq!(st, 400);
+    let msg = body["error"].as_str().unwrap();
+    assert!(
+        msg.contains("花名册.xlsx") && msg.contains("损坏"),
+        "{body}"
+    );
+    let (st, body) = upload_named(&s, &c, &csrf, "a.pdf", b"%PDF".to_vec(), &[]).await;
+    assert_eq!(st, 400);
+    assert!(body["error"].as_str().unwrap().contains("不支持"), "{body}");
+    let (st, body) = upload(
+        &s,
+        "minzhu",
+        csv(&[vec!["甲".into(), "乙".into()], vec!["1".into(), "2".into()]]),
+        &[],
+    )
+    .await;
+    assert_eq!(st, 400);
+    assert!(
+        body["error"].as_str().unwrap().contains("找不到表头"),
+        "{body}"
+    );
+    let (st, body) = upload(
+        &s,
+        "minzhu",
+        csv(&[vec!["姓名".into(), "电话".into()]]),
+        &[],
+    )
+    .await;
+    assert_eq!(st, 400);
+    assert!(
+        body["error"].as_str().unwrap().contains("公民身份号码"),
+        "{body}"
+    );
+    // Another community cannot be written into.
+    let (st, _) = upload(
+        &s,
+        "minzhu",
+        sheet(vec![]),
+        &[("community", "500107003004")],
+    )
+    .await;
+    assert_eq!(st, 403);
+    // 共享 needs a department.
+    let (st, body) = upload(&s, "minzhu", sheet(vec![]), &[("source", "共享")]).await;
+    assert_eq!(st, 400);
+    assert!(body["error"].as_str().unwrap().contains("部门"), "{body}");
+}
+
+async fn dictionary_is_readable_by_everyone(b: Backend) {
+    let s = TestServer::start_with(
+        b,
+        common::Options {
+            residents: 10,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (c, _) = s.login("minzheng").await;
+    let all: Value = c
+        .get(s.url("/api/v1/elements"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(all["total"].as_u64().unwrap() >= 150);
+    let found: Value = c
+        .get(s.url("/api/v1/elements?q=sfz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(found["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["code"] == "person.id_number"));
+    let one: Value = c
+        .get(s.url("/api/v1/elements/person.ethnicity"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["code_table"]["values"].as_array().unwrap().len(), 58);
+    assert_eq!(
+        c.get(s.url("/api/v1/elements/nope"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+on_both_backends!(
+    atomic_import_with_one_bad_row_writes_nothing,
+    duplicate_id_numbers_are_named,
+    shared_value_that_disagrees_becomes_a_conflict,
+    workers_see_only_their_own_residents,
+    numbers_are_masked_and_a_reveal_is_audited,
+    manual_edits_are_checked_and_recorded,
+    bad_files_get_clear_errors,
+    dictionary_is_readable_by_everyone,
+);
