@@ -10,7 +10,22 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 14] = [
+    (
+        "register_list.html",
+        include_str!("../templates/register_list.html"),
+    ),
+    ("person.html", include_str!("../templates/person.html")),
+    ("import.html", include_str!("../templates/import.html")),
+    (
+        "conflicts.html",
+        include_str!("../templates/conflicts.html"),
+    ),
+    (
+        "dictionary.html",
+        include_str!("../templates/dictionary.html"),
+    ),
+    ("element.html", include_str!("../templates/element.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("home.html", include_str!("../templates/home.html")),
@@ -85,6 +100,7 @@ pub fn base(ctx: &ReqCtx, session: Option<&Session>) -> Map<String, Value> {
             "nav".into(),
             json!({
                 "org": true,
+                "register": u.role.can_read_residents(),
                 "users": u.role.can_manage_users(),
                 "audit": u.role.can_read_audit(),
             }),

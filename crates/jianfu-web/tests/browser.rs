@@ -181,6 +181,121 @@ async fn wrong_password_shows_a_chinese_error() {
     b.close().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_imports_a_spreadsheet_and_reveals_an_id_number() {
+    let s = TestServer::start_with(
+        Backend::Sqlite,
+        common::Options {
+            residents: 50,
+            ..Default::default()
+        },
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let birth = chrono::NaiveDate::from_ymd_opt(1975, 3, 8).unwrap();
+    let idn = jianfu_core::id_number::IdNumber::compose(
+        "500107",
+        birth,
+        77,
+        jianfu_core::id_number::Sex::Female,
+    )
+    .unwrap()
+    .to_string();
+    let file = dir.path().join("花名册.csv");
+    std::fs::write(
+        &file,
+        format!("民主村社区花名册\n序号,姓名,公民身份号码,联系电话\n1,吴新华,{idn},13712345678\n"),
+    )
+    .unwrap();
+
+    let driver = start_driver().await;
+    let b = browser(&driver).await;
+    b.goto(&s.url("/login")).await.unwrap();
+    submit_login(&b, "minzhu", PASSWORD).await;
+    b.wait().for_element(Locator::Id("welcome")).await.unwrap();
+    b.goto(&s.url("/register/import")).await.unwrap();
+    b.find(Locator::Id("import-file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    b.find(Locator::Id("import-preview"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let summary = b
+        .wait()
+        .for_element(Locator::Id("dry-run-summary"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(summary.contains("共 1"), "{summary}");
+    let mapping = b
+        .find(Locator::Id("mapping"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(mapping.contains("公民身份号码"), "{mapping}");
+    b.find(Locator::Id("commit-atomic"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let result = b
+        .wait()
+        .for_element(Locator::Id("import-result"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(result.contains("新增 1"), "{result}");
+
+    // Find the new resident by pinyin initials and reveal the ID number.
+    b.goto(&s.url("/register?q=wxh")).await.unwrap();
+    b.wait()
+        .for_element(Locator::LinkText("吴新华"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let masked = b
+        .wait()
+        .for_element(Locator::Id("person-id"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(masked, jianfu_core::mask::id_number(&idn));
+    b.find(Locator::Id("reveal-id"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let revealed = b
+        .wait()
+        .for_element(Locator::Id("revealed"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(revealed.contains(&idn), "{revealed}");
+    assert_eq!(s.audit("reveal", "minzhu").await.len(), 1);
+    b.close().await.unwrap();
+}
+
 /// Not a check: saves screenshots of each role's pages at desktop and phone
 /// size for a person to review. Run with
 /// `cargo test -p jianfu-web --test browser screenshots -- --ignored`.
@@ -192,8 +307,35 @@ async fn screenshots() {
     std::fs::create_dir_all(&out).unwrap();
     let driver = start_driver().await;
     let b = browser(&driver).await;
+    let minzhu = s
+        .app
+        .db
+        .unit_by_code("500107003003")
+        .await
+        .unwrap()
+        .unwrap();
+    let first = s
+        .app
+        .db
+        .search_persons(&minzhu.path, "", 1, 0)
+        .await
+        .unwrap()
+        .0[0]
+        .id;
+    let person_page = format!("/register/persons/{first}");
     for (who, pages) in [
-        ("minzhu", vec!["/", "/org"]),
+        (
+            "minzhu",
+            vec![
+                "/",
+                "/org",
+                "/register",
+                person_page.as_str(),
+                "/register/import",
+                "/dictionary",
+                "/dictionary/person.ethnicity",
+            ],
+        ),
         ("xiejiawan", vec!["/"]),
         ("jianfuban", vec!["/", "/audit"]),
         ("admin", vec!["/", "/org", "/admin/users"]),

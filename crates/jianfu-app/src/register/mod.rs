@@ -7,7 +7,7 @@ mod derive;
 mod read;
 pub(crate) mod write;
 
-pub use derive::derived_person_facts;
+pub use derive::{derived_person_facts, DERIVED_ELEMENTS};
 pub use read::{FactView, PersonView, ThemeGroup};
 pub use write::{
     write_entities, write_new_entities, EntityWrite, Flag, NewEntity, WriteContext, WriteOutcome,

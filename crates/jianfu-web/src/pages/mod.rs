@@ -2,9 +2,11 @@
 
 mod admin_users;
 mod audit_log;
+mod dictionary;
 mod home;
 mod login;
 mod org;
+mod register;
 
 use crate::AppState;
 use axum::http::header;
@@ -31,6 +33,20 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/enable", post(admin_users::enable))
         .route("/admin/users/{id}/password", post(admin_users::password))
         .route("/audit", get(audit_log::list))
+        .route("/dictionary", get(dictionary::list))
+        .route("/dictionary/{code}", get(dictionary::detail))
+        .route("/register", get(register::list))
+        .route("/register/persons/{id}", get(register::person))
+        .route("/register/persons/{id}/reveal", post(register::reveal))
+        .route("/register/persons/{id}/facts", post(register::set_fact))
+        .route(
+            "/register/import",
+            get(register::import_form).post(register::import_upload),
+        )
+        .route("/register/import/{token}", post(register::import_confirm))
+        .route("/register/import/rejected/{token}", get(register::rejected))
+        .route("/register/conflicts", get(register::conflicts))
+        .route("/register/conflicts/{id}", post(register::resolve))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }

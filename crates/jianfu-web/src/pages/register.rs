@@ -1,0 +1,480 @@
+//! Pages of the base register: residents, a person's facts and history,
+//! import with preview, and conflicts.
+
+use crate::api::register::{read_import_form, run_import, xlsx_download, ImportForm};
+use crate::context::{ReqCtx, Session};
+use crate::errors::{ApiError, PageError};
+use crate::render::{base, render};
+use crate::session::{urlencode, PageUser};
+use crate::AppState;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Form;
+use jianfu_app::AppError;
+use jianfu_core::dictionary::EntityType;
+use jianfu_core::mask;
+use jianfu_core::org::OrgKind;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+const PAGE: i64 = 50;
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn page_err(ctx: &ReqCtx) -> impl Fn(AppError) -> PageError + '_ {
+    move |e| match e {
+        AppError::Forbidden(_) => PageError::new(
+            StatusCode::FORBIDDEN,
+            "无权访问：该居民不在您的管辖范围内，或您的角色不能查看居民信息。此次访问已记录。",
+            ctx.lang,
+        ),
+        other => PageError::from_app(other, ctx.lang),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    offset: i64,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, PageError> {
+    let app = &state.app;
+    let (rows, total) = app
+        .search_residents(&s.user, &q.q, PAGE, q.offset, ctx.ip.clone())
+        .await
+        .map_err(page_err(&ctx))?;
+    let mut unit_names: HashMap<i64, String> = HashMap::new();
+    let mut persons = Vec::with_capacity(rows.len());
+    for p in &rows {
+        if let std::collections::hash_map::Entry::Vacant(slot) = unit_names.entry(p.unit_id) {
+            let name = app
+                .db
+                .unit(p.unit_id)
+                .await
+                .ok()
+                .flatten()
+                .map(|u| u.short_name);
+            slot.insert(name.unwrap_or_default());
+        }
+        persons.push(json!({
+            "id": p.id, "name": p.name, "id_number": mask::id_number(&p.id_number),
+            "unit": unit_names.get(&p.unit_id), "household_id": p.household_id,
+        }));
+    }
+    let link = |offset: i64| format!("/register?q={}&offset={offset}", urlencode(&q.q));
+    let conflicts = app
+        .conflicts_for(&s.user)
+        .await
+        .map(|c| c.len())
+        .unwrap_or(0);
+    let mut data = base(&ctx, Some(&s));
+    data.insert("q".into(), json!(q.q));
+    data.insert("persons".into(), json!(persons));
+    data.insert("total".into(), json!(total));
+    data.insert("conflicts".into(), json!(conflicts));
+    data.insert(
+        "prev_url".into(),
+        json!((q.offset > 0).then(|| link((q.offset - PAGE).max(0)))),
+    );
+    data.insert(
+        "next_url".into(),
+        json!((q.offset + PAGE < total).then(|| link(q.offset + PAGE))),
+    );
+    render("register_list.html", &ctx, data)
+}
+
+async fn person_page(
+    state: &AppState,
+    ctx: &ReqCtx,
+    s: &Session,
+    id: i64,
+    extra: Map<String, Value>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let app = &state.app;
+    let view = app
+        .person_view(&s.user, id, today(), ctx.ip.clone())
+        .await
+        .map_err(page_err(ctx))?;
+    let history = app
+        .person_history(&s.user, id, ctx.ip.clone())
+        .await
+        .map_err(page_err(ctx))?;
+    let names: HashMap<&str, &str> = app
+        .dict
+        .elements()
+        .iter()
+        .map(|e| (e.code.as_str(), e.name.as_str()))
+        .collect();
+    let editable: Vec<Value> = app
+        .dict
+        .elements()
+        .iter()
+        .filter(|e| e.entity == EntityType::Person)
+        .filter(|e| {
+            !jianfu_app::register::DERIVED_ELEMENTS.contains(&e.code.as_str())
+                && e.code != "person.id_number"
+        })
+        .map(|e| json!({"code": e.code, "name": e.name}))
+        .collect();
+    let mut data = base(ctx, Some(s));
+    data.insert("p".into(), json!(view));
+    data.insert("history".into(), json!(history));
+    data.insert("names".into(), json!(names));
+    data.insert("editable".into(), json!(editable));
+    data.extend(extra);
+    Ok((status, render("person.html", ctx, data)?).into_response())
+}
+
+pub async fn person(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    person_page(&state, &ctx, &s, id, Map::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct RevealForm {
+    element: String,
+}
+
+pub async fn reveal(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RevealForm>,
+) -> Result<Response, PageError> {
+    let value = state
+        .app
+        .reveal(&s.user, id, &f.element, ctx.ip.clone())
+        .await
+        .map_err(page_err(&ctx))?;
+    let name = state
+        .app
+        .dict
+        .element(&f.element)
+        .map(|e| e.name.clone())
+        .unwrap_or_default();
+    let mut extra = Map::new();
+    extra.insert("revealed".into(), json!({"name": name, "value": value}));
+    person_page(&state, &ctx, &s, id, extra, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct FactForm {
+    element: String,
+    value: String,
+}
+
+pub async fn set_fact(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<FactForm>,
+) -> Result<Response, PageError> {
+    let mut extra = Map::new();
+    let status = match state
+        .app
+        .set_person_fact(&s.user, id, &f.element, &f.value, today(), ctx.ip.clone())
+        .await
+    {
+        Ok(()) => {
+            extra.insert(
+                "notice".into(),
+                json!(crate::i18n::t(ctx.lang, "notice_fact_saved")),
+            );
+            StatusCode::OK
+        }
+        Err(AppError::Invalid(m)) => {
+            extra.insert("error".into(), json!(m));
+            StatusCode::BAD_REQUEST
+        }
+        Err(e) => return Err(page_err(&ctx)(e)),
+    };
+    person_page(&state, &ctx, &s, id, extra, status).await
+}
+
+async fn import_page(
+    state: &AppState,
+    ctx: &ReqCtx,
+    s: &Session,
+    extra: Map<String, Value>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let app = &state.app;
+    let communities: Vec<Value> = if s.user.scope.kind() == Some(OrgKind::Community) {
+        vec![json!({"code": s.user.scope.code, "short_name": s.user.scope.short_name})]
+    } else {
+        app.db
+            .subtree(&s.user.scope.path, false)
+            .await
+            .map_err(|e| PageError::from_app(e.into(), ctx.lang))?
+            .iter()
+            .filter(|u| u.kind() == Some(OrgKind::Community))
+            .map(|u| json!({"code": u.code, "short_name": u.short_name}))
+            .collect()
+    };
+    let departments: Vec<Value> = app
+        .db
+        .departments()
+        .await
+        .map_err(|e| PageError::from_app(e.into(), ctx.lang))?
+        .iter()
+        .map(|d| json!({"name": d.name, "short_name": d.short_name}))
+        .collect();
+    let person_elements: Vec<Value> = app
+        .dict
+        .elements()
+        .iter()
+        .filter(|e| e.entity == EntityType::Person)
+        .map(|e| json!({"code": e.code, "name": e.name}))
+        .collect();
+    let mut data = base(ctx, Some(s));
+    data.insert("communities".into(), json!(communities));
+    data.insert("departments".into(), json!(departments));
+    data.insert("person_elements".into(), json!(person_elements));
+    data.extend(extra);
+    Ok((status, render("import.html", ctx, data)?).into_response())
+}
+
+pub async fn import_form(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+) -> Result<Response, PageError> {
+    if !s.user.role.can_read_residents() {
+        return Err(page_err(&ctx)(
+            state
+                .app
+                .deny(
+                    &s.user,
+                    "page:/register/import",
+                    "您的角色不能导入居民数据",
+                    ctx.ip.clone(),
+                )
+                .await,
+        ));
+    }
+    import_page(&state, &ctx, &s, Map::new(), StatusCode::OK).await
+}
+
+fn api_to_page(e: ApiError) -> Result<String, AppError> {
+    match e {
+        ApiError::BadRequest(m) => Ok(m),
+        ApiError::Forbidden(m) => Err(AppError::Forbidden(m)),
+        ApiError::NotFound(m) => Ok(m),
+        other => Err(AppError::Invalid(format!("{other:?}"))),
+    }
+}
+
+/// Runs the import (preview or commit) and renders the outcome.
+async fn run_and_render(
+    state: &AppState,
+    ctx: &ReqCtx,
+    s: &Session,
+    form: ImportForm,
+    token: String,
+) -> Result<Response, PageError> {
+    let mut extra = Map::new();
+    let committing = !form.dry_run;
+    match run_import(state, &s.user, &form).await {
+        Ok((mapping, report, rejected)) => {
+            extra.insert("token".into(), json!(token));
+            extra.insert("rejected_rows".into(), json!(report.rejected_rows()));
+            extra.insert(
+                "rejected_url".into(),
+                json!(rejected.map(|t| format!("/register/import/rejected/{t}"))),
+            );
+            extra.insert(
+                "form".into(),
+                json!({"community": form.community, "source": form.source, "department": form.department}),
+            );
+            let done = committing && report.committed;
+            if !done {
+                let mut m = json!(mapping);
+                m["header_row"] = json!(mapping.header_row + 1);
+                extra.insert("preview".into(), m);
+                if committing {
+                    extra.insert("error".into(), json!(format!("有{}行不能导入，整表未写入。可修正后重新上传，或选择“只导入正确的行”。", report.rejected_rows())));
+                }
+            } else {
+                extra.insert("result".into(), json!(true));
+            }
+            extra.insert("report".into(), json!(report));
+            import_page(state, ctx, s, extra, StatusCode::OK).await
+        }
+        Err(e) => match api_to_page(e) {
+            Ok(msg) => {
+                extra.insert("error".into(), json!(msg));
+                import_page(state, ctx, s, extra, StatusCode::BAD_REQUEST).await
+            }
+            Err(e) => Err(page_err(ctx)(e)),
+        },
+    }
+}
+
+pub async fn import_upload(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    mp: Multipart,
+) -> Result<Response, PageError> {
+    let mut form = match read_import_form(mp).await {
+        Ok(f) => f,
+        Err(e) => {
+            let mut extra = Map::new();
+            extra.insert(
+                "error".into(),
+                json!(api_to_page(e).unwrap_or_else(|e| e.to_string())),
+            );
+            return import_page(&state, &ctx, &s, extra, StatusCode::BAD_REQUEST).await;
+        }
+    };
+    form.dry_run = true;
+    let token = state
+        .uploads
+        .put(s.user.id, &form.file_name, form.bytes.clone());
+    run_and_render(&state, &ctx, &s, form, token).await
+}
+
+pub async fn import_confirm(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(token): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let Some(stored) = state.uploads.get(s.user.id, &token) else {
+        let mut extra = Map::new();
+        extra.insert(
+            "error".into(),
+            json!("上传的文件已过期（保留1小时），请重新上传。"),
+        );
+        return import_page(&state, &ctx, &s, extra, StatusCode::BAD_REQUEST).await;
+    };
+    let mut form = ImportForm {
+        file_name: stored.file_name.clone(),
+        bytes: stored.bytes.as_ref().clone(),
+        ..Default::default()
+    };
+    for (k, v) in fields {
+        match k.as_str() {
+            "community" => form.community = v,
+            "source" => form.source = v,
+            "department" => form.department = v,
+            "mode" => form.mode = v,
+            _ => {
+                if let Some(label) = k.strip_prefix("map:") {
+                    form.mapping.insert(label.to_string(), v);
+                }
+            }
+        }
+    }
+    form.dry_run = form.mode == "preview";
+    run_and_render(&state, &ctx, &s, form, token).await
+}
+
+pub async fn rejected(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let f = state.uploads.get(s.user.id, &token).ok_or_else(|| {
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            "文件不存在或已过期（保留1小时）",
+            ctx.lang,
+        )
+    })?;
+    Ok(xlsx_download(&f.file_name, f.bytes.as_ref().clone()))
+}
+
+pub async fn conflicts(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+) -> Result<Html<String>, PageError> {
+    let app = &state.app;
+    let rows = app.conflicts_for(&s.user).await.map_err(page_err(&ctx))?;
+    let depts: HashMap<i64, String> = app
+        .db
+        .departments()
+        .await
+        .map_err(|e| PageError::from_app(e.into(), ctx.lang))?
+        .into_iter()
+        .map(|d| (d.id, d.short_name))
+        .collect();
+    let mut list = Vec::new();
+    for c in rows {
+        let person = app
+            .db
+            .person(c.entity_id)
+            .await
+            .ok()
+            .flatten()
+            .map(|p| p.name)
+            .unwrap_or_default();
+        let el = app.dict.element(&c.element);
+        let masked = el.is_some_and(|e| {
+            matches!(
+                e.value_type,
+                jianfu_core::dictionary::ValueType::Phone
+                    | jianfu_core::dictionary::ValueType::IdNumber
+            )
+        });
+        let show = |v: &str| {
+            if masked {
+                mask::phone(v)
+            } else {
+                app.display_value(&c.element, v)
+            }
+        };
+        list.push(json!({
+            "id": c.id, "entity_id": c.entity_id, "person": person,
+            "element_name": el.map(|e| e.name.clone()).unwrap_or(c.element.clone()),
+            "current_value": c.current_value.as_deref().map(show), "current_source": c.current_source,
+            "proposed_value": show(&c.proposed_value), "proposed_source": c.proposed_source,
+            "department": c.department_id.and_then(|d| depts.get(&d).cloned()),
+        }));
+    }
+    let mut data = base(&ctx, Some(&s));
+    data.insert("conflicts".into(), json!(list));
+    render("conflicts.html", &ctx, data)
+}
+
+#[derive(Deserialize)]
+pub struct Decision {
+    decision: String,
+}
+
+pub async fn resolve(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+    Form(d): Form<Decision>,
+) -> Result<Response, PageError> {
+    state
+        .app
+        .resolve_conflict(&s.user, id, d.decision == "accept", ctx.ip.clone())
+        .await
+        .map_err(page_err(&ctx))?;
+    Ok(axum::response::Redirect::to("/register/conflicts").into_response())
+}
