@@ -7,6 +7,7 @@ pub mod audit;
 pub mod audit_query;
 pub mod auth;
 pub mod demo;
+pub mod dictionary;
 pub mod import;
 pub mod org;
 pub mod org_import;
@@ -39,7 +40,7 @@ pub type Result<T> = std::result::Result<T, AppError>;
 pub struct App {
     pub db: Db,
     pub auth: AuthConfig,
-    pub dict: &'static Dictionary,
+    dict: dictionary::DictHandle,
 }
 
 impl App {
@@ -47,8 +48,16 @@ impl App {
         App {
             db,
             auth,
-            dict: builtin_dictionary(),
+            dict: dictionary::DictHandle::new(builtin_dictionary().clone()),
         }
+    }
+
+    /// Connects the services to a migrated database and loads the
+    /// dictionary from it (adding shipped elements it lacks).
+    pub async fn open(db: Db, auth: AuthConfig) -> Result<App> {
+        let app = App::new(db, auth);
+        app.load_dictionary().await?;
+        Ok(app)
     }
 }
 

@@ -7,6 +7,7 @@
 mod audit;
 mod backup;
 mod db;
+mod elements;
 mod error;
 mod orgs;
 mod register;
@@ -15,6 +16,7 @@ mod users;
 
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use db::{admin, now_ms, Backend, Db};
+pub use elements::ElementRow;
 pub use error::StoreError;
 pub use orgs::{OrgUnit, UnitCounts, UpsertOutcome};
 pub use register::{

@@ -192,6 +192,11 @@ const ZH: &[(&str, &str)] = &[
     ("used_by_reports_empty", "还没有报表使用该指标。一表通报表上线后，引用它的报表会列在这里。"),
     ("code_table", "代码表"),
     ("notice_fact_saved", "已保存。"),
+    ("edit_element", "修改指标（减负办）"),
+    ("edit_element_hint", "保存后生成新版本；已使用旧版本的报表不受影响。代码、对象和值类型不能修改，如需改变请新建指标。"),
+    ("unit_label", "计量单位"),
+    ("versions", "版本"),
+    ("version", "版本号"),
 ];
 
 const EN: &[(&str, &str)] = &[
@@ -359,6 +364,11 @@ const EN: &[(&str, &str)] = &[
     ("used_by_reports_empty", "No report uses this element yet. Once one-form reports exist they are listed here."),
     ("code_table", "Code table"),
     ("notice_fact_saved", "Saved."),
+    ("edit_element", "Edit element (burden-reduction office)"),
+    ("edit_element_hint", "Saving adds a version; reports built on an older version are unaffected. Code, entity and type cannot change; create a new element instead."),
+    ("unit_label", "Unit"),
+    ("versions", "Versions"),
+    ("version", "Version"),
 ];
 
 pub type Catalog = BTreeMap<&'static str, &'static str>;

@@ -691,7 +691,102 @@ async fn dictionary_is_readable_by_everyone(b: Backend) {
     );
 }
 
+async fn jianfuban_versions_the_dictionary(b: Backend) {
+    let s = TestServer::start_with(
+        b,
+        common::Options {
+            residents: 10,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (jfb, csrf) = s.login("jianfuban").await;
+    let put = |code: &'static str, body: Value| {
+        let c = jfb.clone();
+        let csrf = csrf.clone();
+        let url = s.url(&format!("/api/v1/elements/{code}"));
+        async move {
+            let r = c
+                .put(url)
+                .header("x-csrf-token", csrf)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let phone = json!({"name": "联系电话", "aliases": ["手机号码", "联系方式", "常用电话"], "sensitivity": "个人信息"});
+    let (st, body) = put("person.phone", phone).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["version"], 2);
+    let versions: Value = jfb
+        .get(s.url("/api/v1/elements/person.phone/versions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let v = versions["versions"].as_array().unwrap();
+    assert_eq!(v.len(), 2, "the old version is kept");
+    assert_eq!(v[0]["is_current"], 1);
+    assert_eq!(v[1]["is_current"], 0);
+    assert!(
+        v[1]["aliases"].as_str().unwrap().contains("电话号码"),
+        "version 1 unchanged"
+    );
+
+    // The new alias is used by the importer at once.
+    let file = csv(&[
+        vec!["姓名".into(), "公民身份号码".into(), "常用电话".into()],
+        vec![
+            "冯新".into(),
+            id("1970-07-07", 71, Sex::Male),
+            "13511112222".into(),
+        ],
+    ]);
+    let (st, body) = upload(&s, "minzhu", file, &[("dry_run", "1")]).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["mapping"]["columns"][2]["element"], "person.phone");
+
+    let (st, body) = put(
+        "person.phone",
+        json!({"name": "联系电话", "aliases": ["身份证号"], "sensitivity": "个人信息"}),
+    )
+    .await;
+    assert_eq!(st, 400);
+    assert!(
+        body["error"].as_str().unwrap().contains("身份证号"),
+        "{body}"
+    );
+    let (st, body) = put(
+        "person.age",
+        json!({"name": "年龄", "sensitivity": "个人信息", "rule": "value >>> 1"}),
+    )
+    .await;
+    assert_eq!(st, 400);
+    assert!(body["error"].as_str().unwrap().contains("语法"), "{body}");
+    let (st, body) = put("person.pension_note", json!({"name": "养老金备注", "entity": "person", "value_type": "text", "sensitivity": "内部", "theme": "insurance"})).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["version"], 1);
+
+    // Only the 减负办 edits; a refusal is audited.
+    let (w, wcsrf) = s.login("minzhu").await;
+    let r = w
+        .put(s.url("/api/v1/elements/person.phone"))
+        .header("x-csrf-token", wcsrf)
+        .json(&json!({"name": "x", "sensitivity": "公开"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(s.audit("access.denied", "minzhu").await.len(), 1);
+    assert_eq!(s.audit("element.save", "jianfuban").await.len(), 2);
+}
+
 on_both_backends!(
+    jianfuban_versions_the_dictionary,
     atomic_import_with_one_bad_row_writes_nothing,
     duplicate_id_numbers_are_named,
     shared_value_that_disagrees_becomes_a_conflict,

@@ -46,7 +46,7 @@ async fn open(cfg: &Config, url: &str) -> anyhow::Result<App> {
             .with_context(|| format!("无法创建数据目录 {}", cfg.data_dir.display()))?;
     }
     let db = Db::connect(url).await.context("无法打开数据库")?;
-    Ok(App::new(db, auth_config(cfg)))
+    Ok(App::open(db, auth_config(cfg)).await?)
 }
 
 async fn serve_app(cfg: &Config, app: App) -> anyhow::Result<ExitCode> {
@@ -288,6 +288,7 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_default();
     let table = read_table(&file_name, &bytes)?;
     let app = open(cfg, &cfg.database_url()).await?;
+    let dict = app.dict();
     let community = app
         .db
         .unit_by_code_or_name(&a.community)
@@ -303,14 +304,14 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    let mapping = suggest_mapping(app.dict, &Default::default(), &table)
+    let mapping = suggest_mapping(&dict, &Default::default(), &table)
         .ok_or_else(|| anyhow::anyhow!("{file_name} 中找不到表头：前20行没有一列能对应到指标库"))?;
     println!("表头在第{}行，列映射：", mapping.header_row + 1);
     for c in &mapping.columns {
         let target = c
             .element
             .as_deref()
-            .and_then(|e| app.dict.element(e))
+            .and_then(|e| dict.element(e))
             .map(|e| format!("{}（{}）", e.name, e.code))
             .unwrap_or_else(|| "不导入".into());
         println!(

@@ -107,6 +107,7 @@ impl App {
         mapping: &Mapping,
         opts: &ImportOptions,
     ) -> Result<ImportReport> {
+        let dict = self.dict();
         let community = self.import_target(actor, opts).await?;
         let id_col = mapping
             .columns
@@ -119,7 +120,7 @@ impl App {
             })?;
         for c in &mapping.columns {
             if let Some(code) = &c.element {
-                let el = self.dict.element(code).ok_or_else(|| {
+                let el = dict.element(code).ok_or_else(|| {
                     AppError::Invalid(format!("“{}”列映射的指标 {code} 不存在", c.label))
                 })?;
                 if el.entity != EntityType::Person {
@@ -180,10 +181,10 @@ impl App {
                 if raw.trim().is_empty() {
                     continue;
                 }
-                let Some(el) = self.dict.element(code) else {
+                let Some(el) = dict.element(code) else {
                     continue;
                 };
-                match self.dict.check_value(el, raw, opts.today) {
+                match dict.check_value(el, raw, opts.today) {
                     Ok(v) => {
                         values.insert(code.clone(), v.to_storage());
                         labels.insert(code.clone(), c.label.clone());
@@ -339,8 +340,7 @@ impl App {
         outcome.flags.extend(created_outcome.flags);
         for f in &outcome.flags {
             let r = row_of_tag[f.tag];
-            let name = self
-                .dict
+            let name = dict
                 .element(&f.element)
                 .map(|e| e.name.clone())
                 .unwrap_or_default();

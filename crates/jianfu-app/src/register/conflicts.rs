@@ -74,7 +74,7 @@ impl App {
         .await?;
         tx.commit().await.map_err(jianfu_store::StoreError::from)?;
         let name = self
-            .dict
+            .dict()
             .element(&c.element)
             .map(|e| e.name.clone())
             .unwrap_or(c.element.clone());

@@ -177,12 +177,13 @@ impl App {
         today: chrono::NaiveDate,
         ip: Option<String>,
     ) -> Result<PersonView> {
+        let dict = self.dict();
         let (p, unit) = self.person_for(actor, id, ip.clone()).await?;
         let doc = self.db.current_doc("person", id).await?;
         let dept_names = self.department_names().await?;
         let mut groups: BTreeMap<String, Vec<FactView>> = BTreeMap::new();
         for (code, cur) in &doc {
-            let Some(el) = self.dict.element(code) else {
+            let Some(el) = dict.element(code) else {
                 continue;
             };
             let masked = is_masked_type(el.value_type);
@@ -224,8 +225,7 @@ impl App {
         for theme in THEME_ORDER {
             if let Some(mut facts) = groups.remove(theme) {
                 facts.sort_by_key(|f| {
-                    self.dict
-                        .elements()
+                    dict.elements()
                         .iter()
                         .position(|e| e.code == f.element)
                         .unwrap_or(usize::MAX)
@@ -266,6 +266,7 @@ impl App {
         element: &str,
         ip: Option<String>,
     ) -> Result<String> {
+        let dict = self.dict();
         let (p, _) = self.person_for(actor, id, ip.clone()).await?;
         let value = if element == "person.id_number" {
             Some(p.id_number.clone())
@@ -277,8 +278,7 @@ impl App {
                 .map(|c| c.v.clone())
         };
         let value = value.ok_or_else(|| AppError::NotFound(format!("该居民没有“{element}”")))?;
-        let name = self
-            .dict
+        let name = dict
             .element(element)
             .map(|e| e.name.clone())
             .unwrap_or_else(|| element.to_string());
@@ -300,11 +300,12 @@ impl App {
         id: i64,
         ip: Option<String>,
     ) -> Result<Vec<HistoryEntry>> {
+        let dict = self.dict();
         self.person_for(actor, id, ip.clone()).await?;
         let mut rows = self.db.history("person", id).await?;
         for r in &mut rows {
             for (code, v) in r.changes.iter_mut() {
-                if let (Some(el), Some(val)) = (self.dict.element(code), v.as_mut()) {
+                if let (Some(el), Some(val)) = (dict.element(code), v.as_mut()) {
                     if is_masked_type(el.value_type) {
                         *val = mask_value(el.value_type, val);
                     } else {
@@ -327,9 +328,9 @@ impl App {
         today: chrono::NaiveDate,
         ip: Option<String>,
     ) -> Result<()> {
+        let dict = self.dict();
         self.person_for(actor, id, ip.clone()).await?;
-        let el = self
-            .dict
+        let el = dict
             .element(element)
             .ok_or_else(|| AppError::Invalid(format!("指标“{element}”不存在")))?;
         if el.entity != jianfu_core::dictionary::EntityType::Person {
@@ -341,8 +342,7 @@ impl App {
                 el.name
             )));
         }
-        let value = self
-            .dict
+        let value = dict
             .check_value(el, raw, today)
             .map_err(|e| AppError::Invalid(format!("“{}”：{e}", el.name)))?;
         let ctx = WriteContext {
@@ -382,14 +382,15 @@ impl App {
 
     /// Human form of a stored value: code labels, 是/否.
     pub fn display_value(&self, element: &str, v: &str) -> String {
-        let Some(el) = self.dict.element(element) else {
+        let dict = self.dict();
+        let Some(el) = dict.element(element) else {
             return v.to_string();
         };
         match el.value_type {
             ValueType::Code => el
                 .code_table
                 .as_deref()
-                .and_then(|t| self.dict.table(t))
+                .and_then(|t| dict.table(t))
                 .and_then(|t| t.label(v))
                 .map(str::to_string)
                 .unwrap_or_else(|| v.to_string()),

@@ -195,6 +195,11 @@ fn row_err(file: &str, line: usize, reason: impl Into<String>) -> DictionaryErro
 }
 
 impl Dictionary {
+    /// The shipped code tables with no elements, to add elements to.
+    pub fn builtin_tables() -> Result<Dictionary, DictionaryError> {
+        Self::parse("code,name,aliases,entity,type,code_table,unit,sensitivity,theme,steward,rule,description\n", BUILTIN_CODE_TABLES)
+    }
+
     /// The standard library shipped with jianfu.
     pub fn builtin() -> Result<Dictionary, DictionaryError> {
         Self::parse(BUILTIN_ELEMENTS, BUILTIN_CODE_TABLES)

@@ -33,7 +33,11 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit))
         .route("/openapi.json", get(openapi))
         .route("/elements", get(register::elements))
-        .route("/elements/{code}", get(register::element))
+        .route(
+            "/elements/{code}",
+            get(register::element).put(register::save_element),
+        )
+        .route("/elements/{code}/versions", get(register::element_versions))
         .route("/persons", get(register::persons))
         .route("/persons/{id}", get(register::person))
         .route("/persons/{id}/history", get(register::history))

@@ -33,7 +33,8 @@ pub async fn elements(
     ApiUser(_): ApiUser,
     Query(q): Query<SearchQuery>,
 ) -> Json<Value> {
-    let list = state.app.dict.search(q.q.as_deref().unwrap_or(""));
+    let dict = state.app.dict();
+    let list = dict.search(q.q.as_deref().unwrap_or(""));
     Json(json!({"elements": list, "total": list.len()}))
 }
 
@@ -42,15 +43,11 @@ pub async fn element(
     ApiUser(_): ApiUser,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let el = state
-        .app
-        .dict
+    let dict = state.app.dict();
+    let el = dict
         .element(&code)
         .ok_or_else(|| ApiError::NotFound(format!("指标 {code} 不存在")))?;
-    let table = el
-        .code_table
-        .as_deref()
-        .and_then(|t| state.app.dict.table(t));
+    let table = el.code_table.as_deref().and_then(|t| dict.table(t));
     Ok(Json(
         json!({"element": el, "code_table": table, "used_by_reports": []}),
     ))
@@ -232,17 +229,17 @@ pub async fn run_import(
     user: &jianfu_app::CurrentUser,
     f: &ImportForm,
 ) -> Result<(Mapping, jianfu_app::import::ImportReport, Option<String>), ApiError> {
+    let dict = state.app.dict();
     if f.bytes.is_empty() {
         return Err(ApiError::BadRequest("没有收到文件".into()));
     }
     let table = read_table(&f.file_name, &f.bytes)?;
-    let mut mapping =
-        suggest_mapping(state.app.dict, &HashMap::new(), &table).ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "{} 中找不到表头：前20行没有一列能对应到指标库",
-                f.file_name
-            ))
-        })?;
+    let mut mapping = suggest_mapping(&dict, &HashMap::new(), &table).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "{} 中找不到表头：前20行没有一列能对应到指标库",
+            f.file_name
+        ))
+    })?;
     for c in &mut mapping.columns {
         if let Some(code) = f.mapping.get(&c.label) {
             c.element = (!code.is_empty()).then(|| code.clone());
@@ -351,4 +348,33 @@ pub fn xlsx_download(file_name: &str, bytes: Vec<u8>) -> Response {
         bytes,
     )
         .into_response()
+}
+
+pub async fn save_element(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(code): Path<String>,
+    body: Result<
+        Json<jianfu_app::dictionary::ElementEdit>,
+        axum::extract::rejection::JsonRejection,
+    >,
+) -> Result<Json<Value>, ApiError> {
+    let Json(mut edit) =
+        body.map_err(|e| ApiError::BadRequest(format!("请求体格式错误：{}", e.body_text())))?;
+    edit.code = code;
+    let version = state.app.save_element(&s.user, &edit, ctx.ip).await?;
+    Ok(Json(json!({"code": edit.code, "version": version})))
+}
+
+pub async fn element_versions(
+    State(state): State<AppState>,
+    ApiUser(_): ApiUser,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let rows = state.app.element_versions(&code).await?;
+    if rows.is_empty() {
+        return Err(ApiError::NotFound(format!("指标 {code} 不存在")));
+    }
+    Ok(Json(json!({"versions": rows})))
 }

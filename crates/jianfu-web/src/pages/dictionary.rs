@@ -5,10 +5,12 @@ use crate::session::PageUser;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Form;
+use jianfu_app::dictionary::ElementEdit;
 use jianfu_core::dictionary::Element;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 #[derive(Deserialize)]
 pub struct Q {
@@ -30,13 +32,8 @@ pub async fn list(
     PageUser(s): PageUser,
     Query(q): Query<Q>,
 ) -> Result<Html<String>, PageError> {
-    let elements: Vec<Value> = state
-        .app
-        .dict
-        .search(&q.q)
-        .into_iter()
-        .map(element_view)
-        .collect();
+    let dict = state.app.dict();
+    let elements: Vec<Value> = dict.search(&q.q).into_iter().map(element_view).collect();
     let mut data = base(&ctx, Some(&s));
     data.insert("q".into(), json!(q.q));
     data.insert("elements".into(), json!(elements));
@@ -48,22 +45,96 @@ pub async fn detail(
     ctx: ReqCtx,
     PageUser(s): PageUser,
     Path(code): Path<String>,
-) -> Result<Html<String>, PageError> {
-    let e = state.app.dict.element(&code).ok_or_else(|| {
+) -> Result<Response, PageError> {
+    element_page(&state, &ctx, &s, &code, Map::new(), StatusCode::OK).await
+}
+
+async fn element_page(
+    state: &AppState,
+    ctx: &ReqCtx,
+    s: &crate::context::Session,
+    code: &str,
+    extra: Map<String, Value>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let dict = state.app.dict();
+    let e = dict.element(code).ok_or_else(|| {
         PageError::new(
             StatusCode::NOT_FOUND,
             crate::i18n::t(ctx.lang, "not_found"),
             ctx.lang,
         )
     })?;
-    let mut data = base(&ctx, Some(&s));
+    let versions = state
+        .app
+        .element_versions(code)
+        .await
+        .map_err(|e| PageError::from_app(e, ctx.lang))?;
+    let mut data = base(ctx, Some(s));
     data.insert("e".into(), element_view(e));
+    data.insert("versions".into(), json!(versions));
+    data.insert(
+        "can_edit".into(),
+        json!(s.user.role == jianfu_core::role::Role::Jianfuban),
+    );
     data.insert(
         "table".into(),
-        json!(e
-            .code_table
-            .as_deref()
-            .and_then(|t| state.app.dict.table(t))),
+        json!(e.code_table.as_deref().and_then(|t| dict.table(t))),
     );
-    render("element.html", &ctx, data)
+    data.extend(extra);
+    Ok((status, render("element.html", ctx, data)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    name: String,
+    #[serde(default)]
+    aliases: String,
+    #[serde(default)]
+    unit: String,
+    sensitivity: String,
+    #[serde(default)]
+    steward: String,
+    #[serde(default)]
+    rule: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(code): Path<String>,
+    Form(f): Form<EditForm>,
+) -> Result<Response, PageError> {
+    let edit = ElementEdit {
+        code: code.clone(),
+        name: f.name,
+        aliases: f
+            .aliases
+            .split(['、', ',', '，', '|', '\n'])
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect(),
+        unit: Some(f.unit),
+        sensitivity: f.sensitivity,
+        steward: Some(f.steward),
+        rule: Some(f.rule),
+        description: Some(f.description),
+        ..Default::default()
+    };
+    let mut extra = Map::new();
+    let status = match state.app.save_element(&s.user, &edit, ctx.ip.clone()).await {
+        Ok(v) => {
+            extra.insert("notice".into(), json!(format!("已保存为第{v}版。")));
+            StatusCode::OK
+        }
+        Err(jianfu_app::AppError::Invalid(m)) => {
+            extra.insert("error".into(), json!(m));
+            StatusCode::BAD_REQUEST
+        }
+        Err(e) => return Err(PageError::from_app(e, ctx.lang)),
+    };
+    element_page(&state, &ctx, &s, &code, extra, status).await
 }

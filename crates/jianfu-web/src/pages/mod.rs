@@ -34,7 +34,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/password", post(admin_users::password))
         .route("/audit", get(audit_log::list))
         .route("/dictionary", get(dictionary::list))
-        .route("/dictionary/{code}", get(dictionary::detail))
+        .route(
+            "/dictionary/{code}",
+            get(dictionary::detail).post(dictionary::save),
+        )
         .route("/register", get(register::list))
         .route("/register/persons/{id}", get(register::person))
         .route("/register/persons/{id}/reveal", post(register::reveal))

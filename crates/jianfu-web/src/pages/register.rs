@@ -103,6 +103,7 @@ async fn person_page(
     extra: Map<String, Value>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let dict = state.app.dict();
     let app = &state.app;
     let view = app
         .person_view(&s.user, id, today(), ctx.ip.clone())
@@ -112,14 +113,12 @@ async fn person_page(
         .person_history(&s.user, id, ctx.ip.clone())
         .await
         .map_err(page_err(ctx))?;
-    let names: HashMap<&str, &str> = app
-        .dict
+    let names: HashMap<&str, &str> = dict
         .elements()
         .iter()
         .map(|e| (e.code.as_str(), e.name.as_str()))
         .collect();
-    let editable: Vec<Value> = app
-        .dict
+    let editable: Vec<Value> = dict
         .elements()
         .iter()
         .filter(|e| e.entity == EntityType::Person)
@@ -159,14 +158,13 @@ pub async fn reveal(
     Path(id): Path<i64>,
     Form(f): Form<RevealForm>,
 ) -> Result<Response, PageError> {
+    let dict = state.app.dict();
     let value = state
         .app
         .reveal(&s.user, id, &f.element, ctx.ip.clone())
         .await
         .map_err(page_err(&ctx))?;
-    let name = state
-        .app
-        .dict
+    let name = dict
         .element(&f.element)
         .map(|e| e.name.clone())
         .unwrap_or_default();
@@ -217,6 +215,7 @@ async fn import_page(
     extra: Map<String, Value>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let dict = state.app.dict();
     let app = &state.app;
     let communities: Vec<Value> = if s.user.scope.kind() == Some(OrgKind::Community) {
         vec![json!({"code": s.user.scope.code, "short_name": s.user.scope.short_name})]
@@ -238,8 +237,7 @@ async fn import_page(
         .iter()
         .map(|d| json!({"name": d.name, "short_name": d.short_name}))
         .collect();
-    let person_elements: Vec<Value> = app
-        .dict
+    let person_elements: Vec<Value> = dict
         .elements()
         .iter()
         .filter(|e| e.entity == EntityType::Person)
@@ -411,6 +409,7 @@ pub async fn conflicts(
     ctx: ReqCtx,
     PageUser(s): PageUser,
 ) -> Result<Html<String>, PageError> {
+    let dict = state.app.dict();
     let app = &state.app;
     let rows = app.conflicts_for(&s.user).await.map_err(page_err(&ctx))?;
     let depts: HashMap<i64, String> = app
@@ -431,7 +430,7 @@ pub async fn conflicts(
             .flatten()
             .map(|p| p.name)
             .unwrap_or_default();
-        let el = app.dict.element(&c.element);
+        let el = dict.element(&c.element);
         let masked = el.is_some_and(|e| {
             matches!(
                 e.value_type,

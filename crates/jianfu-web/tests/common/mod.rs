@@ -140,7 +140,7 @@ impl TestServer {
     pub async fn start_with(backend: Backend, opts: Options) -> TestServer {
         let db = TestDb::new(backend).await;
         let store = Db::connect(&db.url).await.expect("connect");
-        let app = App::new(store, opts.auth);
+        let app = App::open(store, opts.auth).await.expect("dictionary loads");
         app.build_demo(&DemoOptions {
             residents: opts.residents,
             seed: 7,
