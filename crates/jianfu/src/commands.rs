@@ -270,9 +270,33 @@ pub struct ImportArgs {
     pub rejected_out: Option<PathBuf>,
 }
 
+/// The first rows of a UTF-8 CSV file, to find its header without reading
+/// the rest; `None` when the file is not UTF-8 (it is then read whole and
+/// decoded as GB18030).
+fn csv_head(path: &Path) -> Option<jianfu_app::import::Table> {
+    let mut r = csv_reader(path)?;
+    let mut rows = Vec::new();
+    for rec in r.records().take(20) {
+        rows.push(rec.ok()?.iter().map(|c| c.trim().to_string()).collect());
+    }
+    Some(jianfu_app::import::Table {
+        sheet: String::new(),
+        rows,
+    })
+}
+
+fn csv_reader(path: &Path) -> Option<csv::Reader<std::fs::File>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .ok()
+}
+
 pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
     use jianfu_app::import::{
-        read_table, rejected_rows_xlsx, suggest_mapping, ImportMode, ImportOptions,
+        csv_rows, read_table, rejected_rows_xlsx, rejected_rows_xlsx_from, suggest_mapping,
+        ImportMode, ImportOptions,
     };
     use jianfu_app::register::Source;
     let source = Source::from_label(&a.source)
@@ -280,13 +304,32 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
         .ok_or_else(|| {
             anyhow::anyhow!("--source 应为“导入”“共享”或“手工”，而不是“{}”", a.source)
         })?;
-    let bytes = std::fs::read(&a.file).with_context(|| format!("无法读取 {}", a.file.display()))?;
     let file_name = a
         .file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let table = read_table(&file_name, &bytes)?;
+    if !a.file.is_file() {
+        anyhow::bail!("文件不存在：{}", a.file.display());
+    }
+    // Large CSV files are streamed; spreadsheets and non-UTF-8 CSV are read whole.
+    let streamed = file_name
+        .to_ascii_lowercase()
+        .ends_with(".csv")
+        .then(|| csv_head(&a.file))
+        .flatten();
+    let whole = match &streamed {
+        Some(_) => None,
+        None => {
+            let bytes =
+                std::fs::read(&a.file).with_context(|| format!("无法读取 {}", a.file.display()))?;
+            Some((read_table(&file_name, &bytes)?, bytes))
+        }
+    };
+    let head = streamed
+        .as_ref()
+        .or(whole.as_ref().map(|(t, _)| t))
+        .ok_or_else(|| anyhow::anyhow!("无法读取 {file_name}"))?;
     let app = open(cfg, &cfg.database_url()).await?;
     let dict = app.dict();
     let community = app
@@ -304,7 +347,7 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    let mapping = suggest_mapping(&dict, &Default::default(), &table)
+    let mapping = suggest_mapping(&dict, &Default::default(), head)
         .ok_or_else(|| anyhow::anyhow!("{file_name} 中找不到表头：前20行没有一列能对应到指标库"))?;
     println!("表头在第{}行，列映射：", mapping.header_row + 1);
     for c in &mapping.columns {
@@ -323,45 +366,60 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
             }
         );
     }
-    let report = app
-        .import_residents(
-            None,
-            &table,
-            &bytes,
-            &mapping,
-            &ImportOptions {
-                file_name: file_name.clone(),
-                community_id: community.id,
-                source,
-                department_id,
-                mode: if a.skip_invalid {
-                    ImportMode::SkipInvalid
-                } else {
-                    ImportMode::Atomic
-                },
-                dry_run: a.dry_run,
-                today: chrono::Local::now().date_naive(),
-            },
-        )
-        .await?;
-    for e in &report.errors {
+    let opts = ImportOptions {
+        file_name: file_name.clone(),
+        community_id: community.id,
+        source,
+        department_id,
+        mode: if a.skip_invalid {
+            ImportMode::SkipInvalid
+        } else {
+            ImportMode::Atomic
+        },
+        dry_run: a.dry_run,
+        today: chrono::Local::now().date_naive(),
+    };
+    let started = std::time::Instant::now();
+    let report = match &whole {
+        Some((table, bytes)) => {
+            app.import_residents(None, table, bytes, &mapping, &opts)
+                .await?
+        }
+        None => app.import_csv_file(None, &a.file, &mapping, &opts).await?,
+    };
+    let secs = started.elapsed().as_secs_f64();
+    for e in report.errors.iter().take(200) {
         println!("拒绝：{e}");
     }
-    for f in &report.flags {
+    if report.errors.len() > 200 {
+        println!(
+            "……另有 {} 条错误未列出（见 --rejected-out 文件）",
+            report.errors.len() - 200
+        );
+    }
+    for f in report.flags.iter().take(50) {
         println!("提示：第{}行“{}”列：{}", f.row, f.column, f.reason);
     }
-    if let Some(out) = &a.rejected_out {
-        if !report.errors.is_empty() {
-            std::fs::write(
-                out,
-                rejected_rows_xlsx(&table, mapping.header_row, &report.errors)?,
-            )?;
-            println!("未导入的行已写入 {}", out.display());
-        }
+    if let (Some(out), false) = (&a.rejected_out, report.errors.is_empty()) {
+        let xlsx = match &whole {
+            Some((table, _)) => rejected_rows_xlsx(table, mapping.header_row, &report.errors)?,
+            None => {
+                let header = head
+                    .rows
+                    .get(mapping.header_row)
+                    .cloned()
+                    .unwrap_or_default();
+                let rows = csv_rows(&a.file, mapping.header_row)?.filter_map(|r| r.ok());
+                rejected_rows_xlsx_from(&header, rows, &report.errors)?
+            }
+        };
+        std::fs::write(out, xlsx)?;
+        println!("未导入的行已写入 {}", out.display());
     }
+    let rate = report.rows_total as f64 / secs.max(1e-9);
     if report.committed {
         println!(
-            "导入完成：共{}行，新增{}人，更新{}人，未变{}人，写入{}条事实，冲突{}条待处理，合并候选{}，拒绝{}行。",
+            "导入完成：共{}行，新增{}人，更新{}人，未变{}人，写入{}条事实，冲突{}条待处理，合并候选{}，拒绝{}行。用时{secs:.1}秒（{rate:.0}行/秒）。",
             report.rows_total,
             report.created,
             report.updated,
@@ -381,10 +439,13 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
             report.rejected_rows()
         );
     } else {
-        println!("未写入任何数据：有{}行不能导入（整文件导入模式）。修正后重新导入，或加 --skip-invalid 只导入正确的行。", report.rejected_rows());
+        println!(
+            "未写入任何数据：有{}行不能导入（整文件导入模式）。修正后重新导入，或加 --skip-invalid 只导入正确的行。",
+            report.rejected_rows()
+        );
     }
     app.db.close().await;
-    Ok(if report.errors.is_empty() {
+    Ok(if report.rows_rejected == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)

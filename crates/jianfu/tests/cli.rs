@@ -349,3 +349,89 @@ fn postgres_is_chosen_by_the_url_scheme() {
         std::panic::resume_unwind(e);
     }
 }
+
+fn id_number(birth: (i32, u32, u32), seq: u32) -> String {
+    let d = chrono::NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2).unwrap();
+    jianfu_core::id_number::IdNumber::compose("500107", d, seq, jianfu_core::id_number::Sex::Male)
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn import_is_atomic_idempotent_and_lists_rejected_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = run(&mut jianfu(
+        &["demo", "--residents", "50", "--no-serve"],
+        dir.path(),
+    ));
+    assert!(out.status.success());
+    std::fs::rename(dir.path().join("demo.db"), dir.path().join("jianfu.db")).unwrap();
+    let _ = std::fs::remove_file(dir.path().join("demo.db-wal"));
+    let _ = std::fs::remove_file(dir.path().join("demo.db-shm"));
+    let good = format!(
+        "民主村社区花名册\n序号,姓名,身份证号,联系电话\n1,甲一,{},13800001111\n2,乙二,{},13800002222\n",
+        id_number((1980, 1, 1), 11),
+        id_number((1981, 2, 2), 13)
+    );
+    let bad = format!("{good}3,丙三,500107198001010012,13800003333\n");
+    std::fs::write(dir.path().join("bad.csv"), &bad).unwrap();
+    std::fs::write(dir.path().join("good.csv"), &good).unwrap();
+    let rejected = dir.path().join("rejected.xlsx");
+    let (out, text) = run(&mut jianfu(
+        &[
+            "import",
+            "bad.csv",
+            "--community",
+            "500107003003",
+            "--rejected-out",
+            rejected.to_str().unwrap(),
+        ],
+        dir.path(),
+    ));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("拒绝：第5行“身份证号”列：身份证号码校验位错误"),
+        "{text}"
+    );
+    assert!(text.contains("未写入任何数据：有1行不能导入"), "{text}");
+    assert!(rejected.exists());
+    let (out, text) = run(&mut jianfu(
+        &["import", "good.csv", "--community", "民主村社区"],
+        dir.path(),
+    ));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("新增2人"), "{text}");
+    let (out, text) = run(&mut jianfu(
+        &["import", "good.csv", "--community", "500107003003"],
+        dir.path(),
+    ));
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("新增0人，更新0人，未变2人，写入0条事实"),
+        "{text}"
+    );
+    // A GBK-encoded CSV from Excel is decoded.
+    let gbk_text = format!("姓名,公民身份号码\n丁四,{}\n", id_number((1990, 3, 3), 15));
+    let (gbk, _, _) = encoding_rs::GBK.encode(&gbk_text);
+    std::fs::write(dir.path().join("gbk.csv"), &gbk).unwrap();
+    let (out, text) = run(&mut jianfu(
+        &["import", "gbk.csv", "--community", "500107003003"],
+        dir.path(),
+    ));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("新增1人"), "{text}");
+    // 共享 without a department is refused with a reason.
+    let (out, text) = run(&mut jianfu(
+        &[
+            "import",
+            "good.csv",
+            "--community",
+            "500107003003",
+            "--source",
+            "共享",
+        ],
+        dir.path(),
+    ));
+    assert!(!out.status.success());
+    assert!(text.contains("部门"), "{text}");
+}

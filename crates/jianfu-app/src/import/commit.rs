@@ -1,4 +1,8 @@
-//! Checking every row (the dry run) and writing a file in one transaction.
+//! Checking every row and writing the file in one transaction, in a
+//! single streaming pass: rows are checked and written a chunk at a time,
+//! and the transaction is rolled back for a dry run or when atomic mode met
+//! a bad row. Memory stays flat with the file's size except for one 8-byte
+//! key per ID number, kept to find duplicates within the file.
 
 use super::mapping::Mapping;
 use super::table::Table;
@@ -74,6 +78,8 @@ pub struct ImportReport {
     pub facts_written: usize,
     pub conflicts: usize,
     pub merge_candidates: usize,
+    /// Rows refused, counted in full even when `errors` was capped.
+    pub rows_rejected: usize,
     pub errors: Vec<RowError>,
     pub flags: Vec<RowFlag>,
     pub committed: bool,
@@ -83,9 +89,7 @@ pub struct ImportReport {
 impl ImportReport {
     /// Number of distinct rows with at least one error.
     pub fn rejected_rows(&self) -> usize {
-        let mut rows: Vec<usize> = self.errors.iter().map(|e| e.row).collect();
-        rows.dedup();
-        rows.len()
+        self.rows_rejected
     }
 }
 
@@ -94,6 +98,69 @@ struct CheckedRow {
     id_number: IdNumber,
     values: BTreeMap<String, String>,
     labels: HashMap<String, String>,
+}
+
+/// Rows checked and written together; large enough to amortise round
+/// trips, small enough to keep memory flat.
+const CHUNK: usize = 5_000;
+/// Row errors kept in the report; the count goes on past it.
+const MAX_ERRORS: usize = 10_000;
+
+/// An ID number as a u64 (17 digits and the check character as 0–10), so a
+/// million of them take 8 MB rather than a String each.
+fn id_key(id: &IdNumber) -> u64 {
+    let s = id.as_str().as_bytes();
+    let body = s[..17]
+        .iter()
+        .fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'));
+    let check = if s[17] == b'X' {
+        10
+    } else {
+        u64::from(s[17] - b'0')
+    };
+    body * 11 + check
+}
+
+/// One data row after the header: its 1-based sheet row and its cells.
+pub type DataRow = (usize, Vec<String>);
+
+/// Data rows of an in-memory table, after its header row.
+pub fn table_rows(table: &Table, header_row: usize) -> impl Iterator<Item = Result<DataRow>> + '_ {
+    table
+        .rows
+        .iter()
+        .enumerate()
+        .skip(header_row + 1)
+        .map(|(i, r)| Ok((i + 1, r.clone())))
+}
+
+/// Data rows of a UTF-8 CSV file, read as a stream.
+pub fn csv_rows(
+    path: &std::path::Path,
+    header_row: usize,
+) -> Result<impl Iterator<Item = Result<DataRow>>> {
+    let name = path.display().to_string();
+    let reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| AppError::Invalid(format!("无法打开 {name}：{e}")))?;
+    Ok(reader
+        .into_records()
+        .enumerate()
+        .skip(header_row + 1)
+        .map(move |(i, rec)| {
+            let rec = rec.map_err(|e| {
+                AppError::Invalid(format!("{name} 第{}行不是有效的 UTF-8 CSV：{e}", i + 1))
+            })?;
+            Ok((i + 1, rec.iter().map(|c| c.trim().to_string()).collect()))
+        }))
+}
+
+struct Prepared<'m> {
+    id_col: &'m super::mapping::ColumnMapping,
+    community: OrgUnit,
+    community_units: Vec<i64>,
 }
 
 impl App {
@@ -107,6 +174,62 @@ impl App {
         mapping: &Mapping,
         opts: &ImportOptions,
     ) -> Result<ImportReport> {
+        let digest: String = Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self.import_rows(
+            actor,
+            table_rows(table, mapping.header_row),
+            mapping,
+            opts,
+            &digest,
+        )
+        .await
+    }
+
+    /// The same as [`App::import_residents`] for a CSV file too large to
+    /// hold in memory: it is read as a stream.
+    pub async fn import_csv_file(
+        &self,
+        actor: Option<&CurrentUser>,
+        path: &std::path::Path,
+        mapping: &Mapping,
+        opts: &ImportOptions,
+    ) -> Result<ImportReport> {
+        let digest = {
+            use std::io::Read;
+            let mut f = std::fs::File::open(path)?;
+            let mut h = Sha256::new();
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                let n = f.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                h.update(&buf[..n]);
+            }
+            h.finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
+        self.import_rows(
+            actor,
+            csv_rows(path, mapping.header_row)?,
+            mapping,
+            opts,
+            &digest,
+        )
+        .await
+    }
+
+    async fn prepare<'m>(
+        &self,
+        actor: Option<&CurrentUser>,
+        mapping: &'m Mapping,
+        opts: &ImportOptions,
+    ) -> Result<Prepared<'m>> {
         let dict = self.dict();
         let community = self.import_target(actor, opts).await?;
         let id_col = mapping
@@ -133,142 +256,109 @@ impl App {
                 }
             }
         }
-        let mut report = ImportReport::default();
-        let mut checked: Vec<CheckedRow> = Vec::new();
-        let mut first_row_of: HashMap<String, usize> = HashMap::new();
-        for (i, row) in table.rows.iter().enumerate().skip(mapping.header_row + 1) {
-            let excel_row = i + 1;
-            if row.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            report.rows_total += 1;
-            let cell = |idx: usize| row.get(idx).map(String::as_str).unwrap_or("");
-            let mut errors = Vec::new();
-            let id = match IdNumber::parse(cell(id_col.index), opts.today) {
-                Ok(id) => Some(id),
-                Err(e) => {
-                    errors.push(RowError {
-                        row: excel_row,
-                        column: id_col.label.clone(),
-                        reason: if cell(id_col.index).trim().is_empty() {
-                            "身份证号为空".into()
-                        } else {
-                            e.to_string()
-                        },
-                    });
-                    None
-                }
-            };
-            if let Some(id) = &id {
-                if let Some(first) = first_row_of.get(id.as_str()) {
-                    errors.push(RowError {
-                        row: excel_row,
-                        column: id_col.label.clone(),
-                        reason: format!("与第{first}行的身份证号重复"),
-                    });
-                } else {
-                    first_row_of.insert(id.to_string(), excel_row);
-                }
-            }
-            let mut values = BTreeMap::new();
-            let mut labels = HashMap::new();
-            for c in &mapping.columns {
-                let Some(code) = &c.element else { continue };
-                if code == "person.id_number" {
-                    continue;
-                }
-                let raw = cell(c.index);
-                if raw.trim().is_empty() {
-                    continue;
-                }
-                let Some(el) = dict.element(code) else {
-                    continue;
-                };
-                match dict.check_value(el, raw, opts.today) {
-                    Ok(v) => {
-                        values.insert(code.clone(), v.to_storage());
-                        labels.insert(code.clone(), c.label.clone());
-                    }
-                    Err(e) => errors.push(RowError {
-                        row: excel_row,
-                        column: c.label.clone(),
-                        reason: e.to_string(),
-                    }),
-                }
-            }
-            if !values.contains_key("person.name") && errors.is_empty() {
-                // A new person needs a name; an existing one may be updated
-                // without it, which is checked once we know who exists.
-                labels.insert("person.name".into(), String::new());
-            }
-            match (id, errors.is_empty()) {
-                (Some(id_number), true) => checked.push(CheckedRow {
-                    row: excel_row,
-                    id_number,
-                    values,
-                    labels,
-                }),
-                _ => report.errors.extend(errors),
-            }
-        }
-
-        let mut tx = self.db.begin().await?;
-        let ids: Vec<String> = checked.iter().map(|r| r.id_number.to_string()).collect();
-        let existing = Db::persons_by_id_numbers(&mut tx, &ids).await?;
         let mut community_units: Vec<i64> = vec![community.id];
         community_units.extend(self.db.children(community.id).await?.iter().map(|u| u.id));
-        let mut elsewhere = Vec::new();
-        let mut new_rows = Vec::new();
-        let mut update_rows = Vec::new();
-        for r in checked {
-            match existing.get(r.id_number.as_str()) {
-                Some((pid, unit)) if community_units.contains(unit) => update_rows.push((*pid, r)),
-                Some((pid, unit)) => {
-                    let where_ = self
-                        .db
-                        .unit(*unit)
-                        .await?
-                        .map(|u| u.name)
-                        .unwrap_or_default();
-                    report.errors.push(RowError {
-                        row: r.row,
-                        column: String::new(),
-                        reason: format!(
-                            "该身份证号已登记在“{where_}”，已列为合并候选，请核实是否迁入"
-                        ),
-                    });
-                    elsewhere.push((*pid, r));
+        Ok(Prepared {
+            id_col,
+            community,
+            community_units,
+        })
+    }
+
+    /// Checks one row against the dictionary.
+    fn check_row(
+        &self,
+        dict: &jianfu_core::dictionary::Dictionary,
+        mapping: &Mapping,
+        id_col: &super::mapping::ColumnMapping,
+        (excel_row, row): &DataRow,
+        today: chrono::NaiveDate,
+    ) -> std::result::Result<CheckedRow, Vec<RowError>> {
+        let cell = |idx: usize| row.get(idx).map(String::as_str).unwrap_or("");
+        let mut errors = Vec::new();
+        let id = match IdNumber::parse(cell(id_col.index), today) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                errors.push(RowError {
+                    row: *excel_row,
+                    column: id_col.label.clone(),
+                    reason: if cell(id_col.index).trim().is_empty() {
+                        "身份证号为空".into()
+                    } else {
+                        e.to_string()
+                    },
+                });
+                None
+            }
+        };
+        let mut values = BTreeMap::new();
+        let mut labels = HashMap::new();
+        for c in &mapping.columns {
+            let Some(code) = &c.element else { continue };
+            if code == "person.id_number" {
+                continue;
+            }
+            let raw = cell(c.index);
+            if raw.trim().is_empty() {
+                continue;
+            }
+            let Some(el) = dict.element(code) else {
+                continue;
+            };
+            match dict.check_value(el, raw, today) {
+                Ok(v) => {
+                    values.insert(code.clone(), v.to_storage());
+                    labels.insert(code.clone(), c.label.clone());
                 }
-                None if !r.values.contains_key("person.name") => report.errors.push(RowError {
-                    row: r.row,
-                    column: String::new(),
-                    reason: "新居民缺少姓名".into(),
+                Err(e) => errors.push(RowError {
+                    row: *excel_row,
+                    column: c.label.clone(),
+                    reason: e.to_string(),
                 }),
-                None => new_rows.push(r),
             }
         }
-        report.errors.sort_by_key(|e| e.row);
-        report.rows_valid = new_rows.len() + update_rows.len();
-        let atomic_fail = opts.mode == ImportMode::Atomic && !report.errors.is_empty();
-        if opts.dry_run || atomic_fail {
-            tx.rollback()
-                .await
-                .map_err(jianfu_store::StoreError::from)?;
-            report.created = new_rows.len();
-            report.updated = update_rows.len();
-            return Ok(report);
+        match id {
+            Some(id_number) if errors.is_empty() => Ok(CheckedRow {
+                row: *excel_row,
+                id_number,
+                values,
+                labels,
+            }),
+            _ => Err(errors),
         }
+    }
 
-        let digest: String = Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+    async fn import_rows(
+        &self,
+        actor: Option<&CurrentUser>,
+        rows: impl Iterator<Item = Result<DataRow>>,
+        mapping: &Mapping,
+        opts: &ImportOptions,
+        digest: &str,
+    ) -> Result<ImportReport> {
+        let dict = self.dict();
+        let prep = self.prepare(actor, mapping, opts).await?;
+        let mut report = ImportReport::default();
+        let mut error_rows = 0usize;
+        let mut push_errors = |report: &mut ImportReport, errs: Vec<RowError>| {
+            let mut rows: Vec<usize> = errs.iter().map(|e| e.row).collect();
+            rows.sort_unstable();
+            rows.dedup();
+            error_rows += rows.len();
+            for e in errs {
+                if report.errors.len() < MAX_ERRORS {
+                    report.errors.push(e);
+                }
+            }
+        };
+        let mut seen: HashMap<u64, usize> = HashMap::new();
+        let mut tx = self.db.begin().await?;
         let import_id = Db::insert_import(
             &mut tx,
             &NewImport {
                 file_name: opts.file_name.clone(),
-                file_sha256: digest,
-                unit_id: community.id,
+                file_sha256: digest.to_string(),
+                unit_id: prep.community.id,
                 source: opts.source.label().into(),
                 department_id: opts.department_id,
                 author_id: actor.map(|a| a.id),
@@ -283,8 +373,154 @@ impl App {
             valid_from: opts.today.format("%Y-%m-%d").to_string(),
             now_ms: now_ms(),
         };
-        let created = Db::insert_persons(
+        let mut chunk: Vec<CheckedRow> = Vec::with_capacity(CHUNK);
+        let mut rows = rows.peekable();
+        while rows.peek().is_some() {
+            chunk.clear();
+            for next in rows.by_ref() {
+                let data = next?;
+                if data.1.iter().all(|c| c.trim().is_empty()) {
+                    continue;
+                }
+                report.rows_total += 1;
+                match self.check_row(&dict, mapping, prep.id_col, &data, opts.today) {
+                    Ok(r) => match seen.insert(id_key(&r.id_number), r.row) {
+                        Some(first) => push_errors(
+                            &mut report,
+                            vec![RowError {
+                                row: r.row,
+                                column: prep.id_col.label.clone(),
+                                reason: format!("与第{first}行的身份证号重复"),
+                            }],
+                        ),
+                        None => chunk.push(r),
+                    },
+                    Err(errs) => push_errors(&mut report, errs),
+                }
+                if chunk.len() >= CHUNK {
+                    break;
+                }
+            }
+            let errs = self
+                .write_chunk(
+                    &mut tx,
+                    &ctx,
+                    &prep,
+                    std::mem::take(&mut chunk),
+                    opts,
+                    import_id,
+                    &mut report,
+                )
+                .await?;
+            push_errors(&mut report, errs);
+        }
+        report.errors.sort_by_key(|e| e.row);
+        let rejected = error_rows;
+        report.rows_rejected = rejected;
+        let atomic_fail = opts.mode == ImportMode::Atomic && rejected > 0;
+        if opts.dry_run || atomic_fail {
+            tx.rollback()
+                .await
+                .map_err(jianfu_store::StoreError::from)?;
+            return Ok(report);
+        }
+        Db::finish_import(
             &mut tx,
+            import_id,
+            &ImportCounts {
+                rows_total: report.rows_total as i64,
+                rows_written: report.rows_valid as i64,
+                rows_rejected: rejected as i64,
+                facts_written: report.facts_written as i64,
+                conflicts: report.conflicts as i64,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(jianfu_store::StoreError::from)?;
+        report.committed = true;
+        report.import_id = Some(import_id);
+        self.audit(
+            actor,
+            "register.import",
+            Some(format!("import:{import_id}")),
+            "ok",
+            Some(format!(
+                "{}（{}）：新增{}人，更新{}人，写入{}条事实，冲突{}，拒绝{}行",
+                opts.file_name,
+                opts.source.label(),
+                report.created,
+                report.updated,
+                report.facts_written,
+                report.conflicts,
+                rejected
+            )),
+            None,
+        )
+        .await?;
+        Ok(report)
+    }
+
+    /// Classifies and writes one chunk of checked rows; returns the errors
+    /// found by looking the rows up (registered elsewhere, no name).
+    #[allow(clippy::too_many_arguments)]
+    async fn write_chunk(
+        &self,
+        tx: &mut jianfu_store::Tx,
+        ctx: &WriteContext,
+        prep: &Prepared<'_>,
+        checked: Vec<CheckedRow>,
+        opts: &ImportOptions,
+        import_id: i64,
+        report: &mut ImportReport,
+    ) -> Result<Vec<RowError>> {
+        let dict = self.dict();
+        let mut errors = Vec::new();
+        let ids: Vec<String> = checked.iter().map(|r| r.id_number.to_string()).collect();
+        let existing = Db::persons_by_id_numbers(tx, &ids).await?;
+        let mut new_rows = Vec::new();
+        let mut update_rows = Vec::new();
+        for r in checked {
+            match existing.get(r.id_number.as_str()) {
+                Some((pid, unit)) if prep.community_units.contains(unit) => {
+                    update_rows.push((*pid, r))
+                }
+                Some((pid, unit)) => {
+                    let where_ = self
+                        .db
+                        .unit(*unit)
+                        .await?
+                        .map(|u| u.name)
+                        .unwrap_or_default();
+                    errors.push(RowError {
+                        row: r.row,
+                        column: String::new(),
+                        reason: format!(
+                            "该身份证号已登记在“{where_}”，已列为合并候选，请核实是否迁入"
+                        ),
+                    });
+                    let payload = serde_json::to_string(&r.values).unwrap_or_default();
+                    Db::insert_merge_candidate(
+                        tx,
+                        *pid,
+                        prep.community.id,
+                        &payload,
+                        opts.source.label(),
+                        Some(import_id),
+                    )
+                    .await?;
+                    report.merge_candidates += 1;
+                }
+                None if !r.values.contains_key("person.name") => errors.push(RowError {
+                    row: r.row,
+                    column: String::new(),
+                    reason: "新居民缺少姓名".into(),
+                }),
+                None => new_rows.push(r),
+            }
+        }
+        report.rows_valid += new_rows.len() + update_rows.len();
+        let created = Db::insert_persons(
+            tx,
             &new_rows
                 .iter()
                 .map(|r| {
@@ -294,13 +530,13 @@ impl App {
                         name_initials: jianfu_core::dictionary::pinyin_initials(&name),
                         name,
                         household_id: None,
-                        unit_id: community.id,
+                        unit_id: prep.community.id,
                     }
                 })
                 .collect::<Vec<_>>(),
         )
         .await?;
-        let mut row_of_tag = Vec::new();
+        let mut row_of_tag: Vec<&CheckedRow> = Vec::new();
         let mut fresh = Vec::with_capacity(new_rows.len());
         for r in &new_rows {
             let Some(pid) = created.get(r.id_number.as_str()) else {
@@ -333,12 +569,20 @@ impl App {
             });
             row_of_tag.push(r);
         }
-        let created_outcome = write_new_entities(&mut tx, "person", &ctx, &fresh).await?;
-        let updated_outcome = write_entities(&mut tx, &ctx, &writes).await?;
-        let mut outcome = updated_outcome.clone();
-        outcome.facts_written += created_outcome.facts_written;
-        outcome.flags.extend(created_outcome.flags);
-        for f in &outcome.flags {
+        let created_outcome = write_new_entities(tx, "person", ctx, &fresh).await?;
+        let updated_outcome = write_entities(tx, ctx, &writes).await?;
+        report.created += created.len();
+        report.updated += updated_outcome.entities_changed;
+        report.unchanged += update_rows
+            .len()
+            .saturating_sub(updated_outcome.entities_changed);
+        report.facts_written += created_outcome.facts_written + updated_outcome.facts_written;
+        report.conflicts += updated_outcome.conflicts;
+        for f in created_outcome
+            .flags
+            .iter()
+            .chain(updated_outcome.flags.iter())
+        {
             let r = row_of_tag[f.tag];
             let name = dict
                 .element(&f.element)
@@ -354,59 +598,7 @@ impl App {
                 ),
             });
         }
-        for (pid, r) in &elsewhere {
-            let payload = serde_json::to_string(&r.values).unwrap_or_default();
-            Db::insert_merge_candidate(
-                &mut tx,
-                *pid,
-                community.id,
-                &payload,
-                opts.source.label(),
-                Some(import_id),
-            )
-            .await?;
-        }
-        report.merge_candidates = elsewhere.len();
-        report.created = created.len();
-        report.facts_written = outcome.facts_written;
-        report.conflicts = outcome.conflicts;
-        let changed_updates = updated_outcome.entities_changed;
-        report.updated = changed_updates;
-        report.unchanged = update_rows.len().saturating_sub(changed_updates);
-        Db::finish_import(
-            &mut tx,
-            import_id,
-            &ImportCounts {
-                rows_total: report.rows_total as i64,
-                rows_written: report.rows_valid as i64,
-                rows_rejected: report.rejected_rows() as i64,
-                facts_written: report.facts_written as i64,
-                conflicts: report.conflicts as i64,
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(jianfu_store::StoreError::from)?;
-        report.committed = true;
-        report.import_id = Some(import_id);
-        self.audit(
-            actor,
-            "register.import",
-            Some(format!("import:{import_id}")),
-            "ok",
-            Some(format!(
-                "{}（{}）：新增{}人，更新{}人，写入{}条事实，冲突{}，拒绝{}行",
-                opts.file_name,
-                opts.source.label(),
-                report.created,
-                report.updated,
-                report.facts_written,
-                report.conflicts,
-                report.rejected_rows()
-            )),
-            None,
-        )
-        .await?;
-        Ok(report)
+        Ok(errors)
     }
 
     /// The community an import writes into, checked against the actor's

@@ -7,7 +7,9 @@ mod mapping;
 mod rejected;
 mod table;
 
-pub use commit::{ImportMode, ImportOptions, ImportReport, RowError, RowFlag};
+pub use commit::{
+    csv_rows, table_rows, ImportMode, ImportOptions, ImportReport, RowError, RowFlag,
+};
 pub use mapping::{suggest_mapping, ColumnMapping, Mapping, MatchKind};
-pub use rejected::rejected_rows_xlsx;
+pub use rejected::{rejected_rows_xlsx, rejected_rows_xlsx_from};
 pub use table::{read_table, Table};

@@ -19,6 +19,22 @@ pub fn rejected_rows_xlsx(
     header_row: usize,
     errors: &[RowError],
 ) -> Result<Vec<u8>> {
+    let header = table.rows.get(header_row).cloned().unwrap_or_default();
+    let rows = table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i + 1, r.clone()));
+    rejected_rows_xlsx_from(&header, rows, errors)
+}
+
+/// The same from a stream of (sheet row, cells), so a large CSV need not be
+/// held in memory; only rows named in `errors` are kept.
+pub fn rejected_rows_xlsx_from(
+    header: &[String],
+    rows: impl Iterator<Item = (usize, Vec<String>)>,
+    errors: &[RowError],
+) -> Result<Vec<u8>> {
     let xl = |e: rust_xlsxwriter::XlsxError| AppError::Invalid(format!("生成 Excel 失败：{e}"));
     let mut by_row: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for e in errors {
@@ -34,7 +50,8 @@ pub fn rejected_rows_xlsx(
     sheet.set_name("未导入的行").map_err(xl)?;
     let bold = Format::new().set_bold();
     let red = Format::new().set_font_color(rust_xlsxwriter::Color::Red);
-    let header = table.rows.get(header_row).cloned().unwrap_or_default();
+    let wanted: std::collections::HashMap<usize, Vec<String>> =
+        rows.filter(|(n, _)| by_row.contains_key(n)).collect();
     let mut widths: Vec<f64> = header.iter().map(|h| width(h)).collect();
     sheet
         .write_string_with_format(0, 0, "原行号", &bold)
@@ -52,7 +69,7 @@ pub fn rejected_rows_xlsx(
     for (i, (row, reasons)) in by_row.iter().enumerate() {
         let out = (i + 1) as u32;
         sheet.write_number(out, 0, *row as f64).map_err(xl)?;
-        if let Some(cells) = table.rows.get(row - 1) {
+        if let Some(cells) = wanted.get(row) {
             for (c, v) in cells.iter().enumerate() {
                 // Text, so long ID numbers keep every digit.
                 sheet.write_string(out, (c + 1) as u16, v).map_err(xl)?;
