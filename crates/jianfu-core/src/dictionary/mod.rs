@@ -175,12 +175,15 @@ pub enum DictionaryError {
 }
 
 /// The dictionary: elements, code tables and a label index.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Dictionary {
     elements: Vec<Element>,
     tables: BTreeMap<String, CodeTable>,
     by_code: HashMap<String, usize>,
     by_label: HashMap<String, usize>,
+    /// Compiled rules by element code: compiling CEL costs far more than
+    /// evaluating it, and an import checks millions of cells.
+    rules: HashMap<String, std::sync::Arc<Rule>>,
 }
 
 pub const BUILTIN_ELEMENTS: &str = include_str!("../../../../data/dictionary/elements.csv");
@@ -191,6 +194,15 @@ fn row_err(file: &str, line: usize, reason: impl Into<String>) -> DictionaryErro
         file: file.into(),
         line,
         reason: reason.into(),
+    }
+}
+
+impl std::fmt::Debug for Dictionary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dictionary")
+            .field("elements", &self.elements.len())
+            .field("tables", &self.tables.len())
+            .finish()
     }
 }
 
@@ -324,6 +336,10 @@ impl Dictionary {
                 }
             }
         }
+        if let Some(src) = &e.rule {
+            let rule = Rule::compile(src).map_err(|err| err.to_string())?;
+            self.rules.insert(e.code.clone(), std::sync::Arc::new(rule));
+        }
         for l in labels {
             self.by_label.insert(normalize_label(&l), idx);
         }
@@ -395,7 +411,14 @@ impl Dictionary {
             today,
         )?;
         if let Some(src) = &element.rule {
-            let rule = Rule::compile(src).map_err(|e| ValueError::Rule(e.to_string()))?;
+            let compiled;
+            let rule = match self.rules.get(&element.code) {
+                Some(r) => r.as_ref(),
+                None => {
+                    compiled = Rule::compile(src).map_err(|e| ValueError::Rule(e.to_string()))?;
+                    &compiled
+                }
+            };
             if !rule
                 .check(&v)
                 .map_err(|e| ValueError::Rule(e.to_string()))?

@@ -35,10 +35,17 @@ impl Rule {
 
     /// Evaluates the rule with `value` bound; true means the value passes.
     pub fn check(&self, value: &Value) -> Result<bool, RuleError> {
-        let mut ctx = Context::default();
-        // The CEL spec counts a string's size in code points; the crate
-        // counts bytes, which would make every Chinese name three times long.
-        ctx.add_function("size", spec_size);
+        // The root context registers every built-in function; building it
+        // per check cost more than the check itself, so it is built once.
+        static ROOT: std::sync::OnceLock<Context<'static>> = std::sync::OnceLock::new();
+        let root = ROOT.get_or_init(|| {
+            let mut ctx = Context::default();
+            // The CEL spec counts a string's size in code points; the crate
+            // counts bytes, which would make every Chinese name three times long.
+            ctx.add_function("size", spec_size);
+            ctx
+        });
+        let mut ctx = root.new_inner_scope();
         match value {
             Value::Text(s)
             | Value::Code(s)

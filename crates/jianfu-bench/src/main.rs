@@ -1,0 +1,159 @@
+//! Benchmark helpers (not part of the product): generate a large resident
+//! CSV, and measure lookups by ID number. `scripts/bench` drives them.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use jianfu_core::id_number::{IdNumber, Sex};
+use rand::{Rng, SeedableRng};
+use std::io::Write;
+use std::time::Instant;
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Write a CSV of N residents with 20 person elements each.
+    GenCsv {
+        #[arg(long)]
+        rows: usize,
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Time lookups of random residents by ID number.
+    Lookup {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 10_000)]
+        samples: usize,
+    },
+}
+
+const HEADER: [&str; 20] = [
+    "姓名",
+    "公民身份号码",
+    "联系电话",
+    "民族",
+    "婚姻状况",
+    "文化程度",
+    "政治面貌",
+    "就业状况",
+    "职业",
+    "工作单位",
+    "现住址",
+    "户籍地址",
+    "户口性质",
+    "健康状况",
+    "是否残疾",
+    "是否退役军人",
+    "是否外出务工",
+    "务工地点",
+    "个人年收入",
+    "医疗保险参保情况",
+];
+
+fn gen_csv(rows: usize, out: &std::path::Path, seed: u64) -> anyhow::Result<()> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let f =
+        std::fs::File::create(out).with_context(|| format!("cannot write {}", out.display()))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    writeln!(w, "{}", HEADER.join(","))?;
+    let start = chrono::NaiveDate::from_ymd_opt(1940, 1, 1).unwrap_or_default();
+    const SURNAMES: [&str; 12] = [
+        "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "罗", "何",
+    ];
+    const GIVEN: [&str; 12] = [
+        "明", "华", "芳", "军", "英", "伟", "静", "强", "丽", "勇", "敏", "杰",
+    ];
+    const NATIONS: [&str; 4] = ["汉族", "汉族", "汉族", "土家族"];
+    const MARITAL: [&str; 4] = ["已婚", "未婚", "丧偶", "离婚"];
+    const EDU: [&str; 5] = [
+        "小学毕业",
+        "初中毕业",
+        "普通高中毕业",
+        "大学专科毕业",
+        "大学本科毕业",
+    ];
+    const POL: [&str; 3] = ["群众", "中国共产党党员", "中国共产主义青年团团员"];
+    const EMP: [&str; 4] = ["在业", "灵活就业", "离退休", "失业"];
+    for i in 0..rows {
+        // Unique by construction: 500 numbers per birth day and sex.
+        let sex = if i % 2 == 0 { Sex::Male } else { Sex::Female };
+        let day = (i / 1000) as i64;
+        let seq = ((i % 1000) / 2) as u32 * 2;
+        let birth = start + chrono::Duration::days(day % 25_000);
+        let area = ["500107", "500106", "500108", "500112"][(day / 25_000) as usize % 4];
+        let id = IdNumber::compose(area, birth, seq, sex).context("compose id")?;
+        let name = format!(
+            "{}{}{}",
+            SURNAMES[rng.gen_range(0..12)],
+            GIVEN[rng.gen_range(0..12)],
+            GIVEN[rng.gen_range(0..12)]
+        );
+        let phone = format!("13{:09}", rng.gen_range(0..1_000_000_000u64));
+        writeln!(
+            w,
+            "{name},{id},{phone},{},{},{},{},{},工人,重庆某公司,重庆市九龙坡区谢家湾街道民主村{}栋{}号,重庆市九龙坡区{}号,{},健康或良好,{},{},{},广东省东莞市,{},城乡居民基本医疗保险",
+            NATIONS[rng.gen_range(0..4)],
+            MARITAL[rng.gen_range(0..4)],
+            EDU[rng.gen_range(0..5)],
+            POL[rng.gen_range(0..3)],
+            EMP[rng.gen_range(0..4)],
+            rng.gen_range(1..40),
+            rng.gen_range(1..300),
+            rng.gen_range(1..999),
+            if rng.gen_bool(0.5) { "农业户口" } else { "非农业户口" },
+            if rng.gen_bool(0.06) { "是" } else { "否" },
+            if rng.gen_bool(0.02) { "是" } else { "否" },
+            if rng.gen_bool(0.2) { "是" } else { "否" },
+            rng.gen_range(0..120_000),
+        )?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+async fn lookup(url: &str, samples: usize) -> anyhow::Result<()> {
+    let db = jianfu_store::Db::connect(url).await?;
+    let ids = db.all_id_numbers().await?;
+    anyhow::ensure!(!ids.is_empty(), "no persons in {url}");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let id = &ids[rng.gen_range(0..ids.len())];
+        let t = Instant::now();
+        let p = db.person_by_id_number(id).await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(p.is_some(), "missing {id}");
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+    println!(
+        "lookup by ID number: {} persons, {samples} samples: p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        ids.len(),
+        pct(0.50),
+        pct(0.95),
+        pct(0.99),
+        times[times.len() - 1]
+    );
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::GenCsv { rows, out, seed } => gen_csv(rows, &out, seed),
+        Cmd::Lookup {
+            database_url,
+            samples,
+        } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(lookup(&database_url, samples)),
+    }
+}
