@@ -10,7 +10,11 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 15] = [
+    (
+        "household.html",
+        include_str!("../templates/household.html"),
+    ),
     (
         "register_list.html",
         include_str!("../templates/register_list.html"),

@@ -4,10 +4,12 @@
 
 mod conflicts;
 mod derive;
+mod household;
 mod read;
 pub(crate) mod write;
 
 pub use derive::{derived_person_facts, DERIVED_ELEMENTS};
+pub use household::{HouseholdView, MemberView};
 pub use read::{FactView, PersonView, ThemeGroup};
 pub use write::{
     write_entities, write_new_entities, EntityWrite, Flag, NewEntity, WriteContext, WriteOutcome,

@@ -477,3 +477,19 @@ pub async fn resolve(
         .map_err(page_err(&ctx))?;
     Ok(axum::response::Redirect::to("/register/conflicts").into_response())
 }
+
+pub async fn household(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
+    let view = state
+        .app
+        .household_view(&s.user, id, today(), ctx.ip.clone())
+        .await
+        .map_err(page_err(&ctx))?;
+    let mut data = base(&ctx, Some(&s));
+    data.insert("h".into(), json!(view));
+    render("household.html", &ctx, data)
+}

@@ -1,0 +1,120 @@
+//! Households: their members with relation to the head, and the
+//! household's own facts.
+
+use super::read::FactView;
+use super::Source;
+use crate::{auth::CurrentUser, App, AppError, Result};
+use jianfu_core::id_number::IdNumber;
+use jianfu_core::mask;
+use jianfu_store::OrgUnit;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberView {
+    pub id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub relation: String,
+    pub age: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdView {
+    pub id: i64,
+    pub unit: OrgUnit,
+    pub members: Vec<MemberView>,
+    pub facts: Vec<FactView>,
+}
+
+impl App {
+    pub async fn household_view(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        today: chrono::NaiveDate,
+        ip: Option<String>,
+    ) -> Result<HouseholdView> {
+        if !actor.role.can_read_residents() {
+            return Err(self
+                .deny(
+                    actor,
+                    &format!("household:{id}"),
+                    "您的角色不能查看居民个人信息",
+                    ip,
+                )
+                .await);
+        }
+        let unit_id = self
+            .db
+            .household_unit(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("户 {id}")))?;
+        let unit = self
+            .db
+            .unit(unit_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("单位 {unit_id}")))?;
+        if !actor.can_see(&unit) {
+            return Err(self
+                .deny(
+                    actor,
+                    &format!("household:{id}"),
+                    "该户不在您的管辖范围内",
+                    ip,
+                )
+                .await);
+        }
+        let dict = self.dict();
+        let mut members = Vec::new();
+        for p in self.db.household_members(id).await? {
+            let doc = self.db.current_doc("person", p.id).await?;
+            let relation = doc
+                .get("person.relation_to_head")
+                .map(|c| self.display_value("person.relation_to_head", &c.v))
+                .unwrap_or_default();
+            members.push(MemberView {
+                id: p.id,
+                name: p.name,
+                id_number: mask::id_number(&p.id_number),
+                relation,
+                age: IdNumber::parse(&p.id_number, today)
+                    .ok()
+                    .map(|i| i.age_on(today)),
+            });
+        }
+        // The head first, then by relation code order.
+        members.sort_by_key(|m| if m.relation == "户主" { 0 } else { 1 });
+        let doc = self.db.current_doc("household", id).await?;
+        let facts = doc
+            .iter()
+            .filter_map(|(code, cur)| {
+                let el = dict.element(code)?;
+                Some(FactView {
+                    element: code.clone(),
+                    name: el.name.clone(),
+                    value: self.display_value(code, &cur.v),
+                    masked: false,
+                    source: cur.s.clone(),
+                    department: None,
+                    recorded_at: cur.t,
+                    derived: cur.s == Source::Derived.label(),
+                })
+            })
+            .collect();
+        self.audit(
+            Some(actor),
+            "household.view",
+            Some(format!("household:{id}")),
+            "ok",
+            None,
+            ip,
+        )
+        .await?;
+        Ok(HouseholdView {
+            id,
+            unit,
+            members,
+            facts,
+        })
+    }
+}
