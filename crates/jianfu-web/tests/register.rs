@@ -787,18 +787,58 @@ async fn jianfuban_versions_the_dictionary(b: Backend) {
 
 async fn households_show_members_within_scope(b: Backend) {
     let s = TestServer::start(b).await;
-    let own = s.app.db.unit_by_code("500107003003").await.unwrap().unwrap();
-    let other = s.app.db.unit_by_code("500107003004").await.unwrap().unwrap();
-    let mine = s.app.db.search_persons(&own.path, "", 1, 0).await.unwrap().0[0].clone();
-    let theirs = s.app.db.search_persons(&other.path, "", 1, 0).await.unwrap().0[0].clone();
+    let own = s
+        .app
+        .db
+        .unit_by_code("500107003003")
+        .await
+        .unwrap()
+        .unwrap();
+    let other = s
+        .app
+        .db
+        .unit_by_code("500107003004")
+        .await
+        .unwrap()
+        .unwrap();
+    let mine = s
+        .app
+        .db
+        .search_persons(&own.path, "", 1, 0)
+        .await
+        .unwrap()
+        .0[0]
+        .clone();
+    let theirs = s
+        .app
+        .db
+        .search_persons(&other.path, "", 1, 0)
+        .await
+        .unwrap()
+        .0[0]
+        .clone();
     let (c, _) = s.login("minzhu").await;
-    let r = c.get(s.url(&format!("/register/households/{}", mine.household_id.unwrap()))).send().await.unwrap();
+    let r = c
+        .get(s.url(&format!(
+            "/register/households/{}",
+            mine.household_id.unwrap()
+        )))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(html.contains("户主"), "{html}");
     assert!(html.contains(&mine.name));
     assert!(!html.contains(&mine.id_number), "masked");
-    let r = c.get(s.url(&format!("/register/households/{}", theirs.household_id.unwrap()))).send().await.unwrap();
+    let r = c
+        .get(s.url(&format!(
+            "/register/households/{}",
+            theirs.household_id.unwrap()
+        )))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     assert_eq!(s.audit("access.denied", "minzhu").await.len(), 1);
 }
