@@ -843,7 +843,79 @@ async fn households_show_members_within_scope(b: Backend) {
     assert_eq!(s.audit("access.denied", "minzhu").await.len(), 1);
 }
 
+async fn a_resident_who_moves_keeps_their_history(b: Backend) {
+    let s = TestServer::start(b).await;
+    let own = s
+        .app
+        .db
+        .unit_by_code("500107003003")
+        .await
+        .unwrap()
+        .unwrap();
+    let p = s
+        .app
+        .db
+        .search_persons(&own.path, "", 1, 0)
+        .await
+        .unwrap()
+        .0[0]
+        .clone();
+    let before = s.app.db.history("person", p.id).await.unwrap().len();
+    let (c, csrf) = s.login("minzhu").await;
+    let r = c
+        .post(s.url(&format!("/api/v1/persons/{}/move", p.id)))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"community": "500107003004"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    // The old community no longer sees them; the new one does, with history.
+    assert_eq!(
+        c.get(s.url(&format!("/api/v1/persons/{}", p.id)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let (d, dcsrf) = s.login("dagongguan").await;
+    assert_eq!(
+        d.get(s.url(&format!("/api/v1/persons/{}", p.id)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let h: Value = d
+        .get(s.url(&format!("/api/v1/persons/{}/history", p.id)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["history"].as_array().unwrap().len(), before + 1);
+    assert_eq!(
+        h["history"][0]["changes"]["person.community"],
+        "500107003004"
+    );
+    assert_eq!(s.audit("person.move", "minzhu").await.len(), 1);
+    // A move to something that is not a community is refused.
+    let r = d
+        .post(s.url(&format!("/api/v1/persons/{}/move", p.id)))
+        .header("x-csrf-token", &dcsrf)
+        .json(&json!({"community": "500107003"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("不是村社区"));
+}
+
 on_both_backends!(
+    a_resident_who_moves_keeps_their_history,
     households_show_members_within_scope,
     jianfuban_versions_the_dictionary,
     atomic_import_with_one_bad_row_writes_nothing,

@@ -5,6 +5,7 @@
 mod conflicts;
 mod derive;
 mod household;
+mod moves;
 mod read;
 pub(crate) mod write;
 

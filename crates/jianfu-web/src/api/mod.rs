@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/persons", get(register::persons))
         .route("/persons/{id}", get(register::person))
         .route("/persons/{id}/history", get(register::history))
+        .route("/persons/{id}/move", post(register::move_person))
         .route("/persons/{id}/reveal", post(register::reveal))
         .route(
             "/persons/{id}/facts",

@@ -378,3 +378,26 @@ pub async fn element_versions(
     }
     Ok(Json(json!({"versions": rows})))
 }
+
+#[derive(Deserialize)]
+pub struct MoveBody {
+    /// Division code or name of the receiving village or community.
+    community: String,
+}
+
+pub async fn move_person(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(id): Path<i64>,
+    body: Result<Json<MoveBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = body.map_err(|e| {
+        ApiError::BadRequest(format!("请求体应为 {{\"community\"}}：{}", e.body_text()))
+    })?;
+    state
+        .app
+        .move_person(&s.user, id, &b.community, today(), ctx.ip)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

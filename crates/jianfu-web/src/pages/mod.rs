@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/register/households/{id}", get(register::household))
         .route("/register/persons/{id}/reveal", post(register::reveal))
         .route("/register/persons/{id}/facts", post(register::set_fact))
+        .route("/register/persons/{id}/move", post(register::move_person))
         .route(
             "/register/import",
             get(register::import_form).post(register::import_upload),

@@ -493,3 +493,30 @@ pub async fn household(
     data.insert("h".into(), json!(view));
     render("household.html", &ctx, data)
 }
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    community: String,
+}
+
+pub async fn move_person(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<MoveForm>,
+) -> Result<Response, PageError> {
+    match state
+        .app
+        .move_person(&s.user, id, &f.community, today(), ctx.ip.clone())
+        .await
+    {
+        Ok(()) => Ok(axum::response::Redirect::to("/register").into_response()),
+        Err(AppError::Invalid(m)) => {
+            let mut extra = Map::new();
+            extra.insert("error".into(), json!(m));
+            person_page(&state, &ctx, &s, id, extra, StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => Err(page_err(&ctx)(e)),
+    }
+}
