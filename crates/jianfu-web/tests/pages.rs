@@ -394,6 +394,19 @@ async fn pages_load_nothing_from_off_the_machine(b: Backend) {
         "/org/units/{id}",
         "/users",
         "/audit",
+        "/elements",
+        "/elements/{code}",
+        "/elements/{code}/versions",
+        "/persons",
+        "/persons/{id}",
+        "/persons/{id}/history",
+        "/persons/{id}/reveal",
+        "/persons/{id}/facts",
+        "/persons/{id}/move",
+        "/conflicts",
+        "/conflicts/{id}",
+        "/imports",
+        "/imports/rejected/{token}",
     ] {
         assert!(spec["paths"].get(path).is_some(), "{path} documented");
     }
