@@ -20,8 +20,8 @@ pub use elements::ElementRow;
 pub use error::StoreError;
 pub use orgs::{OrgUnit, UnitCounts, UpsertOutcome};
 pub use register::{
-    ConflictRow, Current, CurrentDoc, FactLogRow, HistoryEntry, ImportCounts, NewConflict,
-    NewImport, NewPersonRow, PersonListRow, Tx,
+    ConflictRow, Current, CurrentDoc, FactLogRow, HistoryEntry, ImportCounts, MergeCandidateRow,
+    NewConflict, NewImport, NewPersonRow, PersonListRow, Tx,
 };
 pub use sessions::SessionRow;
 pub use users::{NewUser, UserRow};

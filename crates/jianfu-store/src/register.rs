@@ -652,3 +652,55 @@ impl Db {
         self.count_rows("persons").await
     }
 }
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct MergeCandidateRow {
+    pub id: i64,
+    pub person_id: i64,
+    /// The community whose import named this person.
+    pub unit_id: i64,
+    pub payload: String,
+    pub source: String,
+    pub status: String,
+    pub created_at: i64,
+    /// Where the person is registered now.
+    pub person_unit_id: i64,
+}
+
+impl Db {
+    /// Open merge candidates where either the person's community or the
+    /// claiming community lies in the scope.
+    pub async fn merge_candidates_in_scope(
+        &self,
+        scope_path: &str,
+    ) -> Result<Vec<MergeCandidateRow>> {
+        Ok(sqlx::query_as(
+            "SELECT m.id, m.person_id, m.unit_id, m.payload, m.source, m.status, m.created_at, p.unit_id AS person_unit_id \
+             FROM merge_candidates m JOIN persons p ON p.id = m.person_id \
+             WHERE m.status = 'open' AND (p.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1) \
+                OR m.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1)) ORDER BY m.id",
+        )
+        .bind(subtree_pattern(scope_path))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn merge_candidate(&self, id: i64) -> Result<Option<MergeCandidateRow>> {
+        Ok(sqlx::query_as(
+            "SELECT m.id, m.person_id, m.unit_id, m.payload, m.source, m.status, m.created_at, p.unit_id AS person_unit_id \
+             FROM merge_candidates m JOIN persons p ON p.id = m.person_id WHERE m.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn close_merge_candidate(&self, id: i64, status: &str) -> Result<()> {
+        sqlx::query("UPDATE merge_candidates SET status = $1 WHERE id = $2 AND status = 'open'")
+            .bind(status)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -407,6 +407,8 @@ async fn pages_load_nothing_from_off_the_machine(b: Backend) {
         "/conflicts/{id}",
         "/imports",
         "/imports/rejected/{token}",
+        "/merge-candidates",
+        "/merge-candidates/{id}",
     ] {
         assert!(spec["paths"].get(path).is_some(), "{path} documented");
     }

@@ -914,7 +914,90 @@ async fn a_resident_who_moves_keeps_their_history(b: Backend) {
     assert!(r.text().await.unwrap().contains("不是村社区"));
 }
 
+async fn merge_candidates_are_decided_by_the_registering_community(b: Backend) {
+    let s = TestServer::start(b).await;
+    let other = s
+        .app
+        .db
+        .unit_by_code("500107003004")
+        .await
+        .unwrap()
+        .unwrap();
+    let theirs = s
+        .app
+        .db
+        .search_persons(&other.path, "", 1, 0)
+        .await
+        .unwrap()
+        .0[0]
+        .clone();
+    let file = sheet(vec![row(1, &theirs.name, &theirs.id_number, "", "", "")]);
+    let (_, body) = upload(&s, "minzhu", file, &[("mode", "skip_invalid")]).await;
+    assert_eq!(body["report"]["merge_candidates"], 1);
+
+    // The claimant sees the claim but cannot decide it.
+    let (m, mcsrf) = s.login("minzhu").await;
+    let list: Value = m
+        .get(s.url("/api/v1/merge-candidates"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cand = &list["merge_candidates"][0];
+    assert_eq!(cand["can_decide"], false);
+    assert_eq!(cand["to_unit"], "民主村社区");
+    let cid = cand["id"].as_i64().unwrap();
+    let r = m
+        .post(s.url(&format!("/api/v1/merge-candidates/{cid}")))
+        .header("x-csrf-token", &mcsrf)
+        .json(&json!({"accept": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // The registering community decides; the person moves with history.
+    let (d, dcsrf) = s.login("dagongguan").await;
+    let list: Value = d
+        .get(s.url("/api/v1/merge-candidates"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["merge_candidates"][0]["can_decide"], true);
+    let r = d
+        .post(s.url(&format!("/api/v1/merge-candidates/{cid}")))
+        .header("x-csrf-token", &dcsrf)
+        .json(&json!({"accept": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        m.get(s.url(&format!("/api/v1/persons/{}", theirs.id)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let list: Value = d
+        .get(s.url("/api/v1/merge-candidates"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["merge_candidates"].as_array().unwrap().len(), 0);
+}
+
 on_both_backends!(
+    merge_candidates_are_decided_by_the_registering_community,
     a_resident_who_moves_keeps_their_history,
     households_show_members_within_scope,
     jianfuban_versions_the_dictionary,

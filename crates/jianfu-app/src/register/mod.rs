@@ -11,6 +11,7 @@ pub(crate) mod write;
 
 pub use derive::{derived_person_facts, DERIVED_ELEMENTS};
 pub use household::{HouseholdView, MemberView};
+pub use moves::MergeCandidateView;
 pub use read::{FactView, PersonView, ThemeGroup};
 pub use write::{
     write_entities, write_new_entities, EntityWrite, Flag, NewEntity, WriteContext, WriteOutcome,

@@ -77,3 +77,100 @@ impl App {
         .await
     }
 }
+
+/// A merge candidate as people see it. The claiming community sees only
+/// what its own file said; the person's community sees its resident.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MergeCandidateView {
+    pub id: i64,
+    pub person_id: i64,
+    /// The name in the claiming file.
+    pub claimed_name: String,
+    pub id_number: String,
+    pub from_unit: String,
+    pub to_unit: String,
+    pub created_at: i64,
+    /// True when the actor may decide: the person is in their scope.
+    pub can_decide: bool,
+}
+
+impl App {
+    pub async fn merge_candidates_for(
+        &self,
+        actor: &CurrentUser,
+    ) -> Result<Vec<MergeCandidateView>> {
+        if !actor.role.can_read_residents() {
+            return Err(AppError::Forbidden("您的角色不能查看居民个人信息".into()));
+        }
+        let mut out = Vec::new();
+        for m in self.db.merge_candidates_in_scope(&actor.scope.path).await? {
+            let person = self.db.person(m.person_id).await?;
+            let from = self.db.unit(m.person_unit_id).await?;
+            let to = self.db.unit(m.unit_id).await?;
+            let (Some(person), Some(from), Some(to)) = (person, from, to) else {
+                continue;
+            };
+            let payload: BTreeMap<String, String> =
+                serde_json::from_str(&m.payload).unwrap_or_default();
+            out.push(MergeCandidateView {
+                id: m.id,
+                person_id: m.person_id,
+                claimed_name: payload.get("person.name").cloned().unwrap_or_default(),
+                id_number: jianfu_core::mask::id_number(&person.id_number),
+                can_decide: actor.can_see(&from),
+                from_unit: from.short_name,
+                to_unit: to.short_name,
+                created_at: m.created_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The person's current community (or a level above it) decides: move
+    /// the person to the claiming community, or dismiss the claim.
+    pub async fn decide_merge(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        accept: bool,
+        today: chrono::NaiveDate,
+        ip: Option<String>,
+    ) -> Result<()> {
+        let m = self
+            .db
+            .merge_candidate(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("合并候选 {id}")))?;
+        if m.status != "open" {
+            return Err(AppError::Invalid("该合并候选已处理".into()));
+        }
+        // Scope check (and audit on refusal) through the person.
+        self.person_for(actor, m.person_id, ip.clone()).await?;
+        if accept {
+            let to = self
+                .db
+                .unit(m.unit_id)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("单位 {}", m.unit_id)))?;
+            let key = to.code.clone().unwrap_or(to.name.clone());
+            self.move_person(actor, m.person_id, &key, today, ip.clone())
+                .await?;
+        }
+        self.db
+            .close_merge_candidate(id, if accept { "merged" } else { "dismissed" })
+            .await?;
+        self.audit(
+            Some(actor),
+            "merge.decide",
+            Some(format!("person:{}", m.person_id)),
+            "ok",
+            Some(if accept {
+                "确认迁往提交方社区".into()
+            } else {
+                "驳回".to_string()
+            }),
+            ip,
+        )
+        .await
+    }
+}

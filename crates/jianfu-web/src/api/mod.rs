@@ -49,6 +49,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/conflicts", get(register::conflicts))
         .route("/conflicts/{id}", post(register::resolve))
+        .route("/merge-candidates", get(register::merge_candidates))
+        .route("/merge-candidates/{id}", post(register::decide_merge))
         .route("/imports", post(register::import))
         .route("/imports/rejected/{token}", get(register::rejected))
 }

@@ -401,3 +401,25 @@ pub async fn move_person(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+pub async fn merge_candidates(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let rows = state.app.merge_candidates_for(&s.user).await?;
+    Ok(Json(json!({"merge_candidates": rows})))
+}
+
+pub async fn decide_merge(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(id): Path<i64>,
+    Json(b): Json<ResolveBody>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .decide_merge(&s.user, id, b.accept, today(), ctx.ip)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

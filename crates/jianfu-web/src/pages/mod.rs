@@ -52,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/register/import/rejected/{token}", get(register::rejected))
         .route("/register/conflicts", get(register::conflicts))
         .route("/register/conflicts/{id}", post(register::resolve))
+        .route("/register/merges/{id}", post(register::decide_merge))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }

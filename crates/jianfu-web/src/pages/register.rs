@@ -453,8 +453,13 @@ pub async fn conflicts(
             "department": c.department_id.and_then(|d| depts.get(&d).cloned()),
         }));
     }
+    let merges = app
+        .merge_candidates_for(&s.user)
+        .await
+        .map_err(page_err(&ctx))?;
     let mut data = base(&ctx, Some(&s));
     data.insert("conflicts".into(), json!(list));
+    data.insert("merges".into(), json!(merges));
     render("conflicts.html", &ctx, data)
 }
 
@@ -519,4 +524,19 @@ pub async fn move_person(
         }
         Err(e) => Err(page_err(&ctx)(e)),
     }
+}
+
+pub async fn decide_merge(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+    Form(d): Form<Decision>,
+) -> Result<Response, PageError> {
+    state
+        .app
+        .decide_merge(&s.user, id, d.decision == "accept", today(), ctx.ip.clone())
+        .await
+        .map_err(page_err(&ctx))?;
+    Ok(axum::response::Redirect::to("/register/conflicts").into_response())
 }
