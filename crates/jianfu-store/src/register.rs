@@ -704,3 +704,37 @@ impl Db {
         Ok(())
     }
 }
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct HouseholdListRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub members: i64,
+}
+
+impl Db {
+    /// Households in scope with their member counts, a page at a time.
+    pub async fn households_in_scope(
+        &self,
+        scope_path: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<HouseholdListRow>, i64)> {
+        let rows = sqlx::query_as(
+            "SELECT h.id, h.unit_id, (SELECT COUNT(*) FROM persons p WHERE p.household_id = h.id) AS members \
+             FROM households h WHERE h.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1) ORDER BY h.id LIMIT $2 OFFSET $3",
+        )
+        .bind(subtree_pattern(scope_path))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let (total,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM households WHERE unit_id IN (SELECT id FROM org_units WHERE path LIKE $1)",
+        )
+        .bind(subtree_pattern(scope_path))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((rows, total))
+    }
+}

@@ -10,7 +10,11 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 15] = [
+const TEMPLATES: [(&str, &str); 16] = [
+    (
+        "households.html",
+        include_str!("../templates/households.html"),
+    ),
     (
         "household.html",
         include_str!("../templates/household.html"),

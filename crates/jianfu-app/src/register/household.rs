@@ -118,3 +118,81 @@ impl App {
         })
     }
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdListItem {
+    pub id: i64,
+    pub unit: String,
+    pub members: i64,
+    pub head: String,
+    pub address: String,
+}
+
+impl App {
+    /// Households in the actor's scope with head and address.
+    pub async fn households_for(
+        &self,
+        actor: &CurrentUser,
+        limit: i64,
+        offset: i64,
+        ip: Option<String>,
+    ) -> Result<(Vec<HouseholdListItem>, i64)> {
+        if !actor.role.can_read_residents() {
+            return Err(self
+                .deny(actor, "households", "您的角色不能查看居民个人信息", ip)
+                .await);
+        }
+        let (rows, total) = self
+            .db
+            .households_in_scope(&actor.scope.path, limit.clamp(1, 200), offset.max(0))
+            .await?;
+        let mut units = std::collections::HashMap::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            if let std::collections::hash_map::Entry::Vacant(slot) = units.entry(r.unit_id) {
+                slot.insert(
+                    self.db
+                        .unit(r.unit_id)
+                        .await?
+                        .map(|u| u.short_name)
+                        .unwrap_or_default(),
+                );
+            }
+            let mut head = String::new();
+            for p in self.db.household_members(r.id).await? {
+                let doc = self.db.current_doc("person", p.id).await?;
+                if doc
+                    .get("person.relation_to_head")
+                    .is_some_and(|c| c.v == "02" || c.v == "01")
+                {
+                    head = p.name;
+                    break;
+                }
+            }
+            let address = self
+                .db
+                .current_doc("household", r.id)
+                .await?
+                .get("household.address")
+                .map(|c| c.v.clone())
+                .unwrap_or_default();
+            out.push(HouseholdListItem {
+                id: r.id,
+                unit: units.get(&r.unit_id).cloned().unwrap_or_default(),
+                members: r.members,
+                head,
+                address,
+            });
+        }
+        self.audit(
+            Some(actor),
+            "household.list",
+            Some(format!("unit:{}", actor.scope.id)),
+            "ok",
+            None,
+            ip,
+        )
+        .await?;
+        Ok((out, total))
+    }
+}

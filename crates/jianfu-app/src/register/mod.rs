@@ -10,7 +10,7 @@ mod read;
 pub(crate) mod write;
 
 pub use derive::{derived_person_facts, DERIVED_ELEMENTS};
-pub use household::{HouseholdView, MemberView};
+pub use household::{HouseholdListItem, HouseholdView, MemberView};
 pub use moves::MergeCandidateView;
 pub use read::{FactView, PersonView, ThemeGroup};
 pub use write::{

@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/register", get(register::list))
         .route("/register/persons/{id}", get(register::person))
+        .route("/register/households", get(register::households))
         .route("/register/households/{id}", get(register::household))
         .route("/register/persons/{id}/reveal", post(register::reveal))
         .route("/register/persons/{id}/facts", post(register::set_fact))

@@ -540,3 +540,35 @@ pub async fn decide_merge(
         .map_err(page_err(&ctx))?;
     Ok(axum::response::Redirect::to("/register/conflicts").into_response())
 }
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    offset: i64,
+}
+
+pub async fn households(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Query(q): Query<PageQuery>,
+) -> Result<Html<String>, PageError> {
+    let (rows, total) = state
+        .app
+        .households_for(&s.user, PAGE, q.offset, ctx.ip.clone())
+        .await
+        .map_err(page_err(&ctx))?;
+    let link = |offset: i64| format!("/register/households?offset={offset}");
+    let mut data = base(&ctx, Some(&s));
+    data.insert("households".into(), json!(rows));
+    data.insert("total".into(), json!(total));
+    data.insert(
+        "prev_url".into(),
+        json!((q.offset > 0).then(|| link((q.offset - PAGE).max(0)))),
+    );
+    data.insert(
+        "next_url".into(),
+        json!((q.offset + PAGE < total).then(|| link(q.offset + PAGE))),
+    );
+    render("households.html", &ctx, data)
+}
