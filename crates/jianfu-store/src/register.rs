@@ -738,3 +738,27 @@ impl Db {
         Ok((rows, total))
     }
 }
+
+impl Db {
+    /// The household with this number in the unit, created if new.
+    pub async fn household_for_ref(tx: &mut Tx, unit_id: i64, reference: &str) -> Result<i64> {
+        let found: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM households WHERE unit_id = $1 AND ref = $2")
+                .bind(unit_id)
+                .bind(reference)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if let Some((id,)) = found {
+            return Ok(id);
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO households (unit_id, ref, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(unit_id)
+        .bind(reference)
+        .bind(now_ms())
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(id)
+    }
+}

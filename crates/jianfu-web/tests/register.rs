@@ -996,7 +996,84 @@ async fn merge_candidates_are_decided_by_the_registering_community(b: Backend) {
     assert_eq!(list["merge_candidates"].as_array().unwrap().len(), 0);
 }
 
+async fn household_numbers_group_new_residents(b: Backend) {
+    let s = TestServer::start_with(
+        b,
+        common::Options {
+            residents: 20,
+            ..Default::default()
+        },
+    )
+    .await;
+    let file = csv(&[
+        vec![
+            "户号".into(),
+            "姓名".into(),
+            "公民身份号码".into(),
+            "与户主关系".into(),
+        ],
+        vec![
+            "H-001".into(),
+            "陶大".into(),
+            id("1960-01-01", 21, Sex::Male),
+            "户主".into(),
+        ],
+        vec![
+            "H-001".into(),
+            "陶二".into(),
+            id("1962-02-02", 22, Sex::Female),
+            "妻".into(),
+        ],
+        vec![
+            "H-002".into(),
+            "陶三".into(),
+            id("1990-03-03", 23, Sex::Male),
+            "户主".into(),
+        ],
+    ]);
+    let (st, body) = upload(&s, "minzhu", file.clone(), &[]).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["report"]["created"], 3);
+    let a = s
+        .app
+        .db
+        .person_by_id_number(&id("1960-01-01", 21, Sex::Male))
+        .await
+        .unwrap()
+        .unwrap();
+    let b2 = s
+        .app
+        .db
+        .person_by_id_number(&id("1962-02-02", 22, Sex::Female))
+        .await
+        .unwrap()
+        .unwrap();
+    let c = s
+        .app
+        .db
+        .person_by_id_number(&id("1990-03-03", 23, Sex::Male))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(a.household_id.is_some());
+    assert_eq!(a.household_id, b2.household_id);
+    assert_ne!(a.household_id, c.household_id);
+    let members = s
+        .app
+        .db
+        .household_members(a.household_id.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(members.len(), 2);
+    let (_, body) = upload(&s, "minzhu", file, &[]).await;
+    assert_eq!(
+        body["report"]["facts_written"], 0,
+        "re-import changes nothing"
+    );
+}
+
 on_both_backends!(
+    household_numbers_group_new_residents,
     merge_candidates_are_decided_by_the_registering_community,
     a_resident_who_moves_keeps_their_history,
     households_show_members_within_scope,

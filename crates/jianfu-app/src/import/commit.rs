@@ -519,23 +519,32 @@ impl App {
             }
         }
         report.rows_valid += new_rows.len() + update_rows.len();
-        let created = Db::insert_persons(
-            tx,
-            &new_rows
-                .iter()
-                .map(|r| {
-                    let name = r.values.get("person.name").cloned().unwrap_or_default();
-                    NewPersonRow {
-                        id_number: r.id_number.to_string(),
-                        name_initials: jianfu_core::dictionary::pinyin_initials(&name),
-                        name,
-                        household_id: None,
-                        unit_id: prep.community.id,
+        // New residents with a household number (户号) join that household
+        // in this community; the same number on a later import finds it.
+        let mut households: HashMap<String, i64> = HashMap::new();
+        let mut person_rows = Vec::with_capacity(new_rows.len());
+        for r in &new_rows {
+            let name = r.values.get("person.name").cloned().unwrap_or_default();
+            let household_id = match r.values.get("person.household_id") {
+                Some(reference) => Some(match households.get(reference) {
+                    Some(id) => *id,
+                    None => {
+                        let id = Db::household_for_ref(tx, prep.community.id, reference).await?;
+                        households.insert(reference.clone(), id);
+                        id
                     }
-                })
-                .collect::<Vec<_>>(),
-        )
-        .await?;
+                }),
+                None => None,
+            };
+            person_rows.push(NewPersonRow {
+                id_number: r.id_number.to_string(),
+                name_initials: jianfu_core::dictionary::pinyin_initials(&name),
+                name,
+                household_id,
+                unit_id: prep.community.id,
+            });
+        }
+        let created = Db::insert_persons(tx, &person_rows).await?;
         let mut row_of_tag: Vec<&CheckedRow> = Vec::new();
         let mut fresh = Vec::with_capacity(new_rows.len());
         for r in &new_rows {
