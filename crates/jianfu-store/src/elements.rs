@@ -97,3 +97,36 @@ impl Db {
         Ok(version)
     }
 }
+
+impl Db {
+    /// Labels people mapped by hand, normalised label → element code.
+    pub async fn learned_aliases(&self) -> Result<std::collections::HashMap<String, String>> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT alias, element_code FROM learned_aliases")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Remembers a confirmed mapping; a later confirmation of the same label
+    /// to another element replaces it.
+    pub async fn learn_alias(
+        &self,
+        alias: &str,
+        element_code: &str,
+        by: Option<i64>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO learned_aliases (alias, element_code, created_by, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (alias) DO UPDATE SET element_code = excluded.element_code, created_by = excluded.created_by, \
+             created_at = excluded.created_at",
+        )
+        .bind(alias)
+        .bind(element_code)
+        .bind(by)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

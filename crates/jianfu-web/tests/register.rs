@@ -1072,7 +1072,42 @@ async fn household_numbers_group_new_residents(b: Backend) {
     );
 }
 
+async fn confirmed_mappings_teach_the_matcher(b: Backend) {
+    let s = TestServer::start_with(
+        b,
+        common::Options {
+            residents: 10,
+            ..Default::default()
+        },
+    )
+    .await;
+    let file = csv(&[
+        vec!["姓名".into(), "公民身份号码".into(), "常住地点".into()],
+        vec![
+            "郑一".into(),
+            id("1971-01-01", 31, Sex::Male),
+            "民主村1栋1号".into(),
+        ],
+    ]);
+    let (_, body) = upload(&s, "minzhu", file.clone(), &[("dry_run", "1")]).await;
+    assert!(
+        body["mapping"]["columns"][2]["element"].is_null(),
+        "unknown label at first"
+    );
+    let mapping = r#"{"常住地点":"person.current_address"}"#;
+    let (st, body) = upload(&s, "minzhu", file.clone(), &[("mapping", mapping)]).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["report"]["committed"], true);
+    let (_, body) = upload(&s, "minzhu", file, &[("dry_run", "1")]).await;
+    assert_eq!(
+        body["mapping"]["columns"][2]["element"],
+        "person.current_address"
+    );
+    assert_eq!(body["mapping"]["columns"][2]["kind"], "learned");
+}
+
 on_both_backends!(
+    confirmed_mappings_teach_the_matcher,
     household_numbers_group_new_residents,
     merge_candidates_are_decided_by_the_registering_community,
     a_resident_who_moves_keeps_their_history,

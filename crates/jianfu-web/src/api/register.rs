@@ -234,7 +234,8 @@ pub async fn run_import(
         return Err(ApiError::BadRequest("没有收到文件".into()));
     }
     let table = read_table(&f.file_name, &f.bytes)?;
-    let mut mapping = suggest_mapping(&dict, &HashMap::new(), &table).ok_or_else(|| {
+    let learned = state.app.db.learned_aliases().await?;
+    let mut mapping = suggest_mapping(&dict, &learned, &table).ok_or_else(|| {
         ApiError::BadRequest(format!(
             "{} 中找不到表头：前20行没有一列能对应到指标库",
             f.file_name
@@ -294,6 +295,23 @@ pub async fn run_import(
             },
         )
         .await?;
+    // Mappings a person chose and then imported with teach the matcher.
+    if report.committed {
+        for c in &mapping.columns {
+            if let (Some(jianfu_app::import::MatchKind::Manual), Some(code)) = (c.kind, &c.element)
+            {
+                let label = jianfu_core::dictionary::normalize_label(&c.label);
+                let already = dict.by_label(&c.label).is_some_and(|e| &e.code == code);
+                if !label.is_empty() && !already {
+                    state
+                        .app
+                        .db
+                        .learn_alias(&label, code, Some(user.id))
+                        .await?;
+                }
+            }
+        }
+    }
     let rejected = if report.errors.is_empty() {
         None
     } else {
