@@ -25,6 +25,52 @@ pub struct Current {
 
 pub type CurrentDoc = BTreeMap<String, Current>;
 
+/// How a current document is stored: each distinct provenance (source,
+/// department, time) once, and each value with the index of its
+/// provenance. A person has 20-odd values but two or three provenances, so
+/// this halves what every import serialises and writes.
+#[derive(Serialize)]
+struct CompactOut<'a> {
+    p: Vec<(&'a str, Option<i64>, i64)>,
+    v: BTreeMap<&'a str, (&'a str, usize)>,
+}
+
+#[derive(Deserialize)]
+struct CompactIn {
+    p: Vec<(String, Option<i64>, i64)>,
+    v: BTreeMap<String, (String, usize)>,
+}
+
+fn doc_to_json(doc: &CurrentDoc) -> Result<String> {
+    let mut p: Vec<(&str, Option<i64>, i64)> = Vec::with_capacity(4);
+    let mut v = BTreeMap::new();
+    for (k, c) in doc {
+        let key = (c.s.as_str(), c.d, c.t);
+        let idx = match p.iter().position(|x| *x == key) {
+            Some(i) => i,
+            None => {
+                p.push(key);
+                p.len() - 1
+            }
+        };
+        v.insert(k.as_str(), (c.v.as_str(), idx));
+    }
+    to_json(&CompactOut { p, v })
+}
+
+fn doc_from_json(text: &str) -> std::result::Result<CurrentDoc, String> {
+    let c: CompactIn = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    c.v.into_iter()
+        .map(|(k, (v, i))| {
+            let (s, d, t) =
+                c.p.get(i)
+                    .cloned()
+                    .ok_or_else(|| format!("来源序号 {i} 越界"))?;
+            Ok((k, Current { v, s, d, t }))
+        })
+        .collect()
+}
+
 /// One row of the fact log: facts recorded together about one entity.
 #[derive(Debug, Clone, Serialize)]
 pub struct FactLogRow {
@@ -268,7 +314,7 @@ impl Db {
                 q = q.bind(*id);
             }
             for (id, doc) in q.fetch_all(&mut **tx).await? {
-                let doc: CurrentDoc = serde_json::from_str(&doc).map_err(|e| {
+                let doc: CurrentDoc = doc_from_json(&doc).map_err(|e| {
                     StoreError::Invalid(format!("实体 {entity_type}:{id} 的当前值损坏：{e}"))
                 })?;
                 out.insert(id, doc);
@@ -315,7 +361,11 @@ impl Db {
             );
             let mut q = sqlx::query(&sql);
             for (id, doc) in chunk {
-                q = q.bind(entity_type).bind(*id).bind(to_json(doc)?).bind(now);
+                q = q
+                    .bind(entity_type)
+                    .bind(*id)
+                    .bind(doc_to_json(doc)?)
+                    .bind(now);
             }
             q.execute(&mut **tx).await?;
         }
@@ -457,8 +507,9 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some((doc,)) => serde_json::from_str(&doc)
-                .map_err(|e| StoreError::Invalid(format!("当前值损坏：{e}"))),
+            Some((doc,)) => {
+                doc_from_json(&doc).map_err(|e| StoreError::Invalid(format!("当前值损坏：{e}")))
+            }
             None => Ok(CurrentDoc::new()),
         }
     }
@@ -760,5 +811,34 @@ impl Db {
         .fetch_one(&mut **tx)
         .await?;
         Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_documents_round_trip() {
+        let mut doc = CurrentDoc::new();
+        for (k, v, s, d) in [
+            ("person.name", "张三", "共享", Some(3)),
+            ("person.sex", "1", "派生", None),
+            ("person.phone", "138", "共享", Some(3)),
+        ] {
+            doc.insert(
+                k.into(),
+                Current {
+                    v: v.into(),
+                    s: s.into(),
+                    d,
+                    t: 42,
+                },
+            );
+        }
+        let text = doc_to_json(&doc).unwrap();
+        assert_eq!(text.matches("共享").count(), 1, "{text}");
+        assert_eq!(doc_from_json(&text).unwrap(), doc);
+        assert!(doc_from_json(r#"{"p":[],"v":{"x":["1",0]}}"#).is_err());
     }
 }
