@@ -373,21 +373,7 @@ async fn shared_value_that_disagrees_becomes_a_conflict(b: Backend) {
 
 async fn workers_see_only_their_own_residents(b: Backend) {
     let s = TestServer::start(b).await;
-    let theirs_unit = s
-        .app
-        .db
-        .unit_by_code("500107003004")
-        .await
-        .unwrap()
-        .unwrap();
-    let theirs = s
-        .app
-        .db
-        .search_persons(&theirs_unit.path, "", 1, 0)
-        .await
-        .unwrap()
-        .0[0]
-        .clone();
+    let theirs = s.first_resident("500107003004").await;
     let (c, _) = s.login("minzhu").await;
     let r = c
         .get(s.url(&format!("/api/v1/persons/{}", theirs.id)))
@@ -460,14 +446,7 @@ async fn workers_see_only_their_own_residents(b: Backend) {
 
 async fn numbers_are_masked_and_a_reveal_is_audited(b: Backend) {
     let s = TestServer::start(b).await;
-    let m = s
-        .app
-        .db
-        .unit_by_code("500107003003")
-        .await
-        .unwrap()
-        .unwrap();
-    let p = s.app.db.search_persons(&m.path, "", 1, 0).await.unwrap().0[0].clone();
+    let p = s.first_resident("500107003003").await;
     let (c, csrf) = s.login("minzhu").await;
     let view: Value = c
         .get(s.url(&format!("/api/v1/persons/{}", p.id)))
@@ -528,14 +507,7 @@ async fn numbers_are_masked_and_a_reveal_is_audited(b: Backend) {
 
 async fn manual_edits_are_checked_and_recorded(b: Backend) {
     let s = TestServer::start(b).await;
-    let m = s
-        .app
-        .db
-        .unit_by_code("500107003003")
-        .await
-        .unwrap()
-        .unwrap();
-    let p = s.app.db.search_persons(&m.path, "", 1, 0).await.unwrap().0[0].clone();
+    let p = s.first_resident("500107003003").await;
     let (c, csrf) = s.login("minzhu").await;
     let put = |element: &'static str, value: &'static str| {
         let c = c.clone();
@@ -787,36 +759,8 @@ async fn jianfuban_versions_the_dictionary(b: Backend) {
 
 async fn households_show_members_within_scope(b: Backend) {
     let s = TestServer::start(b).await;
-    let own = s
-        .app
-        .db
-        .unit_by_code("500107003003")
-        .await
-        .unwrap()
-        .unwrap();
-    let other = s
-        .app
-        .db
-        .unit_by_code("500107003004")
-        .await
-        .unwrap()
-        .unwrap();
-    let mine = s
-        .app
-        .db
-        .search_persons(&own.path, "", 1, 0)
-        .await
-        .unwrap()
-        .0[0]
-        .clone();
-    let theirs = s
-        .app
-        .db
-        .search_persons(&other.path, "", 1, 0)
-        .await
-        .unwrap()
-        .0[0]
-        .clone();
+    let mine = s.first_resident("500107003003").await;
+    let theirs = s.first_resident("500107003004").await;
     let (c, _) = s.login("minzhu").await;
     let r = c
         .get(s.url(&format!(
@@ -845,21 +789,7 @@ async fn households_show_members_within_scope(b: Backend) {
 
 async fn a_resident_who_moves_keeps_their_history(b: Backend) {
     let s = TestServer::start(b).await;
-    let own = s
-        .app
-        .db
-        .unit_by_code("500107003003")
-        .await
-        .unwrap()
-        .unwrap();
-    let p = s
-        .app
-        .db
-        .search_persons(&own.path, "", 1, 0)
-        .await
-        .unwrap()
-        .0[0]
-        .clone();
+    let p = s.first_resident("500107003003").await;
     let before = s.app.db.history("person", p.id).await.unwrap().len();
     let (c, csrf) = s.login("minzhu").await;
     let r = c
@@ -916,21 +846,7 @@ async fn a_resident_who_moves_keeps_their_history(b: Backend) {
 
 async fn merge_candidates_are_decided_by_the_registering_community(b: Backend) {
     let s = TestServer::start(b).await;
-    let other = s
-        .app
-        .db
-        .unit_by_code("500107003004")
-        .await
-        .unwrap()
-        .unwrap();
-    let theirs = s
-        .app
-        .db
-        .search_persons(&other.path, "", 1, 0)
-        .await
-        .unwrap()
-        .0[0]
-        .clone();
+    let theirs = s.first_resident("500107003004").await;
     let file = sheet(vec![row(1, &theirs.name, &theirs.id_number, "", "", "")]);
     let (_, body) = upload(&s, "minzhu", file, &[("mode", "skip_invalid")]).await;
     assert_eq!(body["report"]["merge_candidates"], 1);

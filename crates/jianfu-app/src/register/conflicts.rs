@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 impl App {
     pub async fn conflicts_for(&self, actor: &CurrentUser) -> Result<Vec<ConflictRow>> {
         if !actor.role.can_read_residents() {
-            return Err(AppError::Forbidden("您的角色不能查看居民个人信息".into()));
+            return Err(self
+                .deny(actor, "conflicts", "您的角色不能查看居民个人信息", None)
+                .await);
         }
         Ok(self
             .db

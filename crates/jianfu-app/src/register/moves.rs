@@ -100,7 +100,14 @@ impl App {
         actor: &CurrentUser,
     ) -> Result<Vec<MergeCandidateView>> {
         if !actor.role.can_read_residents() {
-            return Err(AppError::Forbidden("您的角色不能查看居民个人信息".into()));
+            return Err(self
+                .deny(
+                    actor,
+                    "merge_candidates",
+                    "您的角色不能查看居民个人信息",
+                    None,
+                )
+                .await);
         }
         let mut out = Vec::new();
         for m in self.db.merge_candidates_in_scope(&actor.scope.path).await? {

@@ -213,6 +213,24 @@ impl TestServer {
             .id
     }
 
+    /// The first resident registered in the community with this code.
+    pub async fn first_resident(&self, community_code: &str) -> jianfu_store::PersonListRow {
+        let unit = self
+            .app
+            .db
+            .unit_by_code(community_code)
+            .await
+            .expect("query")
+            .expect("community");
+        let (rows, _) = self
+            .app
+            .db
+            .search_persons(&unit.path, "", 1, 0)
+            .await
+            .expect("query");
+        rows.into_iter().next().expect("a resident")
+    }
+
     /// Audit entries matching an action prefix and user name.
     pub async fn audit(&self, action: &str, username: &str) -> Vec<jianfu_store::AuditEntry> {
         let (rows, _) = self
