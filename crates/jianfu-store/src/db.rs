@@ -71,10 +71,21 @@ impl Db {
                     .max_connections(4)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
+                            // Page size only takes effect on a new file, before
+                            // WAL fixes it. 16 KiB pages halve the write calls
+                            // of a bulk import against 4 KiB (measured: 33k →
+                            // 42k rows/s at 100k rows); 32 KiB gave nothing more.
+                            conn.execute("PRAGMA page_size = 16384").await?;
                             conn.execute("PRAGMA journal_mode = WAL").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
                             conn.execute("PRAGMA busy_timeout = 5000").await?;
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            // 64 MiB per connection (default 2 MiB): an import
+                            // is one transaction, and with a small cache its
+                            // dirty index pages spill to the WAL again and
+                            // again (1M-row import: 43 s → 32 s). 256 MiB
+                            // gained nothing more. Bounded, whatever the file.
+                            conn.execute("PRAGMA cache_size = -65536").await?;
                             Ok(())
                         })
                     })
@@ -109,7 +120,20 @@ impl Db {
         Ok(())
     }
 
+    /// Closes the pool. On SQLite the WAL is first folded into the main file
+    /// and truncated, so a closed database is one self-contained file even if
+    /// the process exits before SQLite's own close-time checkpoint finishes
+    /// (a demo database copied right after `jianfu demo --no-serve` lost its
+    /// residents that way in CI).
     pub async fn close(&self) {
+        if self.backend == Backend::Sqlite {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await
+            {
+                tracing::warn!(error = %e, "WAL checkpoint before close failed");
+            }
+        }
         self.pool.close().await;
     }
 

@@ -6,10 +6,12 @@
 
 mod audit;
 mod backup;
+pub mod codec;
 mod db;
 mod elements;
 mod error;
 mod orgs;
+mod places;
 mod register;
 mod sessions;
 mod users;
@@ -19,9 +21,10 @@ pub use db::{admin, now_ms, Backend, Db};
 pub use elements::ElementRow;
 pub use error::StoreError;
 pub use orgs::{OrgUnit, UnitCounts, UpsertOutcome};
+pub use places::PlaceRow;
 pub use register::{
     ConflictRow, Current, CurrentDoc, FactLogRow, HistoryEntry, ImportCounts, MergeCandidateRow,
-    NewConflict, NewImport, NewPersonRow, PersonListRow, Tx,
+    NewConflict, NewImport, NewPersonRow, PersonListRow, RegisteredPerson, Tx,
 };
 pub use sessions::SessionRow;
 pub use users::{NewUser, UserRow};

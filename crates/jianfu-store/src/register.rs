@@ -3,7 +3,7 @@
 //! derived facts); this module only stores it, in batches, inside the
 //! caller's transaction so an import is all or nothing.
 
-use crate::{db::now_ms, orgs::subtree_pattern, Db, Result, StoreError};
+use crate::{codec, db::now_ms, orgs::subtree_pattern, Db, Result, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,55 +25,12 @@ pub struct Current {
 
 pub type CurrentDoc = BTreeMap<String, Current>;
 
-/// How a current document is stored: each distinct provenance (source,
-/// department, time) once, and each value with the index of its
-/// provenance. A person has 20-odd values but two or three provenances, so
-/// this halves what every import serialises and writes.
-#[derive(Serialize)]
-struct CompactOut<'a> {
-    p: Vec<(&'a str, Option<i64>, i64)>,
-    v: BTreeMap<&'a str, (&'a str, usize)>,
-}
-
-#[derive(Deserialize)]
-struct CompactIn {
-    p: Vec<(String, Option<i64>, i64)>,
-    v: BTreeMap<String, (String, usize)>,
-}
-
-fn doc_to_json(doc: &CurrentDoc) -> Result<String> {
-    let mut p: Vec<(&str, Option<i64>, i64)> = Vec::with_capacity(4);
-    let mut v = BTreeMap::new();
-    for (k, c) in doc {
-        let key = (c.s.as_str(), c.d, c.t);
-        let idx = match p.iter().position(|x| *x == key) {
-            Some(i) => i,
-            None => {
-                p.push(key);
-                p.len() - 1
-            }
-        };
-        v.insert(k.as_str(), (c.v.as_str(), idx));
-    }
-    to_json(&CompactOut { p, v })
-}
-
-fn doc_from_json(text: &str) -> std::result::Result<CurrentDoc, String> {
-    let c: CompactIn = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    c.v.into_iter()
-        .map(|(k, (v, i))| {
-            let (s, d, t) =
-                c.p.get(i)
-                    .cloned()
-                    .ok_or_else(|| format!("来源序号 {i} 越界"))?;
-            Ok((k, Current { v, s, d, t }))
-        })
-        .collect()
-}
-
 /// One row of the fact log: facts recorded together about one entity.
+/// `changes` maps element code → new value (`None` retracts it); the fast
+/// import path hands it over already encoded (`FactLogRow<String>`, see
+/// [`crate::codec::encode_changes`]) so encoding runs off the writer.
 #[derive(Debug, Clone, Serialize)]
-pub struct FactLogRow {
+pub struct FactLogRow<C = BTreeMap<String, Option<String>>> {
     pub entity_type: String,
     pub entity_id: i64,
     pub recorded_at: i64,
@@ -82,8 +39,26 @@ pub struct FactLogRow {
     pub department_id: Option<i64>,
     pub author_id: Option<i64>,
     pub import_id: Option<i64>,
-    /// Element code → new value; `None` retracts the value.
-    pub changes: BTreeMap<String, Option<String>>,
+    pub changes: C,
+}
+
+impl FactLogRow {
+    fn encoded(&self) -> FactLogRow<String> {
+        FactLogRow {
+            entity_type: self.entity_type.clone(),
+            entity_id: self.entity_id,
+            recorded_at: self.recorded_at,
+            valid_from: self.valid_from.clone(),
+            source: self.source.clone(),
+            department_id: self.department_id,
+            author_id: self.author_id,
+            import_id: self.import_id,
+            changes: codec::encode_changes(
+                &self.entity_type,
+                self.changes.iter().map(|(k, v)| (k.as_str(), v.as_deref())),
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -117,6 +92,14 @@ pub struct NewPersonRow {
     pub name_initials: String,
     pub household_id: Option<i64>,
     pub unit_id: i64,
+}
+
+/// Where a person already in the register is placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegisteredPerson {
+    pub id: i64,
+    pub unit_id: i64,
+    pub household_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -223,10 +206,6 @@ impl Marks {
     }
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Invalid(format!("JSON 序列化失败：{e}")))
-}
-
 impl Db {
     pub async fn begin(&self) -> Result<Tx> {
         Ok(self.pool.begin().await?)
@@ -273,23 +252,30 @@ impl Db {
         Ok(ids)
     }
 
-    /// Persons already registered under these ID numbers: id, unit.
+    /// Persons already registered under these ID numbers.
     pub async fn persons_by_id_numbers(
         tx: &mut Tx,
         id_numbers: &[String],
-    ) -> Result<HashMap<String, (i64, i64)>> {
+    ) -> Result<HashMap<String, RegisteredPerson>> {
         let mut out = HashMap::new();
         for chunk in id_numbers.chunks(CHUNK) {
             let sql = format!(
-                "SELECT id_number, id, unit_id FROM persons WHERE id_number IN ({})",
+                "SELECT id_number, id, unit_id, household_id FROM persons WHERE id_number IN ({})",
                 Marks::new(tx).list(chunk.len())
             );
-            let mut q = sqlx::query_as::<_, (String, i64, i64)>(&sql);
+            let mut q = sqlx::query_as::<_, (String, i64, i64, Option<i64>)>(&sql);
             for idn in chunk {
                 q = q.bind(idn.as_str());
             }
-            for (idn, id, unit) in q.fetch_all(&mut **tx).await? {
-                out.insert(idn, (id, unit));
+            for (idn, id, unit_id, household_id) in q.fetch_all(&mut **tx).await? {
+                out.insert(
+                    idn,
+                    RegisteredPerson {
+                        id,
+                        unit_id,
+                        household_id,
+                    },
+                );
             }
         }
         Ok(out)
@@ -314,7 +300,7 @@ impl Db {
                 q = q.bind(*id);
             }
             for (id, doc) in q.fetch_all(&mut **tx).await? {
-                let doc: CurrentDoc = doc_from_json(&doc).map_err(|e| {
+                let doc: CurrentDoc = codec::decode_doc(entity_type, &doc).map_err(|e| {
                     StoreError::Invalid(format!("实体 {entity_type}:{id} 的当前值损坏：{e}"))
                 })?;
                 out.insert(id, doc);
@@ -324,6 +310,13 @@ impl Db {
     }
 
     pub async fn append_facts(tx: &mut Tx, rows: &[FactLogRow]) -> Result<()> {
+        let encoded: Vec<FactLogRow<String>> = rows.iter().map(FactLogRow::encoded).collect();
+        let refs: Vec<&FactLogRow<String>> = encoded.iter().collect();
+        Self::append_encoded_facts(tx, &refs).await
+    }
+
+    /// Appends fact-log rows whose changes are already encoded.
+    pub async fn append_encoded_facts(tx: &mut Tx, rows: &[&FactLogRow<String>]) -> Result<()> {
         for chunk in rows.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO fact_log (entity_type, entity_id, recorded_at, valid_from, source, department_id, author_id, import_id, changes) VALUES {}",
@@ -340,7 +333,7 @@ impl Db {
                     .bind(r.department_id)
                     .bind(r.author_id)
                     .bind(r.import_id)
-                    .bind(to_json(&r.changes)?);
+                    .bind(r.changes.as_str());
             }
             q.execute(&mut **tx).await?;
         }
@@ -352,6 +345,21 @@ impl Db {
         entity_type: &str,
         docs: &[(i64, &CurrentDoc)],
     ) -> Result<()> {
+        let encoded: Vec<(i64, String)> = docs
+            .iter()
+            .map(|(id, d)| (*id, codec::encode_current_doc(entity_type, d)))
+            .collect();
+        let refs: Vec<(i64, &str)> = encoded.iter().map(|(id, d)| (*id, d.as_str())).collect();
+        Self::put_encoded_docs(tx, entity_type, &refs).await
+    }
+
+    /// Writes current documents already encoded with
+    /// [`crate::codec::encode_doc`].
+    pub async fn put_encoded_docs(
+        tx: &mut Tx,
+        entity_type: &str,
+        docs: &[(i64, &str)],
+    ) -> Result<()> {
         let now = now_ms();
         for chunk in docs.chunks(CHUNK) {
             let sql = format!(
@@ -361,11 +369,7 @@ impl Db {
             );
             let mut q = sqlx::query(&sql);
             for (id, doc) in chunk {
-                q = q
-                    .bind(entity_type)
-                    .bind(*id)
-                    .bind(doc_to_json(doc)?)
-                    .bind(now);
+                q = q.bind(entity_type).bind(*id).bind(*doc).bind(now);
             }
             q.execute(&mut **tx).await?;
         }
@@ -507,9 +511,8 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some((doc,)) => {
-                doc_from_json(&doc).map_err(|e| StoreError::Invalid(format!("当前值损坏：{e}")))
-            }
+            Some((doc,)) => codec::decode_doc(entity_type, &doc)
+                .map_err(|e| StoreError::Invalid(format!("当前值损坏：{e}"))),
             None => Ok(CurrentDoc::new()),
         }
     }
@@ -535,7 +538,7 @@ impl Db {
                         department,
                         author,
                         import_id,
-                        changes: serde_json::from_str(&changes)
+                        changes: codec::decode_changes(entity_type, &changes)
                             .map_err(|e| StoreError::Invalid(format!("事实记录 {id} 损坏：{e}")))?,
                     })
                 },
@@ -811,34 +814,5 @@ impl Db {
         .fetch_one(&mut **tx)
         .await?;
         Ok(id)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn compact_documents_round_trip() {
-        let mut doc = CurrentDoc::new();
-        for (k, v, s, d) in [
-            ("person.name", "张三", "共享", Some(3)),
-            ("person.sex", "1", "派生", None),
-            ("person.phone", "138", "共享", Some(3)),
-        ] {
-            doc.insert(
-                k.into(),
-                Current {
-                    v: v.into(),
-                    s: s.into(),
-                    d,
-                    t: 42,
-                },
-            );
-        }
-        let text = doc_to_json(&doc).unwrap();
-        assert_eq!(text.matches("共享").count(), 1, "{text}");
-        assert_eq!(doc_from_json(&text).unwrap(), doc);
-        assert!(doc_from_json(r#"{"p":[],"v":{"x":["1",0]}}"#).is_err());
     }
 }

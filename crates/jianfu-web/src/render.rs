@@ -10,7 +10,9 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 18] = [
+    ("places.html", include_str!("../templates/places.html")),
+    ("place.html", include_str!("../templates/place.html")),
     (
         "households.html",
         include_str!("../templates/households.html"),

@@ -1022,7 +1022,329 @@ async fn confirmed_mappings_teach_the_matcher(b: Backend) {
     assert_eq!(body["mapping"]["columns"][2]["kind"], "learned");
 }
 
+/// A 低保 roster as departments send it: no 户号, one row per member under
+/// the head's row, household columns filled on the head's row only.
+fn dibao_roster(member_head: &str, member_dibao: &str, size: &str) -> Vec<u8> {
+    let s = |v: &str| v.to_string();
+    csv(&[
+        vec![s("城乡低保对象花名册")],
+        vec![
+            s("户主姓名"),
+            s("姓名"),
+            s("公民身份号码"),
+            s("与户主关系"),
+            s("家庭人口数"),
+            s("是否低保户"),
+            s("月保障金额（元）"),
+        ],
+        vec![
+            s("柏大"),
+            s("柏大"),
+            id("1961-01-01", 41, Sex::Male),
+            s("户主"),
+            s(size),
+            s("是"),
+            s("650"),
+        ],
+        vec![
+            s("柏大"),
+            s("柏二"),
+            id("1963-02-02", 42, Sex::Female),
+            s("配偶"),
+            s(""),
+            s(member_dibao),
+            s(""),
+        ],
+        vec![
+            s(member_head),
+            s("柏三"),
+            id("1990-03-03", 43, Sex::Male),
+            s("子"),
+            s(""),
+            s(""),
+            s(""),
+        ],
+        vec![
+            s("章一"),
+            s("章一"),
+            id("1950-04-04", 44, Sex::Female),
+            s("户主"),
+            s("1"),
+            s("否"),
+            s(""),
+        ],
+    ])
+}
+
+async fn household_rosters_group_members_under_their_head(b: Backend) {
+    let s = TestServer::start_with(
+        b,
+        common::Options {
+            residents: 20,
+            ..Default::default()
+        },
+    )
+    .await;
+    let person = |seq, birth: &str, sex| {
+        let s = &s;
+        let idn = id(birth, seq, sex);
+        async move { s.app.db.person_by_id_number(&idn).await.unwrap() }
+    };
+    // A member whose head is not the head above: nothing is written, and
+    // the error names the row and both heads.
+    let facts_before = s.app.db.count_rows("fact_log").await.unwrap();
+    let (st, body) = upload(&s, "minzhu", dibao_roster("柏小", "", "3"), &[]).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["report"]["committed"], false, "{body}");
+    let err = &body["report"]["errors"][0];
+    assert_eq!(err["row"], 5, "{body}");
+    assert!(err["reason"].as_str().unwrap().contains("柏小"), "{body}");
+    assert_eq!(s.app.db.count_rows("fact_log").await.unwrap(), facts_before);
+    assert!(person(41, "1961-01-01", Sex::Male).await.is_none());
+
+    // Members disagreeing about a household fact: refused, naming the
+    // column and the row that said otherwise.
+    let (_, body) = upload(&s, "minzhu", dibao_roster("柏大", "否", "3"), &[]).await;
+    let err = &body["report"]["errors"][0];
+    assert_eq!(err["row"], 4, "{body}");
+    assert_eq!(err["column"], "是否低保户", "{body}");
+    assert!(err["reason"].as_str().unwrap().contains("第3行"), "{body}");
+
+    // The good file: two households, each with one head.
+    let (st, body) = upload(&s, "minzhu", dibao_roster("柏大", "", "4"), &[]).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["report"]["committed"], true, "{body}");
+    assert_eq!(body["report"]["created"], 4, "{body}");
+    // 家庭人口数 is derived from the members, so a typed 4 for three member
+    // rows is flagged and not stored.
+    let flags = body["report"]["flags"].as_array().unwrap();
+    assert_eq!(flags.len(), 1, "{body}");
+    assert_eq!(flags[0]["row"], 3);
+    assert!(flags[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("成员行数（3）"));
+    let head = person(41, "1961-01-01", Sex::Male).await.unwrap();
+    let spouse = person(42, "1963-02-02", Sex::Female).await.unwrap();
+    let son = person(43, "1990-03-03", Sex::Male).await.unwrap();
+    let other = person(44, "1950-04-04", Sex::Female).await.unwrap();
+    let h = head.household_id.expect("head placed in a household");
+    assert_eq!(spouse.household_id, Some(h));
+    assert_eq!(son.household_id, Some(h));
+    assert!(other.household_id.is_some());
+    assert_ne!(other.household_id, Some(h));
+    let doc = s.app.db.current_doc("household", h).await.unwrap();
+    assert_eq!(doc["household.dibao"].v, "1");
+    assert_eq!(doc["household.dibao_amount"].v, "650");
+    assert_eq!(doc["household.dibao"].s, "导入");
+    assert!(!doc.contains_key("household.size"), "derived, never stored");
+    let other_doc = s
+        .app
+        .db
+        .current_doc("household", other.household_id.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(other_doc["household.dibao"].v, "0");
+
+    // The household page shows the members and the household's facts.
+    let (c, _) = s.login("minzhu").await;
+    let page = c
+        .get(s.url(&format!("/register/households/{h}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    for text in ["柏大", "柏二", "柏三", "650"] {
+        assert!(html.contains(text), "household page lacks {text}");
+    }
+
+    // Importing the same file again finds the same households.
+    let (_, body) = upload(&s, "minzhu", dibao_roster("柏大", "", "4"), &[]).await;
+    assert_eq!(body["report"]["facts_written"], 0, "{body}");
+    assert_eq!(body["report"]["created"], 0, "{body}");
+    let again = person(43, "1990-03-03", Sex::Male).await.unwrap();
+    assert_eq!(again.household_id, Some(h));
+}
+
+async fn organization_and_house_rosters_become_register_entities(b: Backend) {
+    let s = TestServer::start_with(
+        b,
+        common::Options {
+            residents: 10,
+            ..Default::default()
+        },
+    )
+    .await;
+    let st = |v: &str| v.to_string();
+    let header = vec![
+        st("序号"),
+        st("单位名称"),
+        st("统一社会信用代码"),
+        st("法定代表人"),
+        st("从业人员数"),
+    ];
+    let bad = csv(&[
+        header.clone(),
+        vec![
+            st("1"),
+            st("重庆民主餐饮有限公司"),
+            st("91500107MA5U000001"),
+            st("刘一"),
+            st("12"),
+        ],
+        vec![
+            st("2"),
+            st("民主五金店"),
+            st("91500107MA5U00002"),
+            st("陈二"),
+            st("3"),
+        ],
+        vec![
+            st("3"),
+            st("重庆民主餐饮有限公司"),
+            st("91500107MA5U000001"),
+            st("刘一"),
+            st("12"),
+        ],
+    ]);
+    let (status, body) = upload(&s, "minzhu", bad, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["report"]["committed"], false, "{body}");
+    let errors = body["report"]["errors"].as_array().unwrap();
+    assert_eq!(errors[0]["row"], 3, "{body}");
+    assert_eq!(errors[0]["column"], "统一社会信用代码", "{body}");
+    assert_eq!(errors[1]["row"], 4, "{body}");
+    assert!(
+        errors[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("与第2行是同一组织"),
+        "{body}"
+    );
+    let good = csv(&[
+        header,
+        vec![
+            st("1"),
+            st("重庆民主餐饮有限公司"),
+            st("91500107MA5U000001"),
+            st("刘一"),
+            st("12"),
+        ],
+        vec![
+            st("2"),
+            st("民主五金店"),
+            st("92500107MA5U000002"),
+            st("陈二"),
+            st("3"),
+        ],
+    ]);
+    let (_, body) = upload(&s, "minzhu", good.clone(), &[]).await;
+    assert_eq!(body["report"]["committed"], true, "{body}");
+    assert_eq!(body["report"]["created"], 2, "{body}");
+    let (_, body) = upload(&s, "minzhu", good, &[]).await;
+    assert_eq!(body["report"]["created"], 0, "{body}");
+    assert_eq!(
+        body["report"]["facts_written"], 0,
+        "re-import changes nothing: {body}"
+    );
+
+    let (c, _) = s.login("minzhu").await;
+    let list: Value = c
+        .get(s.url("/api/v1/places/organization?q=餐饮"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1, "{list}");
+    let id = list["places"][0]["id"].as_i64().unwrap();
+    let view: Value = c
+        .get(s.url(&format!("/api/v1/places/organization/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["name"], "重庆民主餐饮有限公司");
+    let facts: Vec<&Value> = view["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["facts"].as_array().unwrap())
+        .collect();
+    assert!(
+        facts
+            .iter()
+            .any(|f| f["element"] == "organization.employees" && f["value"] == "12人"),
+        "{view}"
+    );
+    assert_eq!(view["history"].as_array().unwrap().len(), 1, "{view}");
+    let page = c
+        .get(s.url(&format!("/register/places/organization/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.unwrap().contains("刘一"));
+
+    // Another community's worker sees neither the list entry nor the page.
+    let (other, _) = s.login("dagongguan").await;
+    let list: Value = other
+        .get(s.url("/api/v1/places/organization"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 0, "{list}");
+    let r = other
+        .get(s.url(&format!("/api/v1/places/organization/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(!s.audit("access.denied", "dagongguan").await.is_empty());
+
+    // Houses: keyed by address, codes checked against their tables.
+    let houses = csv(&[
+        vec![
+            st("房屋地址"),
+            st("房屋结构"),
+            st("房屋安全等级"),
+            st("建造年份"),
+        ],
+        vec![st("民主村3组12号"), st("砖混结构"), st("C"), st("1988")],
+        vec![st("民主村3组13号"), st("茅草"), st("B"), st("1992")],
+    ]);
+    let (_, body) = upload(&s, "minzhu", houses, &[("mode", "skip_invalid")]).await;
+    assert_eq!(body["report"]["committed"], true, "{body}");
+    assert_eq!(body["report"]["created"], 1, "{body}");
+    assert_eq!(body["report"]["errors"][0]["row"], 3, "{body}");
+    assert_eq!(body["report"]["errors"][0]["column"], "房屋结构", "{body}");
+    let list: Value = c
+        .get(s.url("/api/v1/places/house"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["places"][0]["name"], "民主村3组12号", "{list}");
+    let r = c
+        .get(s.url("/api/v1/places/spaceship"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}
+
 on_both_backends!(
+    organization_and_house_rosters_become_register_entities,
+    household_rosters_group_members_under_their_head,
     confirmed_mappings_teach_the_matcher,
     household_numbers_group_new_residents,
     merge_candidates_are_decided_by_the_registering_community,

@@ -323,12 +323,12 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
         None => {
             let bytes =
                 std::fs::read(&a.file).with_context(|| format!("无法读取 {}", a.file.display()))?;
-            Some((read_table(&file_name, &bytes)?, bytes))
+            Some((std::sync::Arc::new(read_table(&file_name, &bytes)?), bytes))
         }
     };
     let head = streamed
         .as_ref()
-        .or(whole.as_ref().map(|(t, _)| t))
+        .or(whole.as_ref().map(|(t, _)| &**t))
         .ok_or_else(|| anyhow::anyhow!("无法读取 {file_name}"))?;
     let app = open(cfg, &cfg.database_url()).await?;
     let dict = app.dict();
@@ -383,7 +383,7 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let report = match &whole {
         Some((table, bytes)) => {
-            app.import_residents(None, table, bytes, &mapping, &opts)
+            app.import_residents(None, table.clone(), bytes, &mapping, &opts)
                 .await?
         }
         None => app.import_csv_file(None, &a.file, &mapping, &opts).await?,

@@ -272,8 +272,12 @@ fn backup_copies_a_running_database() {
         dir.path(),
     ));
     assert!(out.status.success());
+    // A closed database is one self-contained file: nothing is left in a WAL.
+    let wal = dir.path().join("demo.db-wal");
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal_len, 0, "demo left {wal_len} bytes in its WAL");
     std::fs::rename(dir.path().join("demo.db"), dir.path().join("jianfu.db")).unwrap();
-    let _ = std::fs::remove_file(dir.path().join("demo.db-wal"));
+    let _ = std::fs::remove_file(&wal);
     let _ = std::fs::remove_file(dir.path().join("demo.db-shm"));
     let (mut server, addr) = spawn_server({
         let mut c = jianfu(&["serve", "--listen", "127.0.0.1:0"], dir.path());
@@ -365,8 +369,12 @@ fn import_is_atomic_idempotent_and_lists_rejected_rows() {
         dir.path(),
     ));
     assert!(out.status.success());
+    // A closed database is one self-contained file: nothing is left in a WAL.
+    let wal = dir.path().join("demo.db-wal");
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal_len, 0, "demo left {wal_len} bytes in its WAL");
     std::fs::rename(dir.path().join("demo.db"), dir.path().join("jianfu.db")).unwrap();
-    let _ = std::fs::remove_file(dir.path().join("demo.db-wal"));
+    let _ = std::fs::remove_file(&wal);
     let _ = std::fs::remove_file(dir.path().join("demo.db-shm"));
     let good = format!(
         "民主村社区花名册\n序号,姓名,身份证号,联系电话\n1,甲一,{},13800001111\n2,乙二,{},13800002222\n",

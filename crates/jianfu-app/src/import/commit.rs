@@ -4,20 +4,22 @@
 //! a bad row. Memory stays flat with the file's size except for one 8-byte
 //! key per ID number, kept to find duplicates within the file.
 
+use super::households::{HouseholdGrouper, RowHousehold};
 use super::mapping::Mapping;
 use super::table::Table;
 use crate::register::{
-    derived_person_facts, write_entities, write_new_entities, EntityWrite, NewEntity, Source,
-    WriteContext,
+    derived_person_facts, encode_new_entity, store_new_entities, write_entities, EncodedEntity,
+    EntityWrite, Flag, NewGroup, Source, WriteContext,
 };
 use crate::{auth::CurrentUser, App, AppError, Result};
 use jianfu_core::dictionary::EntityType;
 use jianfu_core::id_number::IdNumber;
 use jianfu_core::org::OrgKind;
-use jianfu_store::{now_ms, Db, ImportCounts, NewImport, NewPersonRow, OrgUnit};
+use jianfu_store::{now_ms, Db, ImportCounts, NewImport, NewPersonRow, OrgUnit, RegisteredPerson};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -93,11 +95,70 @@ impl ImportReport {
     }
 }
 
+/// A row that passed every check, with what it would write if the person
+/// is new (built on the reading thread).
 struct CheckedRow {
     row: usize,
     id_number: IdNumber,
-    values: BTreeMap<String, String>,
-    labels: HashMap<String, String>,
+    /// Person values: (index into the plan's columns, storage value), in
+    /// code order.
+    values: Vec<(usize, String)>,
+    /// Household values this row gives first (later rows of the same
+    /// household repeat them or are refused).
+    household_values: Vec<(usize, String)>,
+    name: Option<String>,
+    /// The household this row belongs to (see [`super::households`]).
+    household_ref: Option<String>,
+    encoded: EncodedEntity,
+}
+
+/// The mapping resolved against the dictionary once per file: the mapped
+/// columns in element-code order (a code mapped twice keeps its last
+/// column, as a later cell would overwrite an earlier one).
+struct Plan {
+    id_index: usize,
+    id_label: String,
+    columns: Vec<PlanColumn>,
+}
+
+struct PlanColumn {
+    index: usize,
+    code: String,
+    label: String,
+    /// A household element (户主姓名, 家庭年收入, 是否低保户…).
+    household: bool,
+}
+
+impl Plan {
+    fn code(&self, i: usize) -> &str {
+        &self.columns[i].code
+    }
+
+    fn label_of(&self, code: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|c| c.code == code)
+            .map(|c| c.label.as_str())
+    }
+
+    fn values_map(&self, values: &[(usize, String)]) -> BTreeMap<String, String> {
+        values
+            .iter()
+            .map(|(i, v)| (self.code(*i).to_string(), v.clone()))
+            .collect()
+    }
+}
+
+/// What the reading thread hands the writer: checked rows and the errors
+/// found in the same stretch of the file.
+#[derive(Default)]
+struct Batch {
+    rows: Vec<CheckedRow>,
+    errors: Vec<RowError>,
+    error_rows: usize,
+    rows_total: usize,
+    /// Only on the last batch: checks that need the whole file.
+    flags: Vec<RowFlag>,
 }
 
 /// Rows checked and written together; large enough to amortise round
@@ -124,25 +185,21 @@ fn id_key(id: &IdNumber) -> u64 {
 /// One data row after the header: its 1-based sheet row and its cells.
 pub type DataRow = (usize, Vec<String>);
 
-/// Data rows of an in-memory table, after its header row.
-pub fn table_rows(table: &Table, header_row: usize) -> impl Iterator<Item = Result<DataRow>> + '_ {
-    table
-        .rows
-        .iter()
-        .enumerate()
-        .skip(header_row + 1)
-        .map(|(i, r)| Ok((i + 1, r.clone())))
-}
+/// The cells of a row in one buffer (a `Vec<String>` would be one
+/// allocation per cell, twenty million for a million-row file).
+type Cells = csv::StringRecord;
 
-/// Data rows of a UTF-8 CSV file, read as a stream.
-pub fn csv_rows(
+/// Data rows of a UTF-8 CSV file as records, read as a stream; cells are
+/// trimmed.
+fn csv_records(
     path: &std::path::Path,
     header_row: usize,
-) -> Result<impl Iterator<Item = Result<DataRow>>> {
+) -> Result<impl Iterator<Item = Result<(usize, Cells)>>> {
     let name = path.display().to_string();
     let reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .trim(csv::Trim::All)
         .from_path(path)
         .map_err(|e| AppError::Invalid(format!("无法打开 {name}：{e}")))?;
     Ok(reader
@@ -153,14 +210,267 @@ pub fn csv_rows(
             let rec = rec.map_err(|e| {
                 AppError::Invalid(format!("{name} 第{}行不是有效的 UTF-8 CSV：{e}", i + 1))
             })?;
-            Ok((i + 1, rec.iter().map(|c| c.trim().to_string()).collect()))
+            Ok((i + 1, rec))
         }))
 }
 
-struct Prepared<'m> {
-    id_col: &'m super::mapping::ColumnMapping,
+/// Data rows of a UTF-8 CSV file, read as a stream.
+pub fn csv_rows(
+    path: &std::path::Path,
+    header_row: usize,
+) -> Result<impl Iterator<Item = Result<DataRow>>> {
+    Ok(csv_records(path, header_row)?
+        .map(|r| r.map(|(n, rec)| (n, rec.iter().map(str::to_string).collect()))))
+}
+
+struct Prepared {
+    plan: Arc<Plan>,
     community: OrgUnit,
     community_units: Vec<i64>,
+}
+
+/// Batches in flight between the reading thread and the writer: one being
+/// written, one ready, one being filled.
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// Everything the reading thread needs, owned so it can leave the task.
+struct Reader {
+    dict: Arc<jianfu_core::dictionary::Dictionary>,
+    plan: Arc<Plan>,
+    ctx: WriteContext,
+    source: Source,
+    department_id: Option<i64>,
+    today: chrono::NaiveDate,
+}
+
+impl Reader {
+    /// Checks one row against the dictionary and builds what it would write
+    /// for a new person.
+    fn check_row(
+        &self,
+        (excel_row, row): &(usize, Cells),
+    ) -> std::result::Result<CheckedRow, Vec<RowError>> {
+        let plan = &*self.plan;
+        let cell = |idx: usize| row.get(idx).unwrap_or("");
+        let mut errors = Vec::new();
+        let raw_id = cell(plan.id_index);
+        let id = match IdNumber::parse(raw_id, self.today) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                errors.push(RowError {
+                    row: *excel_row,
+                    column: plan.id_label.clone(),
+                    reason: if raw_id.trim().is_empty() {
+                        "身份证号为空".into()
+                    } else {
+                        e.to_string()
+                    },
+                });
+                None
+            }
+        };
+        let mut values = Vec::with_capacity(plan.columns.len());
+        let mut household_values = Vec::new();
+        for (i, c) in plan.columns.iter().enumerate() {
+            let raw = cell(c.index);
+            if raw.trim().is_empty() {
+                continue;
+            }
+            let Some(el) = self.dict.element(&c.code) else {
+                continue;
+            };
+            match self.dict.check_value(el, raw, self.today) {
+                Ok(v) if c.household => household_values.push((i, v.to_storage())),
+                Ok(v) => values.push((i, v.to_storage())),
+                Err(e) => errors.push(RowError {
+                    row: *excel_row,
+                    column: c.label.clone(),
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        let id_number = match id {
+            Some(id) if errors.is_empty() => id,
+            _ => return Err(errors),
+        };
+        let find = |code: &str| {
+            values
+                .iter()
+                .find(|(i, _)| plan.code(*i) == code)
+                .map(|(_, v)| v.clone())
+        };
+        let name = find("person.name");
+        let derived = derived_person_facts(&id_number);
+        let derived: Vec<(&str, &str)> = derived.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut typed: Vec<(&str, &str)> = values
+            .iter()
+            .map(|(i, v)| (plan.code(*i), v.as_str()))
+            .collect();
+        typed.push(("person.id_number", id_number.as_str()));
+        let encoded = encode_new_entity(
+            "person",
+            &self.ctx,
+            &derived,
+            &[NewGroup {
+                source: self.source,
+                department_id: self.department_id,
+                values: &typed,
+            }],
+            0,
+        );
+        Ok(CheckedRow {
+            row: *excel_row,
+            id_number,
+            values,
+            household_values,
+            name,
+            household_ref: None,
+            encoded,
+        })
+    }
+
+    /// Finds the row's household and keeps the household values it gives
+    /// first; a row that cannot be placed, or whose household values
+    /// disagree with an earlier row's, is refused.
+    fn place_household(
+        &self,
+        grouper: &mut HouseholdGrouper,
+        r: &mut CheckedRow,
+    ) -> std::result::Result<(), RowError> {
+        let plan = &*self.plan;
+        let refuse = |column: &str, reason: String| RowError {
+            row: r.row,
+            column: column.to_string(),
+            reason,
+        };
+        let person = |code: &str| {
+            r.values
+                .iter()
+                .find(|(i, _)| plan.code(*i) == code)
+                .map(|(_, v)| v.as_str())
+        };
+        let household = |code: &str| {
+            r.household_values
+                .iter()
+                .find(|(i, _)| plan.code(*i) == code)
+                .map(|(_, v)| v.as_str())
+        };
+        let placed = grouper.place(
+            r.row,
+            RowHousehold {
+                household_ref: person("person.household_id"),
+                head_id: household("household.head_id_number"),
+                head_name: household("household.head_name"),
+                relation: person("person.relation_to_head"),
+                own_id: r.id_number.as_str(),
+                own_name: r.name.as_deref(),
+            },
+        );
+        let key = match placed {
+            Ok(Some(key)) => key,
+            Ok(None) if r.household_values.is_empty() => return Ok(()),
+            Ok(None) => {
+                return Err(refuse(
+                    "",
+                    "无法确定所属户：户号、户主身份证号、户主姓名和与户主关系都为空".into(),
+                ))
+            }
+            Err(reason) => return Err(refuse("", reason)),
+        };
+        let mut given: Vec<(usize, String)> = Vec::new();
+        for (i, v) in std::mem::take(&mut r.household_values) {
+            // 家庭人口数 is derived from the members, never stored as typed.
+            if plan.code(i) == "household.size" {
+                grouper.typed_size(&key, r.row, &v);
+            } else {
+                given.push((i, v));
+            }
+        }
+        let pairs: Vec<(&str, &str)> = given
+            .iter()
+            .map(|(i, v)| (plan.code(*i), v.as_str()))
+            .collect();
+        let fresh = grouper
+            .new_values(&key, r.row, &pairs)
+            .map_err(|(k, reason)| refuse(&plan.columns[given[k].0].label, reason))?;
+        r.household_values = fresh.into_iter().map(|k| given[k].clone()).collect();
+        grouper.admit(&key);
+        r.household_ref = Some(key);
+        Ok(())
+    }
+
+    /// Reads and checks the whole file, sending a batch every `CHUNK` good
+    /// rows. Stops early when the writer has gone (it failed).
+    fn run(
+        self,
+        rows: impl Iterator<Item = Result<(usize, Cells)>>,
+        out: tokio::sync::mpsc::Sender<Result<Batch>>,
+    ) {
+        let mut seen: HashMap<u64, usize> = HashMap::new();
+        let mut grouper = HouseholdGrouper::default();
+        let mut batch = Batch::default();
+        for next in rows {
+            let data = match next {
+                Ok(d) => d,
+                Err(e) => {
+                    let _ = out.blocking_send(Err(e));
+                    return;
+                }
+            };
+            if data.1.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            batch.rows_total += 1;
+            match self.check_row(&data) {
+                Ok(mut r) => match seen.insert(id_key(&r.id_number), r.row) {
+                    Some(first) => {
+                        batch.error_rows += 1;
+                        batch.errors.push(RowError {
+                            row: r.row,
+                            column: self.plan.id_label.clone(),
+                            reason: format!("与第{first}行的身份证号重复"),
+                        });
+                    }
+                    None => match self.place_household(&mut grouper, &mut r) {
+                        Ok(()) => batch.rows.push(r),
+                        Err(e) => {
+                            batch.error_rows += 1;
+                            batch.errors.push(e);
+                        }
+                    },
+                },
+                Err(errs) => {
+                    batch.error_rows += 1;
+                    batch.errors.extend(errs);
+                }
+            }
+            if batch.rows.len() >= CHUNK
+                && out.blocking_send(Ok(std::mem::take(&mut batch))).is_err()
+            {
+                return;
+            }
+        }
+        let size_label = self
+            .plan
+            .columns
+            .iter()
+            .find(|c| c.code == "household.size")
+            .map(|c| c.label.clone())
+            .unwrap_or_default();
+        batch.flags = grouper
+            .size_mismatches()
+            .into_iter()
+            .map(|m| RowFlag {
+                row: m.row,
+                column: size_label.clone(),
+                reason: format!(
+                    "填写的家庭人口数“{}”与文件中该户的成员行数（{}）不符；家庭人口数由成员派生，未写入",
+                    m.typed, m.members
+                ),
+            })
+            .collect();
+        let _ = out.blocking_send(Ok(batch));
+    }
 }
 
 impl App {
@@ -169,7 +479,7 @@ impl App {
     pub async fn import_residents(
         &self,
         actor: Option<&CurrentUser>,
-        table: &Table,
+        table: Arc<Table>,
         bytes: &[u8],
         mapping: &Mapping,
         opts: &ImportOptions,
@@ -178,14 +488,12 @@ impl App {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        self.import_rows(
-            actor,
-            table_rows(table, mapping.header_row),
-            mapping,
-            opts,
-            &digest,
-        )
-        .await
+        let first = mapping.header_row + 1;
+        let rows = (first..table.rows.len()).map(move |i| {
+            let cells: Cells = table.rows[i].iter().map(|c| c.trim()).collect();
+            Ok((i + 1, cells))
+        });
+        self.import_rows(actor, rows, mapping, opts, &digest).await
     }
 
     /// The same as [`App::import_residents`] for a CSV file too large to
@@ -216,7 +524,7 @@ impl App {
         };
         self.import_rows(
             actor,
-            csv_rows(path, mapping.header_row)?,
+            csv_records(path, mapping.header_row)?,
             mapping,
             opts,
             &digest,
@@ -224,12 +532,12 @@ impl App {
         .await
     }
 
-    async fn prepare<'m>(
+    async fn prepare(
         &self,
         actor: Option<&CurrentUser>,
-        mapping: &'m Mapping,
+        mapping: &Mapping,
         opts: &ImportOptions,
-    ) -> Result<Prepared<'m>> {
+    ) -> Result<Prepared> {
         let dict = self.dict();
         let community = self.import_target(actor, opts).await?;
         let id_col = mapping
@@ -238,120 +546,90 @@ impl App {
             .find(|c| c.element.as_deref() == Some("person.id_number"))
             .ok_or_else(|| {
                 AppError::Invalid(
-                    "没有映射到“公民身份号码”的列：居民以身份证号识别，必须有这一列".into(),
+                    "没有映射到“公民身份号码”的列：居民以身份证号识别，必须有这一列（房屋或组织名册请只映射房屋或组织指标）".into(),
                 )
             })?;
+        let mut by_code: BTreeMap<&str, &super::mapping::ColumnMapping> = BTreeMap::new();
         for c in &mapping.columns {
             if let Some(code) = &c.element {
                 let el = dict.element(code).ok_or_else(|| {
                     AppError::Invalid(format!("“{}”列映射的指标 {code} 不存在", c.label))
                 })?;
-                if el.entity != EntityType::Person {
+                if !matches!(el.entity, EntityType::Person | EntityType::Household) {
                     return Err(AppError::Invalid(format!(
-                        "“{}”列是{}指标（{}），本导入只接受个人指标",
+                        "“{}”列是{}指标（{}），居民花名册只接受个人和家庭指标",
                         c.label,
                         el.entity.label_zh(),
                         el.name
                     )));
                 }
+                if code != "person.id_number" {
+                    by_code.insert(code, c);
+                }
             }
+        }
+        let plan = Plan {
+            id_index: id_col.index,
+            id_label: id_col.label.clone(),
+            columns: by_code
+                .into_iter()
+                .map(|(code, c)| PlanColumn {
+                    index: c.index,
+                    code: code.to_string(),
+                    label: c.label.clone(),
+                    household: code.starts_with("household."),
+                })
+                .collect(),
+        };
+        const PLACES: [&str; 4] = [
+            "person.household_id",
+            "household.head_id_number",
+            "household.head_name",
+            "person.relation_to_head",
+        ];
+        let places = plan
+            .columns
+            .iter()
+            .any(|c| PLACES.contains(&c.code.as_str()));
+        if let (Some(c), false) = (plan.columns.iter().find(|c| c.household), places) {
+            return Err(AppError::Invalid(format!(
+                "“{}”是家庭指标，但文件没有户号、户主身份证号、户主姓名或与户主关系列，无法确定每一行属于哪一户",
+                c.label
+            )));
         }
         let mut community_units: Vec<i64> = vec![community.id];
         community_units.extend(self.db.children(community.id).await?.iter().map(|u| u.id));
         Ok(Prepared {
-            id_col,
+            plan: Arc::new(plan),
             community,
             community_units,
         })
     }
 
-    /// Checks one row against the dictionary.
-    fn check_row(
-        &self,
-        dict: &jianfu_core::dictionary::Dictionary,
-        mapping: &Mapping,
-        id_col: &super::mapping::ColumnMapping,
-        (excel_row, row): &DataRow,
-        today: chrono::NaiveDate,
-    ) -> std::result::Result<CheckedRow, Vec<RowError>> {
-        let cell = |idx: usize| row.get(idx).map(String::as_str).unwrap_or("");
-        let mut errors = Vec::new();
-        let id = match IdNumber::parse(cell(id_col.index), today) {
-            Ok(id) => Some(id),
-            Err(e) => {
-                errors.push(RowError {
-                    row: *excel_row,
-                    column: id_col.label.clone(),
-                    reason: if cell(id_col.index).trim().is_empty() {
-                        "身份证号为空".into()
-                    } else {
-                        e.to_string()
-                    },
-                });
-                None
-            }
-        };
-        let mut values = BTreeMap::new();
-        let mut labels = HashMap::new();
-        for c in &mapping.columns {
-            let Some(code) = &c.element else { continue };
-            if code == "person.id_number" {
-                continue;
-            }
-            let raw = cell(c.index);
-            if raw.trim().is_empty() {
-                continue;
-            }
-            let Some(el) = dict.element(code) else {
-                continue;
-            };
-            match dict.check_value(el, raw, today) {
-                Ok(v) => {
-                    values.insert(code.clone(), v.to_storage());
-                    labels.insert(code.clone(), c.label.clone());
-                }
-                Err(e) => errors.push(RowError {
-                    row: *excel_row,
-                    column: c.label.clone(),
-                    reason: e.to_string(),
-                }),
-            }
-        }
-        match id {
-            Some(id_number) if errors.is_empty() => Ok(CheckedRow {
-                row: *excel_row,
-                id_number,
-                values,
-                labels,
-            }),
-            _ => Err(errors),
-        }
-    }
-
+    /// Reads and checks the rows on a blocking thread while this task
+    /// writes the batches it sends, so checking and writing overlap.
     async fn import_rows(
         &self,
         actor: Option<&CurrentUser>,
-        rows: impl Iterator<Item = Result<DataRow>>,
+        rows: impl Iterator<Item = Result<(usize, Cells)>> + Send + 'static,
         mapping: &Mapping,
         opts: &ImportOptions,
         digest: &str,
     ) -> Result<ImportReport> {
-        let dict = self.dict();
+        let has_id = mapping
+            .columns
+            .iter()
+            .any(|c| c.element.as_deref() == Some("person.id_number"));
+        if !has_id {
+            if let Some(kind) = super::places::place_roster_kind(&self.dict(), mapping) {
+                return self
+                    .import_places(actor, rows, mapping, opts, digest, kind)
+                    .await;
+            }
+        }
         let prep = self.prepare(actor, mapping, opts).await?;
         let mut report = ImportReport::default();
         let mut error_rows = 0usize;
-        let mut push_errors = |report: &mut ImportReport, errs: Vec<RowError>| {
-            let mut rows: Vec<usize> = errs.iter().map(|e| e.row).collect();
-            rows.sort_unstable();
-            rows.dedup();
-            error_rows += rows.len();
-            for e in errs {
-                if report.errors.len() < MAX_ERRORS {
-                    report.errors.push(e);
-                }
-            }
-        };
-        let mut seen: HashMap<u64, usize> = HashMap::new();
         let mut tx = self.db.begin().await?;
         let import_id = Db::insert_import(
             &mut tx,
@@ -373,49 +651,61 @@ impl App {
             valid_from: opts.today.format("%Y-%m-%d").to_string(),
             now_ms: now_ms(),
         };
-        let mut chunk: Vec<CheckedRow> = Vec::with_capacity(CHUNK);
-        let mut rows = rows.peekable();
-        while rows.peek().is_some() {
-            chunk.clear();
-            for next in rows.by_ref() {
-                let data = next?;
-                if data.1.iter().all(|c| c.trim().is_empty()) {
-                    continue;
-                }
-                report.rows_total += 1;
-                match self.check_row(&dict, mapping, prep.id_col, &data, opts.today) {
-                    Ok(r) => match seen.insert(id_key(&r.id_number), r.row) {
-                        Some(first) => push_errors(
-                            &mut report,
-                            vec![RowError {
-                                row: r.row,
-                                column: prep.id_col.label.clone(),
-                                reason: format!("与第{first}行的身份证号重复"),
-                            }],
-                        ),
-                        None => chunk.push(r),
-                    },
-                    Err(errs) => push_errors(&mut report, errs),
-                }
-                if chunk.len() >= CHUNK {
-                    break;
-                }
-            }
+        let reader = Reader {
+            dict: self.dict(),
+            plan: prep.plan.clone(),
+            ctx: ctx.clone(),
+            source: opts.source,
+            department_id: opts.department_id,
+            today: opts.today,
+        };
+        let (sender, mut batches) = tokio::sync::mpsc::channel(BATCHES_IN_FLIGHT);
+        let reading = tokio::task::spawn_blocking(move || reader.run(rows, sender));
+        let keep_errors = |report: &mut ImportReport, errs: Vec<RowError>| {
+            let room = MAX_ERRORS.saturating_sub(report.errors.len());
+            report.errors.extend(errs.into_iter().take(room));
+        };
+        while let Some(batch) = batches.recv().await {
+            let batch = batch?;
+            report.rows_total += batch.rows_total;
+            error_rows += batch.error_rows;
+            report.flags.extend(batch.flags);
+            keep_errors(&mut report, batch.errors);
             let errs = self
                 .write_chunk(
                     &mut tx,
                     &ctx,
                     &prep,
-                    std::mem::take(&mut chunk),
+                    batch.rows,
                     opts,
                     import_id,
                     &mut report,
                 )
                 .await?;
-            push_errors(&mut report, errs);
+            error_rows += errs.len();
+            keep_errors(&mut report, errs);
         }
+        reading
+            .await
+            .map_err(|e| AppError::Invalid(format!("读取文件的线程异常结束：{e}")))?;
+        self.conclude(actor, tx, import_id, report, error_rows, opts, "人")
+            .await
+    }
+
+    /// Ends an import: rolls back a dry run or an atomic import with a bad
+    /// row, otherwise records the counts, commits and audits.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn conclude(
+        &self,
+        actor: Option<&CurrentUser>,
+        mut tx: jianfu_store::Tx,
+        import_id: i64,
+        mut report: ImportReport,
+        rejected: usize,
+        opts: &ImportOptions,
+        counted: &str,
+    ) -> Result<ImportReport> {
         report.errors.sort_by_key(|e| e.row);
-        let rejected = error_rows;
         report.rows_rejected = rejected;
         let atomic_fail = opts.mode == ImportMode::Atomic && rejected > 0;
         if opts.dry_run || atomic_fail {
@@ -445,7 +735,7 @@ impl App {
             Some(format!("import:{import_id}")),
             "ok",
             Some(format!(
-                "{}（{}）：新增{}人，更新{}人，写入{}条事实，冲突{}，拒绝{}行",
+                "{}（{}）：新增{}{counted}，更新{}{counted}，写入{}条事实，冲突{}，拒绝{}行",
                 opts.file_name,
                 opts.source.label(),
                 report.created,
@@ -461,33 +751,33 @@ impl App {
     }
 
     /// Classifies and writes one chunk of checked rows; returns the errors
-    /// found by looking the rows up (registered elsewhere, no name).
+    /// found by looking the rows up (registered elsewhere, no name), one
+    /// per row.
     #[allow(clippy::too_many_arguments)]
     async fn write_chunk(
         &self,
         tx: &mut jianfu_store::Tx,
         ctx: &WriteContext,
-        prep: &Prepared<'_>,
+        prep: &Prepared,
         checked: Vec<CheckedRow>,
         opts: &ImportOptions,
         import_id: i64,
         report: &mut ImportReport,
     ) -> Result<Vec<RowError>> {
         let dict = self.dict();
+        let plan = &*prep.plan;
         let mut errors = Vec::new();
         let ids: Vec<String> = checked.iter().map(|r| r.id_number.to_string()).collect();
         let existing = Db::persons_by_id_numbers(tx, &ids).await?;
         let mut new_rows = Vec::new();
-        let mut update_rows = Vec::new();
+        let mut update_rows: Vec<(RegisteredPerson, CheckedRow)> = Vec::new();
         for r in checked {
             match existing.get(r.id_number.as_str()) {
-                Some((pid, unit)) if prep.community_units.contains(unit) => {
-                    update_rows.push((*pid, r))
-                }
-                Some((pid, unit)) => {
+                Some(p) if prep.community_units.contains(&p.unit_id) => update_rows.push((*p, r)),
+                Some(p) => {
                     let where_ = self
                         .db
-                        .unit(*unit)
+                        .unit(p.unit_id)
                         .await?
                         .map(|u| u.name)
                         .unwrap_or_default();
@@ -498,10 +788,11 @@ impl App {
                             "该身份证号已登记在“{where_}”，已列为合并候选，请核实是否迁入"
                         ),
                     });
-                    let payload = serde_json::to_string(&r.values).unwrap_or_default();
+                    let payload =
+                        serde_json::to_string(&plan.values_map(&r.values)).unwrap_or_default();
                     Db::insert_merge_candidate(
                         tx,
-                        *pid,
+                        p.id,
                         prep.community.id,
                         &payload,
                         opts.source.label(),
@@ -510,7 +801,7 @@ impl App {
                     .await?;
                     report.merge_candidates += 1;
                 }
-                None if !r.values.contains_key("person.name") => errors.push(RowError {
+                None if r.name.is_none() => errors.push(RowError {
                     row: r.row,
                     column: String::new(),
                     reason: "新居民缺少姓名".into(),
@@ -519,87 +810,152 @@ impl App {
             }
         }
         report.rows_valid += new_rows.len() + update_rows.len();
-        // New residents with a household number (户号) join that household
-        // in this community; the same number on a later import finds it.
+        // Households named in this chunk; the same reference on a later
+        // import finds the same household.
+        // A head-based reference (`户主:<ID>`) is the household the head is
+        // already registered in, looked up for the whole chunk at once;
+        // any other reference is the household stored under it, created
+        // the first time.
         let mut households: HashMap<String, i64> = HashMap::new();
+        let refs: std::collections::BTreeSet<&str> = new_rows
+            .iter()
+            .chain(update_rows.iter().map(|(_, r)| r))
+            .filter_map(|r| r.household_ref.as_deref())
+            .collect();
+        let heads: Vec<String> = refs
+            .iter()
+            .filter_map(|k| k.strip_prefix("户主:").map(str::to_string))
+            .collect();
+        let registered_heads = Db::persons_by_id_numbers(tx, &heads).await?;
+        for reference in refs {
+            let known = reference
+                .strip_prefix("户主:")
+                .and_then(|head| registered_heads.get(head))
+                .and_then(|p| p.household_id);
+            let id = match known {
+                Some(h) => h,
+                None => Db::household_for_ref(tx, prep.community.id, reference).await?,
+            };
+            households.insert(reference.to_string(), id);
+        }
+        let household_of = |r: &CheckedRow| {
+            r.household_ref
+                .as_ref()
+                .and_then(|k| households.get(k).copied())
+        };
         let mut person_rows = Vec::with_capacity(new_rows.len());
         for r in &new_rows {
-            let name = r.values.get("person.name").cloned().unwrap_or_default();
-            let household_id = match r.values.get("person.household_id") {
-                Some(reference) => Some(match households.get(reference) {
-                    Some(id) => *id,
-                    None => {
-                        let id = Db::household_for_ref(tx, prep.community.id, reference).await?;
-                        households.insert(reference.clone(), id);
-                        id
-                    }
-                }),
-                None => None,
-            };
+            let name = r.name.clone().unwrap_or_default();
             person_rows.push(NewPersonRow {
                 id_number: r.id_number.to_string(),
                 name_initials: jianfu_core::dictionary::pinyin_initials(&name),
                 name,
-                household_id,
+                household_id: household_of(r),
                 unit_id: prep.community.id,
             });
         }
         let created = Db::insert_persons(tx, &person_rows).await?;
-        let mut row_of_tag: Vec<&CheckedRow> = Vec::new();
+        // Flags are reported by file row, new and updated persons alike.
+        let mut flagged: Vec<(usize, Flag)> = Vec::new();
+        // A resident already registered without a household joins the one
+        // the roster names; one already in another household is not moved
+        // silently (moving is its own, audited step on the person page).
+        for (p, r) in &update_rows {
+            match (p.household_id, household_of(r)) {
+                (None, Some(h)) => {
+                    Db::set_person_placement(tx, p.id, p.unit_id, Some(h)).await?;
+                }
+                (Some(old), Some(h)) if old != h => report.flags.push(RowFlag {
+                    row: r.row,
+                    column: String::new(),
+                    reason: "该居民已登记在另一户，所属户未调整；如需调整请在居民页面办理".into(),
+                }),
+                _ => {}
+            }
+        }
+        let mut household_writes: BTreeMap<i64, (usize, BTreeMap<String, String>)> =
+            BTreeMap::new();
+        for r in new_rows.iter().chain(update_rows.iter().map(|(_, r)| r)) {
+            if let (Some(h), false) = (household_of(r), r.household_values.is_empty()) {
+                let entry = household_writes
+                    .entry(h)
+                    .or_insert_with(|| (r.row, BTreeMap::new()));
+                for (i, v) in &r.household_values {
+                    entry.1.insert(plan.code(*i).to_string(), v.clone());
+                }
+            }
+        }
         let mut fresh = Vec::with_capacity(new_rows.len());
-        for r in &new_rows {
+        for r in new_rows {
             let Some(pid) = created.get(r.id_number.as_str()) else {
                 continue;
             };
-            let mut values = r.values.clone();
-            values.insert("person.id_number".into(), r.id_number.to_string());
-            fresh.push(NewEntity {
-                entity_id: *pid,
-                derived: derived_person_facts(&r.id_number)
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect(),
-                groups: vec![(opts.source, opts.department_id, values)],
-                tag: row_of_tag.len(),
-            });
-            row_of_tag.push(r);
+            report.facts_written += r.encoded.facts;
+            flagged.extend(r.encoded.flags.iter().map(|f| (r.row, f.clone())));
+            fresh.push((*pid, r.encoded.for_entity(*pid)));
         }
+        store_new_entities(tx, "person", &fresh).await?;
         let mut writes = Vec::with_capacity(update_rows.len());
-        for (pid, r) in &update_rows {
+        for (i, (p, r)) in update_rows.iter().enumerate() {
             writes.push(EntityWrite {
                 entity_type: "person",
-                entity_id: *pid,
+                entity_id: p.id,
                 derived: derived_person_facts(&r.id_number)
                     .into_iter()
                     .map(|(k, v)| (k.to_string(), v))
                     .collect(),
-                values: r.values.clone(),
-                tag: row_of_tag.len(),
+                values: plan.values_map(&r.values),
+                tag: i,
             });
-            row_of_tag.push(r);
         }
-        let created_outcome = write_new_entities(tx, "person", ctx, &fresh).await?;
         let updated_outcome = write_entities(tx, ctx, &writes).await?;
+        let household_rows: Vec<usize> = household_writes.values().map(|(row, _)| *row).collect();
+        let household_outcome = write_entities(
+            tx,
+            ctx,
+            &household_writes
+                .into_iter()
+                .enumerate()
+                .map(|(tag, (id, (_, values)))| EntityWrite {
+                    entity_type: "household",
+                    entity_id: id,
+                    derived: Vec::new(),
+                    values,
+                    tag,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .await?;
         report.created += created.len();
         report.updated += updated_outcome.entities_changed;
         report.unchanged += update_rows
             .len()
             .saturating_sub(updated_outcome.entities_changed);
-        report.facts_written += created_outcome.facts_written + updated_outcome.facts_written;
-        report.conflicts += updated_outcome.conflicts;
-        for f in created_outcome
-            .flags
-            .iter()
-            .chain(updated_outcome.flags.iter())
-        {
-            let r = row_of_tag[f.tag];
+        report.facts_written += updated_outcome.facts_written + household_outcome.facts_written;
+        report.conflicts += updated_outcome.conflicts + household_outcome.conflicts;
+        flagged.extend(
+            updated_outcome
+                .flags
+                .into_iter()
+                .map(|f| (update_rows[f.tag].1.row, f)),
+        );
+        flagged.extend(
+            household_outcome
+                .flags
+                .into_iter()
+                .map(|f| (household_rows[f.tag], f)),
+        );
+        for (row, f) in flagged {
             let name = dict
                 .element(&f.element)
                 .map(|e| e.name.clone())
                 .unwrap_or_default();
             report.flags.push(RowFlag {
-                row: r.row,
-                column: r.labels.get(&f.element).cloned().unwrap_or(name.clone()),
+                row,
+                column: plan
+                    .label_of(&f.element)
+                    .map(str::to_string)
+                    .unwrap_or(name.clone()),
                 reason: format!(
                     "填写的{name}“{}”与身份证号不符（应为“{}”），未写入",
                     self.display_value(&f.element, &f.typed),
@@ -612,7 +968,7 @@ impl App {
 
     /// The community an import writes into, checked against the actor's
     /// scope; the department for 共享 must be a department.
-    async fn import_target(
+    pub(super) async fn import_target(
         &self,
         actor: Option<&CurrentUser>,
         opts: &ImportOptions,

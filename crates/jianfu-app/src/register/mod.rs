@@ -6,15 +6,18 @@ mod conflicts;
 mod derive;
 mod household;
 mod moves;
+mod places;
 mod read;
 pub(crate) mod write;
 
 pub use derive::{derived_person_facts, DERIVED_ELEMENTS};
 pub use household::{HouseholdListItem, HouseholdView, MemberView};
 pub use moves::MergeCandidateView;
+pub use places::{place_type, PlaceView};
 pub use read::{FactView, PersonView, ThemeGroup};
 pub use write::{
-    write_entities, write_new_entities, EntityWrite, Flag, NewEntity, WriteContext, WriteOutcome,
+    encode_new_entity, store_new_entities, write_entities, write_new_entities, EncodedEntity,
+    EntityWrite, Flag, NewEntity, NewGroup, WriteContext, WriteOutcome,
 };
 
 /// Where a fact came from.

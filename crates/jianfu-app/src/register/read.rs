@@ -95,6 +95,64 @@ fn is_masked_type(t: ValueType) -> bool {
 }
 
 impl App {
+    /// An entity's current facts as shown on its page, by theme: labelled,
+    /// masked where they are ID or phone numbers.
+    pub(crate) async fn fact_groups(
+        &self,
+        doc: &jianfu_store::CurrentDoc,
+    ) -> Result<BTreeMap<String, Vec<FactView>>> {
+        let dict = self.dict();
+        let dept_names = self.department_names().await?;
+        let mut groups: BTreeMap<String, Vec<FactView>> = BTreeMap::new();
+        for (code, cur) in doc {
+            let Some(el) = dict.element(code) else {
+                continue;
+            };
+            let masked = is_masked_type(el.value_type);
+            let value = if masked {
+                mask_value(el.value_type, &cur.v)
+            } else {
+                self.display_value(code, &cur.v)
+            };
+            groups.entry(el.theme.clone()).or_default().push(FactView {
+                element: code.clone(),
+                name: el.name.clone(),
+                value,
+                masked,
+                source: cur.s.clone(),
+                department: cur.d.and_then(|d| dept_names.get(&d).cloned()),
+                recorded_at: cur.t,
+                derived: cur.s == Source::Derived.label(),
+            });
+        }
+        Ok(groups)
+    }
+
+    /// Theme groups in the order pages show them, facts in dictionary order.
+    pub(crate) fn ordered_groups(
+        &self,
+        mut groups: BTreeMap<String, Vec<FactView>>,
+    ) -> Vec<ThemeGroup> {
+        let dict = self.dict();
+        let mut ordered = Vec::new();
+        for theme in THEME_ORDER {
+            if let Some(mut facts) = groups.remove(theme) {
+                facts.sort_by_key(|f| {
+                    dict.elements()
+                        .iter()
+                        .position(|e| e.code == f.element)
+                        .unwrap_or(usize::MAX)
+                });
+                ordered.push(ThemeGroup {
+                    theme: theme.into(),
+                    label: theme_label(theme).into(),
+                    facts,
+                });
+            }
+        }
+        ordered
+    }
+
     fn require_resident_access(&self, actor: &CurrentUser) -> Result<()> {
         if actor.role.can_read_residents() {
             Ok(())
@@ -177,32 +235,9 @@ impl App {
         today: chrono::NaiveDate,
         ip: Option<String>,
     ) -> Result<PersonView> {
-        let dict = self.dict();
         let (p, unit) = self.person_for(actor, id, ip.clone()).await?;
         let doc = self.db.current_doc("person", id).await?;
-        let dept_names = self.department_names().await?;
-        let mut groups: BTreeMap<String, Vec<FactView>> = BTreeMap::new();
-        for (code, cur) in &doc {
-            let Some(el) = dict.element(code) else {
-                continue;
-            };
-            let masked = is_masked_type(el.value_type);
-            let value = if masked {
-                mask_value(el.value_type, &cur.v)
-            } else {
-                self.display_value(code, &cur.v)
-            };
-            groups.entry(el.theme.clone()).or_default().push(FactView {
-                element: code.clone(),
-                name: el.name.clone(),
-                value,
-                masked,
-                source: cur.s.clone(),
-                department: cur.d.and_then(|d| dept_names.get(&d).cloned()),
-                recorded_at: cur.t,
-                derived: cur.s == Source::Derived.label(),
-            });
-        }
+        let mut groups = self.fact_groups(&doc).await?;
         let id_number = jianfu_core::id_number::IdNumber::parse(&p.id_number, today).ok();
         let age = id_number.as_ref().map(|i| i.age_on(today));
         if let (Some(age), Some(identity)) = (age, groups.get_mut("identity")) {
@@ -221,22 +256,7 @@ impl App {
             Some(h) => Some(self.db.household_members(h).await?.len()),
             None => None,
         };
-        let mut ordered = Vec::new();
-        for theme in THEME_ORDER {
-            if let Some(mut facts) = groups.remove(theme) {
-                facts.sort_by_key(|f| {
-                    dict.elements()
-                        .iter()
-                        .position(|e| e.code == f.element)
-                        .unwrap_or(usize::MAX)
-                });
-                ordered.push(ThemeGroup {
-                    theme: theme.into(),
-                    label: theme_label(theme).into(),
-                    facts,
-                });
-            }
-        }
+        let ordered = self.ordered_groups(groups);
         self.audit(
             Some(actor),
             "person.view",

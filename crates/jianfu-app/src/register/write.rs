@@ -200,8 +200,146 @@ pub struct NewEntity {
     pub tag: usize,
 }
 
-/// The fast path for entities that have no facts yet: nothing can conflict,
-/// so each entity's current document is built in memory and written once.
+/// One origin's values for a new entity, sorted by element code.
+pub struct NewGroup<'a> {
+    pub source: Source,
+    pub department_id: Option<i64>,
+    pub values: &'a [(&'a str, &'a str)],
+}
+
+/// A new entity's fact-log rows and current document, encoded for
+/// storage. Building it needs no database, so an import builds it on the
+/// thread that reads the file while the writer stores the previous chunk.
+#[derive(Debug, Clone)]
+pub struct EncodedEntity {
+    /// Entity id 0 until [`EncodedEntity::for_entity`] sets it.
+    pub logs: Vec<FactLogRow<String>>,
+    pub doc: String,
+    pub flags: Vec<Flag>,
+    pub facts: usize,
+}
+
+impl EncodedEntity {
+    pub fn for_entity(mut self, id: i64) -> EncodedEntity {
+        for l in &mut self.logs {
+            l.entity_id = id;
+        }
+        self
+    }
+}
+
+/// The write rule for an entity with no facts yet: nothing can conflict.
+/// Derived values come first; a typed value that contradicts one is
+/// flagged and not written; a later origin's value replaces an earlier
+/// one's.
+pub fn encode_new_entity(
+    entity_type: &str,
+    ctx: &WriteContext,
+    derived: &[(&str, &str)],
+    groups: &[NewGroup<'_>],
+    tag: usize,
+) -> EncodedEntity {
+    let derived_label = Source::Derived.label();
+    let mut provenances: Vec<(&str, Option<i64>, i64)> = Vec::with_capacity(1 + groups.len());
+    let mut doc: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
+    let mut logs = Vec::with_capacity(1 + groups.len());
+    let mut flags = Vec::new();
+    let mut facts = 0;
+    let log_row = |source: Source, department_id, author_id, changes| FactLogRow {
+        entity_type: entity_type.to_string(),
+        entity_id: 0,
+        recorded_at: ctx.now_ms,
+        valid_from: ctx.valid_from.clone(),
+        source: source.label().to_string(),
+        department_id,
+        author_id,
+        import_id: ctx.import_id,
+        changes,
+    };
+    if !derived.is_empty() {
+        provenances.push((derived_label, None, ctx.now_ms));
+        for (k, v) in derived {
+            doc.insert(k, (v, 0));
+        }
+        facts += derived.len();
+        logs.push(log_row(
+            Source::Derived,
+            None,
+            None,
+            jianfu_store::codec::encode_changes(
+                entity_type,
+                derived.iter().map(|(k, v)| (*k, Some(*v))),
+            ),
+        ));
+    }
+    for g in groups {
+        let mut changes: Vec<(&str, &str)> = Vec::with_capacity(g.values.len());
+        let mut prov = None;
+        for (k, v) in g.values {
+            match doc.get(k) {
+                Some((cur, p)) if provenances[*p].0 == derived_label && cur != v => {
+                    flags.push(Flag {
+                        tag,
+                        element: k.to_string(),
+                        typed: v.to_string(),
+                        derived: cur.to_string(),
+                    })
+                }
+                Some((cur, _)) if cur == v => {}
+                _ => {
+                    let p = *prov.get_or_insert_with(|| {
+                        provenances.push((g.source.label(), g.department_id, ctx.now_ms));
+                        provenances.len() - 1
+                    });
+                    doc.insert(k, (v, p));
+                    changes.push((k, v));
+                }
+            }
+        }
+        if !changes.is_empty() {
+            facts += changes.len();
+            logs.push(log_row(
+                g.source,
+                g.department_id,
+                ctx.author_id,
+                jianfu_store::codec::encode_changes(
+                    entity_type,
+                    changes.iter().map(|(k, v)| (*k, Some(*v))),
+                ),
+            ));
+        }
+    }
+    let doc = jianfu_store::codec::encode_doc(
+        entity_type,
+        &provenances,
+        doc.iter().map(|(k, (v, p))| (*k, *v, *p)),
+    );
+    EncodedEntity {
+        logs,
+        doc,
+        flags,
+        facts,
+    }
+}
+
+/// Stores new entities encoded with [`encode_new_entity`].
+pub async fn store_new_entities(
+    tx: &mut Tx,
+    entity_type: &str,
+    entities: &[(i64, EncodedEntity)],
+) -> Result<()> {
+    let logs: Vec<&FactLogRow<String>> = entities.iter().flat_map(|(_, e)| &e.logs).collect();
+    Db::append_encoded_facts(tx, &logs).await?;
+    let docs: Vec<(i64, &str)> = entities
+        .iter()
+        .map(|(id, e)| (*id, e.doc.as_str()))
+        .collect();
+    Db::put_encoded_docs(tx, entity_type, &docs).await?;
+    Ok(())
+}
+
+/// The fast path for entities that have no facts yet: each entity's
+/// current document is built in memory and written once.
 pub async fn write_new_entities(
     tx: &mut Tx,
     entity_type: &str,
@@ -209,84 +347,34 @@ pub async fn write_new_entities(
     entities: &[NewEntity],
 ) -> Result<WriteOutcome> {
     let mut out = WriteOutcome::default();
-    let mut log = Vec::with_capacity(entities.len() * 2);
-    let mut docs: Vec<(i64, CurrentDoc)> = Vec::with_capacity(entities.len());
+    let mut encoded = Vec::with_capacity(entities.len());
     for e in entities {
-        let mut doc = CurrentDoc::new();
-        let mut derived_changes = BTreeMap::new();
-        for (el, v) in &e.derived {
-            doc.insert(
-                el.clone(),
-                Current {
-                    v: v.clone(),
-                    s: Source::Derived.label().into(),
-                    d: None,
-                    t: ctx.now_ms,
-                },
-            );
-            derived_changes.insert(el.clone(), Some(v.clone()));
-        }
-        if !derived_changes.is_empty() {
-            out.facts_written += derived_changes.len();
-            log.push(FactLogRow {
-                entity_type: entity_type.into(),
-                entity_id: e.entity_id,
-                recorded_at: ctx.now_ms,
-                valid_from: ctx.valid_from.clone(),
-                source: Source::Derived.label().into(),
-                department_id: None,
-                author_id: None,
-                import_id: ctx.import_id,
-                changes: derived_changes,
-            });
-        }
-        for (source, dept, values) in &e.groups {
-            let mut changes = BTreeMap::new();
-            for (el, v) in values {
-                match doc.get(el) {
-                    Some(cur) if cur.s == Source::Derived.label() && &cur.v != v => {
-                        out.flags.push(Flag {
-                            tag: e.tag,
-                            element: el.clone(),
-                            typed: v.clone(),
-                            derived: cur.v.clone(),
-                        })
-                    }
-                    Some(cur) if &cur.v == v => {}
-                    _ => {
-                        doc.insert(
-                            el.clone(),
-                            Current {
-                                v: v.clone(),
-                                s: source.label().into(),
-                                d: *dept,
-                                t: ctx.now_ms,
-                            },
-                        );
-                        changes.insert(el.clone(), Some(v.clone()));
-                    }
-                }
-            }
-            if !changes.is_empty() {
-                out.facts_written += changes.len();
-                log.push(FactLogRow {
-                    entity_type: entity_type.into(),
-                    entity_id: e.entity_id,
-                    recorded_at: ctx.now_ms,
-                    valid_from: ctx.valid_from.clone(),
-                    source: source.label().into(),
-                    department_id: *dept,
-                    author_id: ctx.author_id,
-                    import_id: ctx.import_id,
-                    changes,
-                });
-            }
-        }
-        docs.push((e.entity_id, doc));
+        let derived: Vec<(&str, &str)> = e
+            .derived
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let values: Vec<Vec<(&str, &str)>> = e
+            .groups
+            .iter()
+            .map(|(_, _, vals)| vals.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+            .collect();
+        let groups: Vec<NewGroup<'_>> = e
+            .groups
+            .iter()
+            .zip(&values)
+            .map(|((source, dept, _), values)| NewGroup {
+                source: *source,
+                department_id: *dept,
+                values,
+            })
+            .collect();
+        let enc = encode_new_entity(entity_type, ctx, &derived, &groups, e.tag);
+        out.facts_written += enc.facts;
+        out.flags.extend(enc.flags.iter().cloned());
+        encoded.push((e.entity_id, enc.for_entity(e.entity_id)));
     }
-    out.entities_changed = docs.len();
-    Db::append_facts(tx, &log).await?;
-    let refs: Vec<(i64, &CurrentDoc)> = docs.iter().map(|(id, d)| (*id, d)).collect();
-    Db::put_current_docs(tx, entity_type, &refs).await?;
+    out.entities_changed = encoded.len();
+    store_new_entities(tx, entity_type, &encoded).await?;
     Ok(out)
 }

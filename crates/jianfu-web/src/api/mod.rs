@@ -53,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .route("/merge-candidates/{id}", post(register::decide_merge))
         .route("/imports", post(register::import))
         .route("/imports/rejected/{token}", get(register::rejected))
+        .route("/places/{type}", get(register::places))
+        .route("/places/{type}/{id}", get(register::place))
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Response {

@@ -76,6 +76,39 @@ pub async fn persons(
     Ok(Json(json!({"persons": persons, "total": total})))
 }
 
+pub async fn places(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(kind): Path<String>,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let kind = jianfu_app::register::place_type(&kind)?;
+    let (rows, total) = state
+        .app
+        .places_for(
+            &s.user,
+            kind,
+            q.q.as_deref().unwrap_or(""),
+            q.limit.unwrap_or(50),
+            q.offset.unwrap_or(0),
+            ctx.ip,
+        )
+        .await?;
+    Ok(Json(json!({"places": rows, "total": total})))
+}
+
+pub async fn place(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path((kind, id)): Path<(String, i64)>,
+) -> Result<Json<Value>, ApiError> {
+    let kind = jianfu_app::register::place_type(&kind)?;
+    let view = state.app.place_view(&s.user, kind, id, ctx.ip).await?;
+    Ok(Json(json!(view)))
+}
+
 pub async fn person(
     State(state): State<AppState>,
     ctx: ReqCtx,
@@ -233,7 +266,7 @@ pub async fn run_import(
     if f.bytes.is_empty() {
         return Err(ApiError::BadRequest("没有收到文件".into()));
     }
-    let table = read_table(&f.file_name, &f.bytes)?;
+    let table = std::sync::Arc::new(read_table(&f.file_name, &f.bytes)?);
     let learned = state.app.db.learned_aliases().await?;
     let mut mapping = suggest_mapping(&dict, &learned, &table).ok_or_else(|| {
         ApiError::BadRequest(format!(
@@ -277,7 +310,7 @@ pub async fn run_import(
         .app
         .import_residents(
             Some(user),
-            &table,
+            table.clone(),
             &f.bytes,
             &mapping,
             &ImportOptions {

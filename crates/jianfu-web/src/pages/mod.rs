@@ -42,6 +42,8 @@ pub fn routes() -> Router<AppState> {
         .route("/register/persons/{id}", get(register::person))
         .route("/register/households", get(register::households))
         .route("/register/households/{id}", get(register::household))
+        .route("/register/places/{kind}", get(register::places))
+        .route("/register/places/{kind}/{id}", get(register::place))
         .route("/register/persons/{id}/reveal", post(register::reveal))
         .route("/register/persons/{id}/facts", post(register::set_fact))
         .route("/register/persons/{id}/move", post(register::move_person))

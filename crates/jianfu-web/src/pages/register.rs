@@ -572,3 +572,67 @@ pub async fn households(
     );
     render("households.html", &ctx, data)
 }
+
+/// Houses or organizations in the user's scope (`/register/places/house`,
+/// `/register/places/organization`).
+pub async fn places(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(kind): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, PageError> {
+    let kind = jianfu_app::register::place_type(&kind).map_err(page_err(&ctx))?;
+    let (rows, total) = state
+        .app
+        .places_for(&s.user, kind, &q.q, PAGE, q.offset, ctx.ip.clone())
+        .await
+        .map_err(page_err(&ctx))?;
+    let link = |offset: i64| {
+        format!(
+            "/register/places/{}?q={}&offset={offset}",
+            kind.code(),
+            urlencode(&q.q)
+        )
+    };
+    let mut data = base(&ctx, Some(&s));
+    data.insert("kind".into(), json!(kind.code()));
+    data.insert("places".into(), json!(rows));
+    data.insert("total".into(), json!(total));
+    data.insert("q".into(), json!(q.q));
+    data.insert(
+        "prev_url".into(),
+        json!((q.offset > 0).then(|| link((q.offset - PAGE).max(0)))),
+    );
+    data.insert(
+        "next_url".into(),
+        json!((q.offset + PAGE < total).then(|| link(q.offset + PAGE))),
+    );
+    render("places.html", &ctx, data)
+}
+
+pub async fn place(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path((kind, id)): Path<(String, i64)>,
+) -> Result<Html<String>, PageError> {
+    let kind = jianfu_app::register::place_type(&kind).map_err(page_err(&ctx))?;
+    let view = state
+        .app
+        .place_view(&s.user, kind, id, ctx.ip.clone())
+        .await
+        .map_err(page_err(&ctx))?;
+    let dict = state.app.dict();
+    let names: HashMap<&str, &str> = dict
+        .elements()
+        .iter()
+        .map(|e| (e.code.as_str(), e.name.as_str()))
+        .collect();
+    let mut data = base(&ctx, Some(&s));
+    data.insert("kind".into(), json!(kind.code()));
+    data.insert("history".into(), json!(view.history));
+    data.insert("v".into(), json!(view));
+    data.insert("names".into(), json!(names));
+    render("place.html", &ctx, data)
+}
