@@ -6,6 +6,7 @@
 pub mod demo;
 pub mod dictionary;
 pub mod divisions;
+pub mod forms;
 pub mod id_number;
 pub mod mask;
 pub mod org;
