@@ -8,6 +8,7 @@ pub mod audit_query;
 pub mod auth;
 pub mod demo;
 pub mod dictionary;
+pub mod forms;
 pub mod import;
 pub mod org;
 pub mod org_import;

@@ -452,3 +452,27 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
         ExitCode::from(2)
     })
 }
+
+/// `jianfu forms analyze`: the report goes to stdout (JSON or Chinese), each
+/// unreadable file to stderr; exit status 1 if any file failed.
+pub fn forms_analyze(json: bool, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let dict = jianfu_core::dictionary::Dictionary::builtin()
+        .map_err(|e| anyhow::anyhow!("内置指标库无效：{e}"))?;
+    let report = jianfu_app::forms::analyze_paths(paths, &dict, &Default::default());
+    if json {
+        println!("{}", serde_json::to_string(&report.contract_json())?);
+        for (file, sheet, why) in &report.skipped {
+            eprintln!("跳过 {file} / {sheet}：不是表格（{why}）");
+        }
+        for (file, why) in &report.errors {
+            eprintln!("错误 {file}：{why}");
+        }
+    } else {
+        print!("{}", report.summary_zh(&dict));
+    }
+    Ok(if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -72,6 +72,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// 一表通 templates.
+    Forms {
+        #[command(subcommand)]
+        command: FormsCommand,
+    },
     /// Import residents from a spreadsheet (xlsx, xls, ods, csv) into a community's register.
     Import {
         file: PathBuf,
@@ -103,6 +108,23 @@ enum Command {
         out: Option<PathBuf>,
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum FormsCommand {
+    /// Analyse department forms (.xlsx/.xls files or folders): title, header
+    /// tree, form kind and the data element each column asks for. Needs no
+    /// server and no database. Exit status 1 if a file could not be read
+    /// (the others are still analysed).
+    Analyze {
+        /// Print exactly one JSON object (the documented contract) instead of
+        /// a Chinese summary.
+        #[arg(long)]
+        json: bool,
+        /// Files or folders (searched recursively).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
     },
 }
 
@@ -157,6 +179,13 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    // Auditing forms needs neither configuration nor database.
+    if let Command::Forms {
+        command: FormsCommand::Analyze { json, paths },
+    } = &cli.command
+    {
+        return commands::forms_analyze(*json, paths);
+    }
     let mut cfg = config::Config::load(cli.config.as_deref())?;
     let set_dir = |cfg: &mut config::Config, d: &Option<PathBuf>| {
         if let Some(d) = d {
@@ -179,6 +208,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         | Command::User {
             command: UserCommand::Add { data_dir, .. },
         } => set_dir(&mut cfg, data_dir),
+        Command::Forms { .. } => {}
     }
     commands::init_logging(&cfg.log);
     match cli.command {
@@ -205,6 +235,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 },
         } => commands::user_add(&cfg, &username, &role, &unit, name.as_deref()).await,
         Command::Backup { out, .. } => commands::backup(&cfg, out).await,
+        Command::Forms {
+            command: FormsCommand::Analyze { json, paths },
+        } => commands::forms_analyze(json, &paths),
         Command::Import {
             file,
             community,

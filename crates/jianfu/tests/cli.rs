@@ -443,3 +443,154 @@ fn import_is_atomic_idempotent_and_lists_rejected_rows() {
     assert!(!out.status.success());
     assert!(text.contains("部门"), "{text}");
 }
+
+/// A folder of department forms: three real corpus forms, a workbook whose
+/// second sheet is only notes, and a corrupt file.
+fn forms_folder(dir: &Path) {
+    use jianfu_core::forms::corpus::{parse_forms, FORMS};
+    let forms = parse_forms(FORMS);
+    for id in ["ZZ-01", "MZ-07", "XC-08"] {
+        let form = forms.iter().find(|f| f.id == id).unwrap();
+        let bytes = jianfu_app::forms::corpus_xlsx(form).unwrap();
+        std::fs::write(dir.join(format!("{id}.xlsx")), bytes).unwrap();
+    }
+    let form = forms.iter().find(|f| f.id == "CL-04").unwrap();
+    let (rows, merges) = form.rows_and_merges();
+    let notes = vec![
+        vec!["填表说明".to_string()],
+        vec!["一、本表由村（社区）填写。".to_string()],
+    ];
+    let bytes = jianfu_app::forms::write_xlsx(&[
+        jianfu_app::forms::SheetOut {
+            name: "名单",
+            rows: &rows,
+            merges: &merges,
+            header_rows: (1, 1),
+        },
+        jianfu_app::forms::SheetOut {
+            name: "说明",
+            rows: &notes,
+            merges: &[],
+            header_rows: (99, 99),
+        },
+    ])
+    .unwrap();
+    let sub = dir.join("残联");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("残疾人名单.xlsx"), bytes).unwrap();
+    std::fs::write(dir.join("坏文件.xlsx"), b"PK\x03\x04 this is not a workbook").unwrap();
+}
+
+#[test]
+fn forms_analyze_json_follows_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    forms_folder(dir.path());
+    let out = Command::new(BIN)
+        .args(["forms", "analyze", "--json"])
+        .arg(dir.path())
+        .env_remove("JIANFU_DATABASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The corrupt file is an error naming it; the others are analysed.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("坏文件.xlsx") && stderr.contains("损坏"), "{stderr}");
+    assert!(stderr.contains("说明") && stderr.contains("不是表格"), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.trim().lines().count(), 1, "exactly one JSON object");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+
+    let keys = |o: &serde_json::Value| -> Vec<String> {
+        let mut k: Vec<String> = o.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&v), ["forms", "summary"]);
+    let forms = v["forms"].as_array().unwrap();
+    assert_eq!(forms.len(), 4);
+    let (mut columns, mut data, mut matched) = (0, 0, 0);
+    let mut elements = std::collections::BTreeSet::new();
+    for f in forms {
+        assert_eq!(keys(f), ["columns", "file", "kind", "sheet", "title"]);
+        assert!(f["file"].is_string() && f["sheet"].is_string());
+        assert!(f["title"].is_string() || f["title"].is_null());
+        assert!(["roster", "statistical", "card"].contains(&f["kind"].as_str().unwrap()));
+        for (i, c) in f["columns"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(keys(c), ["confidence", "data", "element", "index", "path"]);
+            assert_eq!(c["index"].as_u64(), Some(i as u64));
+            let path = c["path"].as_array().unwrap();
+            assert!(!path.is_empty());
+            for p in path {
+                let p = p.as_str().unwrap();
+                assert!(!p.is_empty() && !p.chars().any(char::is_whitespace), "{p:?}");
+            }
+            assert!(c["element"].is_string() || c["element"].is_null());
+            let conf = c["confidence"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&conf));
+            columns += 1;
+            if c["data"].as_bool().unwrap() {
+                data += 1;
+                if let Some(e) = c["element"].as_str() {
+                    matched += 1;
+                    elements.insert(e.to_string());
+                }
+            } else {
+                assert!(c["element"].is_null());
+            }
+        }
+    }
+    let s = &v["summary"];
+    assert_eq!(keys(s), ["columns", "data_columns", "distinct_elements", "forms", "matched"]);
+    assert_eq!(s["forms"], 4);
+    assert_eq!(s["columns"], columns);
+    assert_eq!(s["data_columns"], data);
+    assert_eq!(s["matched"], matched);
+    assert_eq!(s["distinct_elements"], elements.len());
+
+    let by_sheet = |name: &str| forms.iter().find(|f| f["sheet"] == name).unwrap();
+    let party = by_sheet("ZZ-01");
+    assert_eq!(party["kind"], "roster");
+    assert_eq!(party["columns"][0]["data"], false, "序号 is not data");
+    assert_eq!(party["columns"][8]["path"][0], "公民身份证号");
+    assert_eq!(party["columns"][8]["element"], "person.id_number");
+    let disaster = by_sheet("XC-08");
+    assert_eq!(disaster["kind"], "statistical");
+    assert_eq!(
+        disaster["columns"][6]["path"],
+        serde_json::json!([
+            "（一）脱贫人口受灾情况",
+            "脱贫人口受灾及应对明细",
+            "住房安全保障",
+            "因灾产生住房安全隐患的（不包括长期无人居住的闲置房、危旧房等）"
+        ])
+    );
+    let list = by_sheet("名单");
+    assert!(list["file"].as_str().unwrap().ends_with("残疾人名单.xlsx"));
+    assert_eq!(list["columns"][3]["element"], "person.guardian_name");
+}
+
+#[test]
+fn forms_analyze_summarises_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    forms_folder(dir.path());
+    std::fs::remove_file(dir.path().join("坏文件.xlsx")).unwrap();
+    let out = Command::new(BIN)
+        .args(["forms", "analyze"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("分析了 4 张表"), "{text}");
+    assert!(text.contains("去掉重复后，这些表实际只要求"), "{text}");
+    // 姓名 is asked by the party roster, the 低保 list and the disability list.
+    assert!(text.contains("姓名（person.name）：3 张表"), "{text}");
+    assert!(text.contains("跳过") && text.contains("说明"), "{text}");
+    // A path that does not exist is an error naming it.
+    let out = Command::new(BIN)
+        .args(["forms", "analyze", "/no/such/folder"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("/no/such/folder"));
+}

@@ -13,3 +13,4 @@ pub use commit::{csv_rows, ImportMode, ImportOptions, ImportReport, RowError, Ro
 pub use mapping::{suggest_mapping, ColumnMapping, Mapping, MatchKind};
 pub use rejected::{rejected_rows_xlsx, rejected_rows_xlsx_from};
 pub use table::{read_table, Table};
+pub(crate) use table::cell_text;

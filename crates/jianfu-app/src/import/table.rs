@@ -11,7 +11,7 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-fn cell_text(d: &Data) -> String {
+pub(crate) fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
         Data::String(s) => s.trim().to_string(),

@@ -24,15 +24,20 @@ impl CorpusForm {
     /// The sheet as a department would send it: a table with merged
     /// headers, or a key–value card.
     pub fn grid(&self) -> Grid {
+        let (rows, merges) = self.rows_and_merges();
+        Grid::new(rows, merges)
+    }
+
+    /// The sheet's cells and merges, to write as a workbook.
+    pub fn rows_and_merges(&self) -> (Vec<Vec<String>>, Vec<super::grid::Merge>) {
         let mut spec = self.sheet.clone();
         // Keep the order of title and meta lines as they were printed.
         spec.title = None;
         spec.meta = self.lines_above.iter().map(|(_, l)| l.clone()).collect();
-        let (rows, merges) = match self.kind {
+        match self.kind {
             FormKind::Card => card_sheet(&spec),
             _ => table_sheet(&spec),
-        };
-        Grid::new(rows, merges)
+        }
     }
 
     /// Leaf paths as the corpus writes them, whitespace removed.

@@ -1,0 +1,160 @@
+//! Writing a sheet of cells and merges back to .xlsx: the same merged
+//! header a department designed, with column widths fitted to Chinese text.
+
+use crate::{AppError, Result};
+use jianfu_core::forms::Merge;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+
+/// Display width of text in Excel's character units: CJK and full-width
+/// characters take two.
+pub fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
+        .sum()
+}
+
+/// A sheet to write: rows of text, merges, and which rows are the header
+/// (bordered, centred, wrapped).
+pub struct SheetOut<'a> {
+    pub name: &'a str,
+    pub rows: &'a [Vec<String>],
+    pub merges: &'a [Merge],
+    pub header_rows: (usize, usize),
+}
+
+pub fn write_xlsx(sheets: &[SheetOut<'_>]) -> Result<Vec<u8>> {
+    let xl = |e: rust_xlsxwriter::XlsxError| AppError::Invalid(format!("生成 Excel 失败：{e}"));
+    let mut wb = Workbook::new();
+    let header = Format::new()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_text_wrap()
+        .set_border(FormatBorder::Thin);
+    let plain = Format::new();
+    for s in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(s.name).map_err(xl)?;
+        let in_header = |r: usize| r >= s.header_rows.0 && r <= s.header_rows.1;
+        let mut widths: Vec<usize> = Vec::new();
+        for m in s.merges {
+            let text = s
+                .rows
+                .get(m.top)
+                .and_then(|r| r.get(m.left))
+                .map_or("", String::as_str);
+            let fmt = if in_header(m.top) { &header } else { &plain };
+            ws.merge_range(
+                m.top as u32,
+                m.left as u16,
+                m.bottom as u32,
+                m.right as u16,
+                text,
+                fmt,
+            )
+            .map_err(xl)?;
+        }
+        let merged_anchor = |r: usize, c: usize| {
+            s.merges
+                .iter()
+                .any(|m| r >= m.top && r <= m.bottom && c >= m.left && c <= m.right)
+        };
+        for (r, row) in s.rows.iter().enumerate() {
+            for (c, text) in row.iter().enumerate() {
+                if merged_anchor(r, c) {
+                    continue;
+                }
+                if in_header(r) {
+                    ws.write_string_with_format(r as u32, c as u16, text, &header)
+                        .map_err(xl)?;
+                } else if !text.is_empty() {
+                    ws.write_string(r as u32, c as u16, text).map_err(xl)?;
+                }
+                // Titles and notes span the sheet; only header and data
+                // cells size their column.
+                if r >= s.header_rows.0 {
+                    if widths.len() <= c {
+                        widths.resize(c + 1, 0);
+                    }
+                    let w = display_width(text).min(40);
+                    widths[c] = widths[c].max(w);
+                }
+            }
+        }
+        for m in s.merges.iter().filter(|m| m.width() == 1 && in_header(m.top)) {
+            let text = &s.rows[m.top][m.left];
+            if widths.len() <= m.left {
+                widths.resize(m.left + 1, 0);
+            }
+            widths[m.left] = widths[m.left].max(display_width(text).min(40));
+        }
+        for (c, w) in widths.iter().enumerate() {
+            ws.set_column_width(c as u16, (*w as f64 + 2.0).max(6.0))
+                .map_err(xl)?;
+        }
+    }
+    wb.save_to_buffer().map_err(xl)
+}
+
+/// A corpus form rebuilt as the .xlsx a department would send (one sheet
+/// named after the form), for tests and the matching benchmark.
+pub fn corpus_xlsx(form: &jianfu_core::forms::corpus::CorpusForm) -> Result<Vec<u8>> {
+    let grid_rows = form.rows_and_merges();
+    let above = form.lines_above.len();
+    write_xlsx(&[SheetOut {
+        name: &form.id,
+        rows: &grid_rows.0,
+        merges: &grid_rows.1,
+        header_rows: (above, grid_rows.0.len().saturating_sub(1)),
+    }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forms::read_workbook;
+    use jianfu_core::dictionary::Dictionary;
+    use jianfu_core::forms::corpus::{parse_forms, FORMS};
+    use jianfu_core::forms::{analyze_sheet, FormKind, Matcher};
+    use std::collections::HashMap;
+
+    #[test]
+    fn widths_count_chinese_as_two() {
+        assert_eq!(display_width("姓名"), 4);
+        assert_eq!(display_width("ID"), 2);
+    }
+
+    /// The corpus forms, written as real .xlsx files with merged headers and
+    /// read back through calamine, parse into the corpus's header paths.
+    #[test]
+    fn corpus_workbooks_parse_into_their_header_trees() {
+        let dict = Dictionary::builtin().unwrap();
+        let learned = HashMap::new();
+        let matcher = Matcher::new(&dict, &learned);
+        let forms = parse_forms(FORMS);
+        let mut tables = 0;
+        for form in &forms {
+            let bytes = corpus_xlsx(form).unwrap();
+            let sheets = read_workbook(&format!("{}.xlsx", form.id), bytes).unwrap();
+            let (_, sheet) = sheets.into_iter().next().unwrap();
+            let sheet = sheet.unwrap();
+            let merged_header = sheet
+                .grid
+                .merges()
+                .iter()
+                .any(|m| m.top >= form.lines_above.len() && (m.width() > 1 || m.height() > 1));
+            let a = analyze_sheet(&sheet.grid, &matcher).unwrap();
+            let got: Vec<String> = a.columns.iter().map(|c| c.path.concat()).collect();
+            let want: Vec<String> = form.paths().iter().map(|p| p.concat()).collect();
+            assert_eq!(got, want, "{}", form.id);
+            assert_eq!(a.layout.kind, form.kind, "{}", form.id);
+            tables += usize::from(merged_header);
+            if form.kind != FormKind::Card {
+                let got: Vec<Vec<String>> = a.columns.iter().map(|c| c.path.clone()).collect();
+                assert_eq!(got, form.paths(), "{}", form.id);
+            }
+        }
+        assert_eq!(forms.len(), 22);
+        assert!(tables >= 10, "{tables} forms with merged headers or fields");
+    }
+}
