@@ -25,6 +25,14 @@ enum Cmd {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Write the dev corpus (data/forms-dev) as .xlsx files with merged headers.
+    FormsFixtures {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Matching quality on the dev corpus, through real .xlsx files: precision
+    /// and recall of "two columns of different forms ask for the same item".
+    FormsEval,
     /// Time lookups of random residents by ID number.
     Lookup {
         #[arg(long)]
@@ -144,10 +152,112 @@ async fn lookup(url: &str, samples: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn forms_fixtures(out: &std::path::Path, text: &str) -> anyhow::Result<usize> {
+    use jianfu_core::forms::corpus::parse_forms;
+    std::fs::create_dir_all(out)?;
+    let forms = parse_forms(text);
+    for f in &forms {
+        let bytes = jianfu_app::forms::corpus_xlsx(f)?;
+        std::fs::write(out.join(format!("{}.xlsx", f.id)), bytes)?;
+    }
+    Ok(forms.len())
+}
+
+fn forms_eval(forms_text: &str, gold_text: &str) -> anyhow::Result<()> {
+    use jianfu_core::forms::corpus::{align, pair_scores, parse_forms, parse_gold};
+    let dir = std::env::temp_dir().join(format!("jianfu-forms-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let n = forms_fixtures(&dir, forms_text)?;
+    let dict = jianfu_core::dictionary::Dictionary::builtin()?;
+    let started = Instant::now();
+    let report =
+        jianfu_app::forms::analyze_paths(std::slice::from_ref(&dir), &dict, &Default::default());
+    let elapsed = started.elapsed();
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut predicted: std::collections::HashMap<(String, String), Vec<Option<String>>> =
+        Default::default();
+    let forms = parse_forms(forms_text);
+    let mut kinds_right = 0;
+    for f in &report.forms {
+        if forms
+            .iter()
+            .any(|c| c.id == f.sheet && c.kind.code() == f.kind)
+        {
+            kinds_right += 1;
+        }
+        for c in &f.columns {
+            let el = if c.data { c.element.clone() } else { None };
+            predicted
+                .entry((f.sheet.clone(), c.path.join(" > ")))
+                .or_default()
+                .push(el);
+        }
+    }
+    let gold = parse_gold(gold_text);
+    if std::env::var("JIANFU_SHOW_MISMATCHES").is_ok() {
+        for ((f, p, g), (_, pred, _)) in gold.iter().zip(align(&gold, &predicted)) {
+            if pred.as_deref() != Some(g.as_str())
+                && (pred.is_some()
+                    || !(g == "-" || g.starts_with("new:") || g.starts_with("stat:")))
+            {
+                println!("  {f}\t{p}\tpredicted {pred:?}\tgold {g}");
+            }
+        }
+    }
+    let mut paths_right = 0;
+    for form in &forms {
+        let got: Vec<Vec<String>> = report
+            .forms
+            .iter()
+            .find(|r| r.sheet == form.id)
+            .map(|r| r.columns.iter().map(|c| c.path.clone()).collect())
+            .unwrap_or_default();
+        let flat = |v: &[Vec<String>]| v.iter().map(|p| p.concat()).collect::<Vec<_>>();
+        paths_right += usize::from(flat(&got) == flat(&form.paths()));
+    }
+    println!("header paths exactly right: {paths_right}/{n} forms");
+    let aligned = align(&gold, &predicted);
+    let s = pair_scores(&aligned);
+    let columns_right = aligned
+        .iter()
+        .filter(|(_, p, g)| match p {
+            Some(p) => p == g,
+            None => g == "-" || g.starts_with("new:") || g.starts_with("stat:"),
+        })
+        .count();
+    println!(
+        "forms: {n} written, {} analysed in {:.1} ms, kind right {kinds_right}/{n}",
+        report.forms.len(),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    println!(
+        "columns: {} labelled, {columns_right} given the gold element (or none where gold has none)",
+        gold.len()
+    );
+    println!(
+        "pairs across forms: gold {}, predicted {}, true {}; precision {:.3}, recall {:.3}",
+        s.gold_pairs, s.predicted_pairs, s.true_pairs, s.precision, s.recall
+    );
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::GenCsv { rows, out, seed } => gen_csv(rows, &out, seed),
+        Cmd::FormsFixtures { out } => {
+            forms_fixtures(&out, jianfu_core::forms::corpus::FORMS)?;
+            forms_fixtures(&out, jianfu_core::forms::corpus::HELDOUT).map(|_| ())
+        }
+        Cmd::FormsEval => {
+            use jianfu_core::forms::corpus::{FORMS, GOLD, HELDOUT, HELDOUT_GOLD};
+            println!("== development corpus (data/forms-dev/forms.txt; rules tuned on it) ==");
+            forms_eval(FORMS, GOLD)?;
+            println!(
+                "== held-out forms (data/forms-dev/heldout.txt; labelled before the first run) =="
+            );
+            forms_eval(HELDOUT, HELDOUT_GOLD)
+        }
         Cmd::Lookup {
             database_url,
             samples,

@@ -478,7 +478,11 @@ fn forms_folder(dir: &Path) {
     let sub = dir.join("残联");
     std::fs::create_dir_all(&sub).unwrap();
     std::fs::write(sub.join("残疾人名单.xlsx"), bytes).unwrap();
-    std::fs::write(dir.join("坏文件.xlsx"), b"PK\x03\x04 this is not a workbook").unwrap();
+    std::fs::write(
+        dir.join("坏文件.xlsx"),
+        b"PK\x03\x04 this is not a workbook",
+    )
+    .unwrap();
 }
 
 #[test]
@@ -494,8 +498,14 @@ fn forms_analyze_json_follows_the_contract() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     // The corrupt file is an error naming it; the others are analysed.
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("坏文件.xlsx") && stderr.contains("损坏"), "{stderr}");
-    assert!(stderr.contains("说明") && stderr.contains("不是表格"), "{stderr}");
+    assert!(
+        stderr.contains("坏文件.xlsx") && stderr.contains("损坏"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("说明") && stderr.contains("不是表格"),
+        "{stderr}"
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(stdout.trim().lines().count(), 1, "exactly one JSON object");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -522,7 +532,10 @@ fn forms_analyze_json_follows_the_contract() {
             assert!(!path.is_empty());
             for p in path {
                 let p = p.as_str().unwrap();
-                assert!(!p.is_empty() && !p.chars().any(char::is_whitespace), "{p:?}");
+                assert!(
+                    !p.is_empty() && !p.chars().any(char::is_whitespace),
+                    "{p:?}"
+                );
             }
             assert!(c["element"].is_string() || c["element"].is_null());
             let conf = c["confidence"].as_f64().unwrap();
@@ -540,7 +553,16 @@ fn forms_analyze_json_follows_the_contract() {
         }
     }
     let s = &v["summary"];
-    assert_eq!(keys(s), ["columns", "data_columns", "distinct_elements", "forms", "matched"]);
+    assert_eq!(
+        keys(s),
+        [
+            "columns",
+            "data_columns",
+            "distinct_elements",
+            "forms",
+            "matched"
+        ]
+    );
     assert_eq!(s["forms"], 4);
     assert_eq!(s["columns"], columns);
     assert_eq!(s["data_columns"], data);

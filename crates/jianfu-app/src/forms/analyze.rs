@@ -52,7 +52,10 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<(String, String
             };
             entries.sort();
             for p in entries {
-                let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
                 // Excel's lock files (~$表.xlsx) and hidden files are not forms.
                 if name.starts_with("~$") || name.starts_with('.') {
                     continue;
@@ -122,7 +125,9 @@ pub fn analyze_paths(
                         })
                         .collect(),
                 }),
-                Err(e) => report.skipped.push((shown.clone(), sheet.sheet, e.to_string())),
+                Err(e) => report
+                    .skipped
+                    .push((shown.clone(), sheet.sheet, e.to_string())),
             }
         }
     }
@@ -141,7 +146,10 @@ impl Report {
     pub fn contract_json(&self) -> serde_json::Value {
         let columns: usize = self.forms.iter().map(|f| f.columns.len()).sum();
         let data_columns = self.data_columns().count();
-        let matched = self.data_columns().filter(|(_, c)| c.element.is_some()).count();
+        let matched = self
+            .data_columns()
+            .filter(|(_, c)| c.element.is_some())
+            .count();
         let distinct: BTreeSet<&str> = self
             .data_columns()
             .filter_map(|(_, c)| c.element.as_deref())
@@ -174,18 +182,30 @@ impl Report {
                 let (key, label) = match &c.element {
                     Some(code) => (
                         code.clone(),
-                        dict.element(code).map_or(code.clone(), |e| format!("{}（{code}）", e.name)),
+                        dict.element(code)
+                            .map_or(code.clone(), |e| format!("{}（{code}）", e.name)),
                     ),
                     None => {
-                        let leaf = c.path.last().map(|l| normalize_label(l)).unwrap_or_default();
+                        let leaf = c
+                            .path
+                            .last()
+                            .map(|l| normalize_label(l))
+                            .unwrap_or_default();
                         (format!("~{leaf}"), format!("{leaf}（词典中没有）"))
                     }
                 };
-                items.entry(key).or_insert_with(|| (label, BTreeSet::new())).1.insert(i);
+                items
+                    .entry(key)
+                    .or_insert_with(|| (label, BTreeSet::new()))
+                    .1
+                    .insert(i);
             }
         }
         let data_columns = self.data_columns().count();
-        let matched = self.data_columns().filter(|(_, c)| c.element.is_some()).count();
+        let matched = self
+            .data_columns()
+            .filter(|(_, c)| c.element.is_some())
+            .count();
         let _ = writeln!(
             s,
             "分析了 {} 张表，共 {} 个栏目，其中数据栏目 {} 个（{} 个已对应到指标库）。",
@@ -200,7 +220,10 @@ impl Report {
             items.len(),
             data_columns.saturating_sub(items.len())
         );
-        let mut repeated: Vec<_> = items.values().filter(|(_, forms)| forms.len() >= 2).collect();
+        let mut repeated: Vec<_> = items
+            .values()
+            .filter(|(_, forms)| forms.len() >= 2)
+            .collect();
         repeated.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
         if !repeated.is_empty() {
             let _ = writeln!(s, "\n被重复索要最多的数据项：");
@@ -212,7 +235,11 @@ impl Report {
         let _ = writeln!(s, "\n各表：");
         for f in &self.forms {
             let data = f.columns.iter().filter(|c| c.data).count();
-            let hit = f.columns.iter().filter(|c| c.data && c.element.is_some()).count();
+            let hit = f
+                .columns
+                .iter()
+                .filter(|c| c.data && c.element.is_some())
+                .count();
             let _ = writeln!(
                 s,
                 "  {} / {}：{}，{} 个栏目，数据栏目 {} 个，已对应 {} 个",

@@ -7,6 +7,6 @@ mod analyze;
 mod read;
 mod write;
 
-pub use analyze::{analyze_paths, FormReport, ReportColumn, Report};
+pub use analyze::{analyze_paths, FormReport, Report, ReportColumn};
 pub use read::{is_workbook_name, read_workbook, SheetGrid};
 pub use write::{corpus_xlsx, display_width, write_xlsx, SheetOut};

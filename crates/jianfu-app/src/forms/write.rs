@@ -81,7 +81,11 @@ pub fn write_xlsx(sheets: &[SheetOut<'_>]) -> Result<Vec<u8>> {
                 }
             }
         }
-        for m in s.merges.iter().filter(|m| m.width() == 1 && in_header(m.top)) {
+        for m in s
+            .merges
+            .iter()
+            .filter(|m| m.width() == 1 && in_header(m.top))
+        {
             let text = &s.rows[m.top][m.left];
             if widths.len() <= m.left {
                 widths.resize(m.left + 1, 0);

@@ -10,6 +10,9 @@ use std::collections::HashMap;
 
 pub const FORMS: &str = include_str!("../../../../data/forms-dev/forms.txt");
 pub const GOLD: &str = include_str!("../../../../data/forms-dev/gold.tsv");
+/// Forms written and labelled after the matcher was tuned on `FORMS`.
+pub const HELDOUT: &str = include_str!("../../../../data/forms-dev/heldout.txt");
+pub const HELDOUT_GOLD: &str = include_str!("../../../../data/forms-dev/heldout-gold.tsv");
 
 #[derive(Debug, Clone)]
 pub struct CorpusForm {
