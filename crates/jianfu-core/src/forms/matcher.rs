@@ -78,7 +78,7 @@ enum Role {
     Other,
 }
 
-const ROLE_WORDS: [(&str, Role); 42] = [
+const ROLE_WORDS: [(&str, Role); 46] = [
     ("家庭成员", Role::Subject),
     ("成员", Role::Subject),
     ("申请人", Role::Subject),
@@ -120,6 +120,10 @@ const ROLE_WORDS: [(&str, Role); 42] = [
     ("女方", Role::Other),
     ("在深户主", Role::Head),
     ("产权人", Role::HouseOwner),
+    ("房东", Role::HouseOwner),
+    ("父亲", Role::Other),
+    ("母亲", Role::Other),
+    ("父母", Role::Other),
     ("房屋所有权人", Role::HouseOwner),
 ];
 
@@ -405,6 +409,13 @@ impl<'a> Matcher<'a> {
                     };
                 }
             }
+            // 父亲 > 务工地点 is the father's, not the resident's.
+            if !matches!(
+                role,
+                Role::Subject | Role::Head | Role::House | Role::Organization
+            ) {
+                return self.new_element(&shown, &format!("{word}的{leaf}"));
+            }
         }
 
         if let Some((code, is_name)) = self.exact(&leaf) {
@@ -592,7 +603,10 @@ pub fn refine_in_context(columns: &mut [(Vec<String>, ColumnMatch)]) {
         if let Some(r) = role_of_name(&code) {
             role = Some((r, path.last().cloned().unwrap_or_default()));
         } else if let (Some((r, who)), Some(head)) = (&role, head_of_element(&code)) {
-            if seen.contains(&code) {
+            // Only a flat column's details follow the name before it; a
+            // second name is another person, and a column under its own
+            // parent says whose it is.
+            if seen.contains(&code) && head != Head::Name && path.len() == 1 {
                 let leaf = path.last().cloned().unwrap_or_default();
                 match element_for(*r, head) {
                     Some(to) => {
@@ -764,6 +778,70 @@ mod tests {
             code(&["婚姻状况（□未婚 □已婚 □丧偶 □离婚）"]).as_deref(),
             Some("person.marital_status")
         );
+    }
+
+    #[test]
+    fn another_persons_columns_are_not_the_residents() {
+        let r = m(&["父亲", "务工地点"]);
+        assert!(r.data && r.element.is_none(), "{r:?}");
+        assert_eq!(code(&["房东姓名"]).as_deref(), Some("house.owner_name"));
+        // After the guardian's name, a flat 联系电话 is the guardian's; a
+        // second name, or a column under its own parent, is not.
+        let dict = Dictionary::builtin().unwrap();
+        let learned = HashMap::new();
+        let matcher = Matcher::new(&dict, &learned);
+        let paths: Vec<Vec<String>> = [
+            vec!["姓名"],
+            vec!["联系电话"],
+            vec!["监护人姓名"],
+            vec!["手机"],
+            vec!["母亲", "姓名"],
+            vec!["母亲", "联系电话"],
+        ]
+        .iter()
+        .map(|p| p.iter().map(|s| s.to_string()).collect())
+        .collect();
+        let mut cols: Vec<(Vec<String>, ColumnMatch)> = paths
+            .into_iter()
+            .map(|p| {
+                let m = matcher.match_column(&p, FormKind::Roster, false);
+                (p, m)
+            })
+            .collect();
+        refine_in_context(&mut cols);
+        let got: Vec<Option<&str>> = cols.iter().map(|(_, m)| m.element.as_deref()).collect();
+        assert_eq!(
+            got,
+            vec![
+                Some("person.name"),
+                Some("person.phone"),
+                Some("person.guardian_name"),
+                Some("person.guardian_phone"),
+                None,
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn a_household_roster_asks_for_the_heads_numbers() {
+        let dict = Dictionary::builtin().unwrap();
+        let learned = HashMap::new();
+        let matcher = Matcher::new(&dict, &learned);
+        let mut cols: Vec<(Vec<String>, ColumnMatch)> = ["户主姓名", "身份证号", "联系电话"]
+            .iter()
+            .map(|l| {
+                let p = vec![l.to_string()];
+                let m = matcher.match_column(&p, FormKind::Roster, false);
+                (p, m)
+            })
+            .collect();
+        refine_in_context(&mut cols);
+        assert_eq!(
+            cols[1].1.element.as_deref(),
+            Some("household.head_id_number")
+        );
+        assert_eq!(cols[2].1.element.as_deref(), Some("household.phone"));
     }
 
     #[test]
