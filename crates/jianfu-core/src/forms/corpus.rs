@@ -189,18 +189,28 @@ mod tests {
 
     #[test]
     fn corpus_and_gold_line_up() {
-        let forms = parse_forms(FORMS);
-        assert_eq!(forms.len(), 22);
-        let gold = parse_gold(GOLD);
-        let n: usize = forms.iter().map(|f| f.paths().len()).sum();
-        assert_eq!(gold.len(), n, "one gold label per leaf");
+        assert_eq!(parse_forms(FORMS).len(), 22);
+        assert_eq!(parse_forms(HELDOUT).len(), 8);
         let dict = Dictionary::builtin().unwrap();
-        for (_, _, g) in &gold {
-            if g != "-" && !g.starts_with("new:") && !g.starts_with("stat:") {
-                assert!(
-                    dict.element(g).is_some(),
-                    "gold label {g} is not an element"
-                );
+        for (forms, gold) in [(FORMS, GOLD), (HELDOUT, HELDOUT_GOLD)] {
+            let forms = parse_forms(forms);
+            let gold = parse_gold(gold);
+            let paths: Vec<(String, String)> = forms
+                .iter()
+                .flat_map(|f| f.paths().into_iter().map(|p| (f.id.clone(), p.join(" > "))))
+                .collect();
+            let labelled: Vec<(String, String)> = gold
+                .iter()
+                .map(|(f, p, _)| (f.clone(), p.clone()))
+                .collect();
+            assert_eq!(labelled, paths, "one gold label per leaf, in order");
+            for (_, _, g) in &gold {
+                if g != "-" && !g.starts_with("new:") && !g.starts_with("stat:") {
+                    assert!(
+                        dict.element(g).is_some(),
+                        "gold label {g} is not an element"
+                    );
+                }
             }
         }
     }
