@@ -10,7 +10,8 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 18] = [
+const TEMPLATES: [(&str, &str); 19] = [
+    ("_history.html", include_str!("../templates/_history.html")),
     ("places.html", include_str!("../templates/places.html")),
     ("place.html", include_str!("../templates/place.html")),
     (
@@ -74,6 +75,21 @@ pub fn fmt_time(ms: i64) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+/// Sets `prev_url` / `next_url` for a list shown `page` rows at a time from
+/// `offset`; `link` builds the URL of another offset (keeping the filters).
+pub fn insert_pager(
+    data: &mut Map<String, Value>,
+    offset: i64,
+    page: i64,
+    total: i64,
+    link: impl Fn(i64) -> String,
+) {
+    let prev = (offset > 0).then(|| link((offset - page).max(0)));
+    let next = (offset + page < total).then(|| link(offset + page));
+    data.insert("prev_url".into(), json!(prev));
+    data.insert("next_url".into(), json!(next));
 }
 
 /// The context every page shares: strings, language, user and navigation.

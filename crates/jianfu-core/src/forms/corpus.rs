@@ -254,6 +254,15 @@ mod tests {
                 assert_eq!(got, want, "{}", form.id);
             }
             assert_eq!(a.layout.kind, form.kind, "{} kind", form.id);
+            // Sign-off and note lines end the data area; a total row does not.
+            let footers: Vec<String> = form
+                .sheet
+                .footer
+                .iter()
+                .filter(|f| crate::forms::cues::is_footer_text(f))
+                .cloned()
+                .collect();
+            assert_eq!(a.layout.footer, footers, "{} footer", form.id);
             assert_eq!(
                 a.layout.title.as_deref().map(crate::forms::cues::squeeze),
                 form.sheet.title.as_deref().map(crate::forms::cues::squeeze),

@@ -258,16 +258,20 @@ fn top_section(grid: &Grid) -> Result<(Option<String>, Vec<String>, usize), NotA
     Err(NotAForm::NoHeader)
 }
 
-/// The first row after the header that starts the sign-off or notes.
+/// The first row after the header that starts the sign-off or notes. A row
+/// that merely begins with such a word but goes on with many more labels
+/// (备注 as the first of a second header) is not a footer.
 fn find_footer(grid: &Grid, h0: usize) -> Option<usize> {
     (h0 + 1..grid.height()).find(|&r| {
         let items = grid.items(r, false);
-        items.first().is_some_and(|i| is_footer_text(i.text))
-            && items.len() <= 8
-            && !items
+        let Some(first) = items.first() else {
+            return false;
+        };
+        let label_row = items.len() > 4
+            && items[1..]
                 .iter()
-                .skip(1)
-                .all(|i| is_label_like(i.text) && !is_footer_text(i.text) && items.len() > 4)
+                .all(|i| is_label_like(i.text) && !is_footer_text(i.text));
+        is_footer_text(first.text) && items.len() <= 8 && !label_row
     })
 }
 
@@ -509,13 +513,14 @@ fn header_tree(
         }
         out
     };
+    let all: Vec<Vec<(usize, usize)>> = (0..grid.width()).map(chain).collect();
     let mut columns: Vec<LeafColumn> = Vec::new();
     let mut chains: Vec<Vec<(usize, usize)>> = Vec::new();
     let mut c = 0;
     while c < grid.width() {
-        let ch = chain(c);
+        let ch = all[c].clone();
         let mut right = c;
-        while right + 1 < grid.width() && chain(right + 1) == ch {
+        while right + 1 < grid.width() && all[right + 1] == ch {
             right += 1;
         }
         let path: Vec<String> = ch

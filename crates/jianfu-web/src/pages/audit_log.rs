@@ -1,6 +1,6 @@
 use crate::context::ReqCtx;
 use crate::errors::PageError;
-use crate::render::{base, render};
+use crate::render::{base, insert_pager, render};
 use crate::session::{urlencode, PageUser};
 use crate::AppState;
 use axum::extract::{Query, State};
@@ -38,14 +38,11 @@ pub async fn list(
         }
         format!("/audit?{}", parts.join("&"))
     };
-    let prev_url = (filter.offset > 0).then(|| link((filter.offset - PAGE).max(0)));
-    let next_url = (filter.offset + PAGE < total).then(|| link(filter.offset + PAGE));
     let mut data = base(&ctx, Some(&s));
     data.insert("entries".into(), json!(entries));
     data.insert("total".into(), json!(total));
     data.insert("f".into(), json!(q));
     data.insert("known_actions".into(), json!(KNOWN_ACTIONS));
-    data.insert("prev_url".into(), json!(prev_url));
-    data.insert("next_url".into(), json!(next_url));
+    insert_pager(&mut data, filter.offset, PAGE, total, link);
     render("audit.html", &ctx, data)
 }

@@ -4,7 +4,7 @@
 use crate::api::register::{read_import_form, run_import, xlsx_download, ImportForm};
 use crate::context::{ReqCtx, Session};
 use crate::errors::{ApiError, PageError};
-use crate::render::{base, render};
+use crate::render::{base, insert_pager, render};
 use crate::session::{urlencode, PageUser};
 use crate::AppState;
 use axum::extract::{Multipart, Path, Query, State};
@@ -84,14 +84,7 @@ pub async fn list(
     data.insert("persons".into(), json!(persons));
     data.insert("total".into(), json!(total));
     data.insert("conflicts".into(), json!(conflicts));
-    data.insert(
-        "prev_url".into(),
-        json!((q.offset > 0).then(|| link((q.offset - PAGE).max(0)))),
-    );
-    data.insert(
-        "next_url".into(),
-        json!((q.offset + PAGE < total).then(|| link(q.offset + PAGE))),
-    );
+    insert_pager(&mut data, q.offset, PAGE, total, link);
     render("register_list.html", &ctx, data)
 }
 
@@ -562,14 +555,7 @@ pub async fn households(
     let mut data = base(&ctx, Some(&s));
     data.insert("households".into(), json!(rows));
     data.insert("total".into(), json!(total));
-    data.insert(
-        "prev_url".into(),
-        json!((q.offset > 0).then(|| link((q.offset - PAGE).max(0)))),
-    );
-    data.insert(
-        "next_url".into(),
-        json!((q.offset + PAGE < total).then(|| link(q.offset + PAGE))),
-    );
+    insert_pager(&mut data, q.offset, PAGE, total, link);
     render("households.html", &ctx, data)
 }
 
@@ -600,14 +586,7 @@ pub async fn places(
     data.insert("places".into(), json!(rows));
     data.insert("total".into(), json!(total));
     data.insert("q".into(), json!(q.q));
-    data.insert(
-        "prev_url".into(),
-        json!((q.offset > 0).then(|| link((q.offset - PAGE).max(0)))),
-    );
-    data.insert(
-        "next_url".into(),
-        json!((q.offset + PAGE < total).then(|| link(q.offset + PAGE))),
-    );
+    insert_pager(&mut data, q.offset, PAGE, total, link);
     render("places.html", &ctx, data)
 }
 
