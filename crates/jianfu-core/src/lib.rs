@@ -10,5 +10,6 @@ pub mod forms;
 pub mod id_number;
 pub mod mask;
 pub mod org;
+pub mod reports;
 pub mod role;
 pub mod scope;

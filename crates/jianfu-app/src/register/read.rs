@@ -402,26 +402,7 @@ impl App {
 
     /// Human form of a stored value: code labels, 是/否.
     pub fn display_value(&self, element: &str, v: &str) -> String {
-        let dict = self.dict();
-        let Some(el) = dict.element(element) else {
-            return v.to_string();
-        };
-        match el.value_type {
-            ValueType::Code => el
-                .code_table
-                .as_deref()
-                .and_then(|t| dict.table(t))
-                .and_then(|t| t.label(v))
-                .map(str::to_string)
-                .unwrap_or_else(|| v.to_string()),
-            ValueType::Boolean => if v == "1" { "是" } else { "否" }.to_string(),
-            _ => match &el.unit {
-                Some(u) if matches!(el.value_type, ValueType::Integer | ValueType::Decimal) => {
-                    format!("{v}{u}")
-                }
-                _ => v.to_string(),
-            },
-        }
+        self.dict().display_value(element, v)
     }
 
     async fn department_names(&self) -> Result<std::collections::HashMap<i64, String>> {

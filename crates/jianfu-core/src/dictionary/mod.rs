@@ -5,6 +5,7 @@
 mod labels;
 mod rules;
 mod values;
+pub(crate) use rules::root_context;
 
 pub use labels::{normalize_label, pinyin_initials};
 pub use rules::{Rule, RuleError};
@@ -393,6 +394,30 @@ impl Dictionary {
                                 .any(|a| pinyin_initials(a).starts_with(&lower))))
             })
             .collect()
+    }
+
+    /// The human form of a stored value: the code's label, 是/否, the
+    /// number with its unit.
+    pub fn display_value(&self, element: &str, v: &str) -> String {
+        let Some(el) = self.element(element) else {
+            return v.to_string();
+        };
+        match el.value_type {
+            ValueType::Code => el
+                .code_table
+                .as_deref()
+                .and_then(|t| self.table(t))
+                .and_then(|t| t.label(v))
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string()),
+            ValueType::Boolean => if v == "1" { "是" } else { "否" }.to_string(),
+            _ => match &el.unit {
+                Some(u) if matches!(el.value_type, ValueType::Integer | ValueType::Decimal) => {
+                    format!("{v}{u}")
+                }
+                _ => v.to_string(),
+            },
+        }
     }
 
     /// Checks and normalises a raw value for an element.

@@ -35,17 +35,7 @@ impl Rule {
 
     /// Evaluates the rule with `value` bound; true means the value passes.
     pub fn check(&self, value: &Value) -> Result<bool, RuleError> {
-        // The root context registers every built-in function; building it
-        // per check cost more than the check itself, so it is built once.
-        static ROOT: std::sync::OnceLock<Context<'static>> = std::sync::OnceLock::new();
-        let root = ROOT.get_or_init(|| {
-            let mut ctx = Context::default();
-            // The CEL spec counts a string's size in code points; the crate
-            // counts bytes, which would make every Chinese name three times long.
-            ctx.add_function("size", spec_size);
-            ctx
-        });
-        let mut ctx = root.new_inner_scope();
+        let mut ctx = root_context().new_inner_scope();
         match value {
             Value::Text(s)
             | Value::Code(s)
@@ -65,6 +55,20 @@ impl Rule {
             }),
         }
     }
+}
+
+/// The root context with every built-in function registered. Building it
+/// per evaluation cost more than the evaluation itself, so it is built once
+/// and each evaluation opens an inner scope for its variables.
+pub(crate) fn root_context() -> &'static Context<'static> {
+    static ROOT: std::sync::OnceLock<Context<'static>> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let mut ctx = Context::default();
+        // The CEL spec counts a string's size in code points; the crate
+        // counts bytes, which would make every Chinese name three times long.
+        ctx.add_function("size", spec_size);
+        ctx
+    })
 }
 
 fn spec_size(ftx: &cel::FunctionContext, This(this): This<cel::Value>) -> cel::ResolveResult {

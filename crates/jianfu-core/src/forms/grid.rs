@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 /// A merged range, inclusive on both ends, 0-based.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Merge {
     pub top: usize,
     pub left: usize,

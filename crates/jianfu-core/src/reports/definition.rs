@@ -1,0 +1,284 @@
+//! What a report is: its kind, the entities it lists or counts, its columns
+//! and where each column's value comes from, and the department's layout
+//! (header rows and merges) so the export looks like the form they sent.
+
+use super::expr::Expr;
+use crate::dictionary::{Dictionary, EntityType, ValueType};
+use crate::forms::Merge;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    /// 花名册: one row per person or household.
+    Roster,
+    /// 统计表: one row per org unit or per code value; cells count and sum.
+    Statistical,
+    /// 登记表/审批表: one entity's key and value cells. Filled like a roster
+    /// (one row per entity), exported one card per entity.
+    Card,
+}
+
+impl ReportKind {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ReportKind::Roster => "花名册",
+            ReportKind::Statistical => "统计表",
+            ReportKind::Card => "登记表",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<ReportKind> {
+        match s {
+            "roster" => Some(ReportKind::Roster),
+            "statistical" => Some(ReportKind::Statistical),
+            "card" => Some(ReportKind::Card),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Frequency {
+    Once,
+    Monthly,
+    Quarterly,
+    Yearly,
+}
+
+impl Frequency {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Frequency::Once => "一次性",
+            Frequency::Monthly => "每月",
+            Frequency::Quarterly => "每季度",
+            Frequency::Yearly => "每年",
+        }
+    }
+
+    /// Times a year a community fills it, for the burden estimate.
+    pub fn per_year(self) -> u32 {
+        match self {
+            Frequency::Once => 1,
+            Frequency::Monthly => 12,
+            Frequency::Quarterly => 4,
+            Frequency::Yearly => 1,
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Frequency> {
+        match s {
+            "once" => Some(Frequency::Once),
+            "monthly" => Some(Frequency::Monthly),
+            "quarterly" => Some(Frequency::Quarterly),
+            "yearly" => Some(Frequency::Yearly),
+            _ => None,
+        }
+    }
+}
+
+/// Rows of a statistical table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum RowAxis {
+    /// One row per community (a community's own task has one row).
+    #[default]
+    Units,
+    /// One row per code of an element's code table (e.g. 残疾类别).
+    Codes { element: String },
+}
+
+/// Where a column's cells come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ColumnSource {
+    /// 序号: numbered by the row.
+    Serial,
+    /// Not data (签字, 盖章, 备注): left blank for the paper copy.
+    Blank,
+    /// A register element: prefilled where the register knows it, a gap to
+    /// fill (written back to the register) where it does not.
+    Element { element: String },
+    /// A value only this report asks for, typed per row and kept with the
+    /// task, not in the register.
+    Manual,
+    /// A CEL expression over the row's elements.
+    Computed { expr: String },
+    /// Statistical: the row's name (the community, or the code's label).
+    RowLabel,
+    /// Statistical: how many entities of the row match the filter.
+    Count {
+        #[serde(default)]
+        filter: Option<String>,
+    },
+    /// Statistical: the sum of a numeric element over matching entities.
+    Sum {
+        element: String,
+        #[serde(default)]
+        filter: Option<String>,
+    },
+    /// Statistical: matching `numerator` among matching `denominator`, in %.
+    Ratio {
+        numerator: String,
+        #[serde(default)]
+        denominator: Option<String>,
+    },
+}
+
+impl ColumnSource {
+    /// Whether the column carries data (序号 and 签字 do not).
+    pub fn is_data(&self) -> bool {
+        !matches!(self, ColumnSource::Serial | ColumnSource::Blank)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnDef {
+    /// Header texts from the top to the leaf.
+    pub path: Vec<String>,
+    pub source: ColumnSource,
+    /// Sheet columns the leaf spans in the template (inclusive).
+    pub left: usize,
+    pub right: usize,
+}
+
+impl ColumnDef {
+    pub fn label(&self) -> String {
+        self.path.last().cloned().unwrap_or_default()
+    }
+}
+
+/// The department's layout: what is printed above the data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateLayout {
+    /// Header rows as in the template (sheet columns, anchors hold text).
+    pub header: Vec<Vec<String>>,
+    /// Merges inside the header, relative to its first row.
+    pub merges: Vec<Merge>,
+    /// Lines between the title and the header (填报单位, 单位：元 …).
+    #[serde(default)]
+    pub meta: Vec<String>,
+    /// Notes under the data (说明, 填表人 …).
+    #[serde(default)]
+    pub footer: Vec<String>,
+    /// Whether the template numbers its columns in a row under the header.
+    #[serde(default)]
+    pub number_row: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportDef {
+    pub title: String,
+    pub kind: ReportKind,
+    /// `person` or `household`.
+    pub entity: String,
+    /// CEL over an entity: which ones the report is about.
+    #[serde(default)]
+    pub filter: Option<String>,
+    pub columns: Vec<ColumnDef>,
+    #[serde(default)]
+    pub rows: RowAxis,
+    pub layout: TemplateLayout,
+}
+
+/// A report definition found wrong, with every problem named.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("报表定义有误：{}", .0.join("；"))]
+pub struct DefinitionError(pub Vec<String>);
+
+impl ReportDef {
+    /// The columns that hold data.
+    pub fn data_columns(&self) -> impl Iterator<Item = (usize, &ColumnDef)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.source.is_data())
+    }
+
+    /// Checks the definition against the dictionary: known elements of a
+    /// type that fits, expressions that compile, columns that fit the kind.
+    pub fn check(&self, dict: &Dictionary) -> Result<(), DefinitionError> {
+        let mut problems = Vec::new();
+        if self.title.trim().is_empty() {
+            problems.push("报表名称不能为空".to_string());
+        }
+        if EntityType::from_code(&self.entity).is_none() {
+            problems.push(format!("对象类型“{}”不存在", self.entity));
+        }
+        if self.columns.is_empty() {
+            problems.push("报表没有任何列".to_string());
+        }
+        let entity = self.entity.as_str();
+        let compile = |what: &str, src: &str, problems: &mut Vec<String>| {
+            if let Err(e) = Expr::new(src, dict, entity) {
+                problems.push(format!("{what}：{e}"));
+            }
+        };
+        if let Some(f) = &self.filter {
+            compile("筛选条件", f, &mut problems);
+        }
+        if let RowAxis::Codes { element } = &self.rows {
+            match dict.element(element) {
+                Some(e) if e.code_table.is_some() => {}
+                Some(e) => problems.push(format!("按“{}”分行需要代码表指标", e.name)),
+                None => problems.push(format!("分行指标“{element}”不存在")),
+            }
+        }
+        let statistical = self.kind == ReportKind::Statistical;
+        for (i, c) in self.columns.iter().enumerate() {
+            let what = format!("第{}列“{}”", i + 1, c.label());
+            if c.right < c.left {
+                problems.push(format!("{what}的位置无效"));
+            }
+            let element_ok =
+                |code: &str, problems: &mut Vec<String>, numeric: bool| match dict.element(code) {
+                    None => problems.push(format!("{what}：指标“{code}”不存在")),
+                    Some(e)
+                        if numeric
+                            && !matches!(e.value_type, ValueType::Integer | ValueType::Decimal) =>
+                    {
+                        problems.push(format!("{what}：“{}”不是数值，不能求和", e.name))
+                    }
+                    Some(_) => {}
+                };
+            match &c.source {
+                ColumnSource::Element { element } => element_ok(element, &mut problems, false),
+                ColumnSource::Sum { element, filter } => {
+                    element_ok(element, &mut problems, true);
+                    if let Some(f) = filter {
+                        compile(&what, f, &mut problems);
+                    }
+                }
+                ColumnSource::Count { filter: Some(f) } => compile(&what, f, &mut problems),
+                ColumnSource::Ratio {
+                    numerator,
+                    denominator,
+                } => {
+                    compile(&what, numerator, &mut problems);
+                    if let Some(d) = denominator {
+                        compile(&what, d, &mut problems);
+                    }
+                }
+                ColumnSource::Computed { expr } => compile(&what, expr, &mut problems),
+                _ => {}
+            }
+            let fits = match &c.source {
+                ColumnSource::Count { .. }
+                | ColumnSource::Sum { .. }
+                | ColumnSource::Ratio { .. }
+                | ColumnSource::RowLabel => statistical,
+                ColumnSource::Element { .. } | ColumnSource::Computed { .. } => !statistical,
+                ColumnSource::Serial | ColumnSource::Blank | ColumnSource::Manual => true,
+            };
+            if !fits {
+                problems.push(format!("{what}：{}不能使用这种列", self.kind.label_zh()));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(DefinitionError(problems))
+        }
+    }
+}
