@@ -14,6 +14,7 @@ pub mod org;
 pub mod org_import;
 pub mod passwords;
 pub mod register;
+pub mod reports;
 
 pub use auth::{AuthConfig, CurrentUser, LoginError, LoginOk};
 

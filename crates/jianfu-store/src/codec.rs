@@ -14,7 +14,7 @@
 
 use crate::register::{Current, CurrentDoc};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Where a value came from: source label, sharing department, time (unix ms).
 pub type Provenance<'a> = (&'a str, Option<i64>, i64);
@@ -183,6 +183,21 @@ pub fn decode_doc(entity_type: &str, text: &str) -> Result<CurrentDoc, String> {
             Ok((full_key(entity_type, k), Current { v, s, d: dept, t }))
         })
         .collect()
+}
+
+#[derive(Deserialize)]
+struct ValuesIn {
+    v: HashMap<String, (String, usize)>,
+}
+
+/// Only the values of a current document, by full element code: what a
+/// report reads for each of thousands of entities, without provenance.
+pub fn decode_values(entity_type: &str, text: &str) -> Result<HashMap<String, String>, String> {
+    let d: ValuesIn = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    Ok(d.v
+        .into_iter()
+        .map(|(k, (v, _))| (full_key(entity_type, k), v))
+        .collect())
 }
 
 #[cfg(test)]

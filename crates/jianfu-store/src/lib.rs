@@ -13,6 +13,7 @@ mod error;
 mod orgs;
 mod places;
 mod register;
+mod reports;
 mod sessions;
 mod users;
 
@@ -26,6 +27,7 @@ pub use register::{
     ConflictRow, Current, CurrentDoc, FactLogRow, HistoryEntry, ImportCounts, MergeCandidateRow,
     NewConflict, NewImport, NewPersonRow, PersonListRow, RegisteredPerson, Tx,
 };
+pub use reports::{EntityFacts, NewReport, ReportRow, TaskRow};
 pub use sessions::SessionRow;
 pub use users::{NewUser, UserRow};
 

@@ -466,12 +466,16 @@ fn forms_folder(dir: &Path) {
             rows: &rows,
             merges: &merges,
             header_rows: (1, 1),
+            data_rows: None,
+            number_formats: &[],
         },
         jianfu_app::forms::SheetOut {
             name: "说明",
             rows: &notes,
             merges: &[],
             header_rows: (99, 99),
+            data_rows: None,
+            number_formats: &[],
         },
     ])
     .unwrap();

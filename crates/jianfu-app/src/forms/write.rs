@@ -20,6 +20,10 @@ pub struct SheetOut<'a> {
     pub rows: &'a [Vec<String>],
     pub merges: &'a [Merge],
     pub header_rows: (usize, usize),
+    /// Data rows whose cells in a numeric column are written as numbers.
+    pub data_rows: Option<(usize, usize)>,
+    /// Per sheet column: the Excel number format of its data (`0`, `0.00`).
+    pub number_formats: &'a [Option<&'a str>],
 }
 
 pub fn write_xlsx(sheets: &[SheetOut<'_>]) -> Result<Vec<u8>> {
@@ -68,7 +72,22 @@ pub fn write_xlsx(sheets: &[SheetOut<'_>]) -> Result<Vec<u8>> {
                     ws.write_string_with_format(r as u32, c as u16, text, &header)
                         .map_err(xl)?;
                 } else if !text.is_empty() {
-                    ws.write_string(r as u32, c as u16, text).map_err(xl)?;
+                    let in_data = s.data_rows.is_some_and(|(a, b)| r >= a && r <= b);
+                    let format = s.number_formats.get(c).copied().flatten();
+                    match (in_data, format, text.parse::<f64>()) {
+                        (true, Some(f), Ok(n)) => {
+                            ws.write_number_with_format(
+                                r as u32,
+                                c as u16,
+                                n,
+                                &Format::new().set_num_format(f),
+                            )
+                            .map_err(xl)?;
+                        }
+                        _ => {
+                            ws.write_string(r as u32, c as u16, text).map_err(xl)?;
+                        }
+                    }
                 }
                 // Titles and notes span the sheet; only header and data
                 // cells size their column.
@@ -110,6 +129,8 @@ pub fn corpus_xlsx(form: &jianfu_core::forms::corpus::CorpusForm) -> Result<Vec<
         rows: &grid_rows.0,
         merges: &grid_rows.1,
         header_rows: (above, grid_rows.0.len().saturating_sub(1)),
+        data_rows: None,
+        number_formats: &[],
     }])
 }
 

@@ -2,11 +2,11 @@
 //! answers (prefilled), which are still missing (gaps a worker fills once),
 //! and the counts behind the burden figures.
 
-use super::definition::{ColumnSource, DefinitionError, ReportDef, ReportKind, RowAxis};
+use super::definition::{ColumnSource, DefinitionError, ReportDef, RowAxis};
 use super::expr::{value_text, Expr, Subject};
 use crate::dictionary::{Dictionary, ValueType};
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 /// A definition with its expressions compiled once.
@@ -74,7 +74,7 @@ impl CompiledReport {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CellState {
     /// Answered by the register; not editable here.
@@ -95,7 +95,7 @@ impl CellState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridCell {
     /// Storage form (code, `1`/`0`, ISO date).
     pub value: String,
@@ -104,7 +104,7 @@ pub struct GridCell {
     pub state: CellState,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridRow {
     /// The entity (roster) or the row key (statistical: unit id or code).
     pub key: String,
@@ -361,11 +361,15 @@ pub fn fill_statistical(
                             })
                             .collect();
                         let num = den.iter().filter(|s| pass(s)).count();
-                        fixed(if den.is_empty() {
+                        // The parts stay in the value so submissions of
+                        // several communities can be consolidated exactly.
+                        let mut cell = fixed(if den.is_empty() {
                             String::new()
                         } else {
                             format!("{:.1}", num as f64 * 100.0 / den.len() as f64)
-                        })
+                        });
+                        cell.value = format!("{num}/{}", den.len());
+                        cell
                     }
                     ColumnSource::Manual if !is_total => {
                         let v = inputs
@@ -410,7 +414,7 @@ pub fn fill_statistical(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reports::definition::{ColumnDef, TemplateLayout};
+    use crate::reports::definition::{ColumnDef, ReportKind, TemplateLayout};
     use crate::reports::Facts;
 
     fn dict() -> Dictionary {

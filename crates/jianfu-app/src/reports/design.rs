@@ -1,0 +1,382 @@
+//! Designing a report: a department's Excel template read and matched to
+//! the dictionary, proposed as a definition the department corrects, then
+//! saved as a draft and published as one task per community.
+
+use crate::forms::read_workbook;
+use crate::{App, AppError, CurrentUser, Result};
+use jianfu_core::dictionary::{normalize_label, ValueType};
+use jianfu_core::forms::{analyze_sheet, FormKind, Matcher};
+use jianfu_core::org::OrgKind;
+use jianfu_core::reports::{
+    ColumnDef, ColumnSource, CompiledReport, Frequency, ReportDef, ReportKind, RowAxis,
+    TemplateLayout,
+};
+use jianfu_core::role::Role;
+use jianfu_store::{NewReport, ReportRow};
+use serde::Serialize;
+
+/// One sheet of a template, understood and proposed as a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateProposal {
+    pub sheet: String,
+    pub definition: ReportDef,
+    /// Per column: the matcher's confidence and reason.
+    pub reasons: Vec<(f64, String)>,
+    pub notes: Vec<String>,
+}
+
+/// A report as the department saves it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NewReportInput {
+    pub definition: ReportDef,
+    pub frequency: String,
+    pub period: String,
+    /// YYYY-MM-DD.
+    pub deadline: String,
+    /// Target communities (unit ids); empty means every community.
+    #[serde(default)]
+    pub targets: Vec<i64>,
+    #[serde(default)]
+    pub template_name: Option<String>,
+}
+
+fn is_row_label(label: &str) -> bool {
+    [
+        "单位", "地区", "名称", "村", "社区", "街道", "镇", "区域", "项目", "类别",
+    ]
+    .iter()
+    .any(|w| label.contains(w))
+        && !label.contains('数')
+}
+
+fn is_serial(label: &str) -> bool {
+    let l = normalize_label(label);
+    l.contains("序号") || l == "编号" || l == "序"
+}
+
+impl App {
+    /// Reads a template and proposes a report for each sheet that is a form.
+    pub fn propose_reports(
+        &self,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Vec<TemplateProposal>> {
+        let dict = self.dict();
+        let learned = std::collections::HashMap::new();
+        let matcher = Matcher::new(&dict, &learned);
+        let mut out = Vec::new();
+        let mut skipped = Vec::new();
+        for (sheet, grid) in read_workbook(file_name, bytes)? {
+            let grid = grid?;
+            let analysis = match analyze_sheet(&grid.grid, &matcher) {
+                Ok(a) => a,
+                Err(e) => {
+                    skipped.push(format!("工作表“{sheet}”：{e}"));
+                    continue;
+                }
+            };
+            let layout = &analysis.layout;
+            let kind = match layout.kind {
+                FormKind::Roster => ReportKind::Roster,
+                FormKind::Statistical => ReportKind::Statistical,
+                FormKind::Card => ReportKind::Card,
+            };
+            let household_cols = analysis
+                .columns
+                .iter()
+                .filter(|c| {
+                    c.matched
+                        .element
+                        .as_deref()
+                        .is_some_and(|e| e.starts_with("household."))
+                })
+                .count();
+            let person_cols = analysis
+                .columns
+                .iter()
+                .filter(|c| {
+                    c.matched
+                        .element
+                        .as_deref()
+                        .is_some_and(|e| e.starts_with("person."))
+                })
+                .count();
+            let entity = if household_cols > person_cols {
+                "household"
+            } else {
+                "person"
+            };
+            let mut columns = Vec::new();
+            let mut reasons = Vec::new();
+            for (i, c) in analysis.columns.iter().enumerate() {
+                let label = c.path.last().cloned().unwrap_or_default();
+                let source = if !c.matched.data {
+                    if is_serial(&label) {
+                        ColumnSource::Serial
+                    } else {
+                        ColumnSource::Blank
+                    }
+                } else if kind == ReportKind::Statistical {
+                    let numeric = c
+                        .matched
+                        .element
+                        .as_deref()
+                        .and_then(|e| dict.element(e))
+                        .filter(|e| {
+                            matches!(e.value_type, ValueType::Integer | ValueType::Decimal)
+                        });
+                    match numeric {
+                        Some(e) => ColumnSource::Sum {
+                            element: e.code.clone(),
+                            filter: None,
+                        },
+                        None if i == 0
+                            || is_row_label(&label)
+                                && columns.iter().all(|c: &ColumnDef| {
+                                    !matches!(c.source, ColumnSource::RowLabel)
+                                }) =>
+                        {
+                            ColumnSource::RowLabel
+                        }
+                        None if label.contains('数') => ColumnSource::Count { filter: None },
+                        None => ColumnSource::Manual,
+                    }
+                } else {
+                    match c.matched.element.as_deref() {
+                        Some(e)
+                            if e.starts_with(&format!("{entity}."))
+                                || (entity == "person" && e.starts_with("household.")) =>
+                        {
+                            ColumnSource::Element { element: e.into() }
+                        }
+                        _ => ColumnSource::Manual,
+                    }
+                };
+                columns.push(ColumnDef {
+                    path: c.path.clone(),
+                    source,
+                    left: c.left,
+                    right: c.right,
+                });
+                reasons.push((c.matched.confidence, c.matched.reason.clone()));
+            }
+            let (top, bottom) = layout.header_rows;
+            let header: Vec<Vec<String>> = (top..=bottom)
+                .map(|r| {
+                    (0..grid.grid.width())
+                        .map(|c| grid.grid.raw(r, c).to_string())
+                        .collect()
+                })
+                .collect();
+            let merges = grid
+                .grid
+                .merges()
+                .iter()
+                .filter(|m| m.top >= top && m.bottom <= bottom)
+                .map(|m| jianfu_core::forms::Merge {
+                    top: m.top - top,
+                    bottom: m.bottom - top,
+                    ..*m
+                })
+                .collect();
+            let title = layout.title.clone().unwrap_or_else(|| sheet.clone());
+            out.push(TemplateProposal {
+                sheet: sheet.clone(),
+                definition: ReportDef {
+                    title,
+                    kind,
+                    entity: entity.into(),
+                    filter: None,
+                    columns,
+                    rows: RowAxis::Units,
+                    layout: TemplateLayout {
+                        header,
+                        merges,
+                        meta: layout.meta.clone(),
+                        footer: layout.footer.clone(),
+                        number_row: layout.number_row.is_some(),
+                    },
+                },
+                reasons,
+                notes: layout.notes.clone(),
+            });
+        }
+        if out.is_empty() {
+            return Err(AppError::Invalid(format!(
+                "“{file_name}”中没有可识别的报表{}",
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!("：{}", skipped.join("；"))
+                }
+            )));
+        }
+        Ok(out)
+    }
+
+    /// Saves a report as a draft of the actor's department. Elements the
+    /// department chose teach the matcher their header wording.
+    pub async fn create_report(
+        &self,
+        actor: &CurrentUser,
+        input: NewReportInput,
+        ip: Option<String>,
+    ) -> Result<i64> {
+        if !matches!(actor.role, Role::Department | Role::Jianfuban) {
+            return Err(AppError::Forbidden("只有部门和减负办可以设计报表".into()));
+        }
+        let frequency = Frequency::from_code(&input.frequency).ok_or_else(|| {
+            AppError::Invalid(format!(
+                "填报频次“{}”无效（应为 once/monthly/quarterly/yearly）",
+                input.frequency
+            ))
+        })?;
+        chrono::NaiveDate::parse_from_str(&input.deadline, "%Y-%m-%d").map_err(|_| {
+            AppError::Invalid(format!(
+                "截止日期“{}”无效，应为 2026-12-31 这样的日期",
+                input.deadline
+            ))
+        })?;
+        if input.period.trim().is_empty() {
+            return Err(AppError::Invalid("请填写报告期，如“2026年11月”".into()));
+        }
+        let mut def = input.definition;
+        if def.layout.header.is_empty() {
+            def.layout = jianfu_core::reports::layout_for(&mut def.columns);
+        }
+        let compiled =
+            CompiledReport::new(def, &self.dict()).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let def = compiled.def;
+        for t in &input.targets {
+            let u = self.unit_for(actor, *t, ip.clone()).await?;
+            if u.kind() != Some(OrgKind::Community) {
+                return Err(AppError::Invalid(format!(
+                    "“{}”不是村（社区），不能作为填报单位",
+                    u.name
+                )));
+            }
+        }
+        let definition = serde_json::to_string(&def)
+            .map_err(|e| AppError::Invalid(format!("报表定义无法保存：{e}")))?;
+        let kind = match def.kind {
+            ReportKind::Roster => "roster",
+            ReportKind::Statistical => "statistical",
+            ReportKind::Card => "card",
+        };
+        let id = self
+            .db
+            .insert_report(&NewReport {
+                title: def.title.clone(),
+                department_id: actor.unit.id,
+                kind: kind.into(),
+                definition,
+                frequency: input.frequency.clone(),
+                period: input.period.trim().to_string(),
+                deadline: input.deadline.clone(),
+                targets: serde_json::to_string(&input.targets).unwrap_or_else(|_| "[]".into()),
+                template_name: input.template_name.clone(),
+                created_by: Some(actor.id),
+            })
+            .await?;
+        for c in &def.columns {
+            if let ColumnSource::Element { element } = &c.source {
+                let key = normalize_label(&c.path.join(""));
+                if !key.is_empty() {
+                    self.db.learn_alias(&key, element, Some(actor.id)).await?;
+                }
+            }
+        }
+        self.audit(
+            Some(actor),
+            "report.create",
+            Some(format!("report:{id}")),
+            "ok",
+            Some(format!(
+                "设计报表“{}”（{}）",
+                def.title,
+                frequency.label_zh()
+            )),
+            ip,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Reports the actor may manage: the department's own; all for 减负办.
+    pub async fn reports_for(&self, actor: &CurrentUser) -> Result<Vec<ReportRow>> {
+        match actor.role {
+            Role::Jianfuban => self.db.reports(None).await.map_err(Into::into),
+            Role::Department => self
+                .db
+                .reports(Some(&[actor.unit.id]))
+                .await
+                .map_err(Into::into),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    pub async fn report_detail(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        ip: Option<String>,
+    ) -> Result<(ReportRow, ReportDef)> {
+        let r = self.owned_report(actor, id, ip).await?;
+        let def = self.parse_definition(&r)?;
+        Ok((r, def))
+    }
+
+    /// Publishes a draft: one task per target community (every community of
+    /// the district when none was chosen). Returns the number of tasks.
+    pub async fn publish_report(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        ip: Option<String>,
+    ) -> Result<usize> {
+        let r = self.owned_report(actor, id, ip.clone()).await?;
+        let mut targets: Vec<i64> = serde_json::from_str(&r.targets).unwrap_or_default();
+        if targets.is_empty() {
+            targets = self
+                .db
+                .subtree(&actor.scope.path, false)
+                .await?
+                .into_iter()
+                .filter(|u| u.kind() == Some(OrgKind::Community))
+                .map(|u| u.id)
+                .collect();
+        }
+        if targets.is_empty() {
+            return Err(AppError::Invalid("辖区内没有村（社区），无法发布".into()));
+        }
+        self.db.publish_report(id, &targets).await?;
+        self.audit(
+            Some(actor),
+            "report.publish",
+            Some(format!("report:{id}")),
+            "ok",
+            Some(format!(
+                "发布报表“{}”到{}个村（社区）",
+                r.title,
+                targets.len()
+            )),
+            ip,
+        )
+        .await?;
+        Ok(targets.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_labels_and_serials_are_recognised() {
+        assert!(is_row_label("单位名称"));
+        assert!(is_row_label("村（社区）"));
+        assert!(!is_row_label("社区人数"));
+        assert!(is_serial("序 号"));
+        assert!(!is_serial("姓名"));
+    }
+}

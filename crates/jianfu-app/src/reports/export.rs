@@ -1,0 +1,182 @@
+//! Export in the department's own layout: the title with the period, the
+//! unit line, the template's merged header, data under each leaf with
+//! number formats, the footer; or CSV for other tools.
+
+use crate::forms::{write_xlsx, SheetOut};
+use crate::{App, AppError, CurrentUser, Result};
+use jianfu_core::reports::{sheet, ColumnSource, GridRow, ReportDef};
+use jianfu_store::ReportRow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Xlsx,
+    Csv,
+}
+
+impl ExportFormat {
+    pub fn from_ext(s: &str) -> Option<ExportFormat> {
+        match s {
+            "xlsx" => Some(ExportFormat::Xlsx),
+            "csv" => Some(ExportFormat::Csv),
+            _ => None,
+        }
+    }
+
+    fn ext(self) -> &'static str {
+        match self {
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Csv => "csv",
+        }
+    }
+}
+
+fn csv_bytes(def: &ReportDef, rows: &[GridRow]) -> Result<Vec<u8>> {
+    // A BOM so Excel opens the Chinese text as UTF-8.
+    let mut out = vec![0xEF, 0xBB, 0xBF];
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        let head: Vec<String> = def.columns.iter().map(|c| c.path.join("/")).collect();
+        let err = |e: csv::Error| AppError::Invalid(format!("生成 CSV 失败：{e}"));
+        w.write_record(&head).map_err(err)?;
+        for r in rows {
+            w.write_record(r.cells.iter().map(|c| c.display.as_str()))
+                .map_err(err)?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}
+
+fn xlsx_bytes(
+    report: &ReportRow,
+    def: &ReportDef,
+    unit_line: &str,
+    rows: &[GridRow],
+) -> Result<Vec<u8>> {
+    let title = format!("{}（{}）", def.title, report.period);
+    let meta = vec![unit_line.to_string()];
+    let data: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.cells.iter().map(|c| c.display.clone()).collect())
+        .collect();
+    let laid = sheet(def, &title, &meta, &data);
+    let width = laid.rows.first().map_or(0, Vec::len);
+    let mut formats: Vec<Option<&str>> = vec![None; width];
+    for c in &def.columns {
+        let f = match &c.source {
+            ColumnSource::Count { .. } | ColumnSource::Serial => Some("0"),
+            ColumnSource::Sum { .. } | ColumnSource::Ratio { .. } => Some("0.00"),
+            _ => None,
+        };
+        if let Some(slot) = formats.get_mut(c.left) {
+            *slot = f;
+        }
+    }
+    let name: String = def.title.chars().take(31).collect::<String>();
+    let name = name.replace(['/', '\\', '?', '*', '[', ']', ':'], "_");
+    write_xlsx(&[SheetOut {
+        name: &name,
+        rows: &laid.rows,
+        merges: &laid.merges,
+        header_rows: laid.header_rows,
+        data_rows: Some(laid.data_rows),
+        number_formats: &formats,
+    }])
+}
+
+impl App {
+    fn export_bytes(
+        &self,
+        format: ExportFormat,
+        report: &ReportRow,
+        def: &ReportDef,
+        unit_line: &str,
+        rows: &[GridRow],
+    ) -> Result<Vec<u8>> {
+        match format {
+            ExportFormat::Xlsx => xlsx_bytes(report, def, unit_line, rows),
+            ExportFormat::Csv => csv_bytes(def, rows),
+        }
+    }
+
+    /// One community's result: as submitted once it is, otherwise as it
+    /// stands. Returns the file name and bytes.
+    pub async fn export_task(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        format: ExportFormat,
+        ip: Option<String>,
+    ) -> Result<(String, Vec<u8>)> {
+        let task = self.visible_task(actor, id, ip.clone()).await?;
+        let report = self
+            .db
+            .report(task.report_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("报表 {}", task.report_id)))?;
+        let compiled = self.compile(&report)?;
+        let rows = if task.snapshot.is_some() {
+            self.snapshot_rows(&task)?
+        } else {
+            self.live_grid(&task, &compiled).await?.rows
+        };
+        let bytes = self.export_bytes(
+            format,
+            &report,
+            &compiled.def,
+            &format!("填报单位：{}", task.unit_name),
+            &rows,
+        )?;
+        self.audit(
+            Some(actor),
+            "task.export",
+            Some(format!("task:{id}")),
+            "ok",
+            Some(format!("导出“{}”的“{}”", task.unit_name, report.title)),
+            ip,
+        )
+        .await?;
+        Ok((
+            format!("{}-{}.{}", report.title, task.unit_name, format.ext()),
+            bytes,
+        ))
+    }
+
+    /// The result consolidated across the communities that submitted.
+    pub async fn export_report(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        format: ExportFormat,
+        ip: Option<String>,
+    ) -> Result<(String, Vec<u8>)> {
+        let c = self.consolidation(actor, id, ip.clone()).await?;
+        let done = c
+            .tasks
+            .iter()
+            .filter(|t| t.status == "已提交" || t.status == "已接收")
+            .count();
+        let bytes = self.export_bytes(
+            format,
+            &c.report,
+            &c.definition,
+            &format!(
+                "汇总单位：{}（{}/{}个村社区已提交）",
+                c.report.department,
+                done,
+                c.tasks.len()
+            ),
+            &c.rows,
+        )?;
+        self.audit(
+            Some(actor),
+            "report.export",
+            Some(format!("report:{id}")),
+            "ok",
+            Some(format!("导出“{}”汇总", c.report.title)),
+            ip,
+        )
+        .await?;
+        Ok((format!("{}-汇总.{}", c.report.title, format.ext()), bytes))
+    }
+}

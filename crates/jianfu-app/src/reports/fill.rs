@@ -1,0 +1,422 @@
+//! Filling a task: the report prefilled from the register, gap cells saved
+//! one by one as facts (source 手工, with their author) so no later report
+//! asks for them again, rows added for persons the register lacks, and the
+//! submission with its snapshot.
+
+use super::today;
+use crate::register::write::{write_entities, EntityWrite, WriteContext};
+use crate::register::Source;
+use crate::{App, AppError, CurrentUser, Result};
+use jianfu_core::id_number::IdNumber;
+use jianfu_core::reports::{CellCounts, ColumnSource, FilledGrid, GridCell, ReportDef};
+use jianfu_core::role::Role;
+use jianfu_store::{now_ms, Db, NewPersonRow, ReportRow, TaskRow};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskView {
+    pub task: TaskRow,
+    pub report: ReportRow,
+    pub definition: ReportDef,
+    pub grid: FilledGrid,
+    /// Whether the actor may type into it now.
+    pub editable: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CellSaved {
+    pub cell: GridCell,
+    pub counts: CellCounts,
+    /// The value someone else saved since the page was loaded, which this
+    /// save replaced (kept in the register's history).
+    pub replaced: Option<String>,
+}
+
+const OPEN: [&str; 3] = ["未开始", "填报中", "退回"];
+
+impl App {
+    fn may_fill(&self, actor: &CurrentUser, task: &TaskRow) -> bool {
+        matches!(actor.role, Role::Community | Role::Grid)
+            && jianfu_core::scope::contains(&actor.scope.path, &task.unit_path)
+            && OPEN.contains(&task.status.as_str())
+    }
+
+    async fn task_and_report(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        ip: Option<String>,
+    ) -> Result<(TaskRow, ReportRow)> {
+        let task = self.visible_task(actor, id, ip).await?;
+        let report = self
+            .db
+            .report(task.report_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("报表 {}", task.report_id)))?;
+        Ok((task, report))
+    }
+
+    /// Tasks in the actor's scope (a community's own, a township's
+    /// communities'), open ones first.
+    pub async fn tasks_for(&self, actor: &CurrentUser) -> Result<Vec<TaskRow>> {
+        match actor.role {
+            Role::Community | Role::Grid | Role::Township => {
+                Ok(self.db.tasks_in_scope(&actor.scope.path).await?)
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Opens a task: the report prefilled from the register. Opening shows
+    /// personal data of the listed residents, so it is audited.
+    pub async fn open_task(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        ip: Option<String>,
+    ) -> Result<TaskView> {
+        let (task, report) = self.task_and_report(actor, id, ip.clone()).await?;
+        let compiled = self.compile(&report)?;
+        let grid = self.live_grid(&task, &compiled).await?;
+        if super::fill_counts_changed(&task, &grid.counts) {
+            self.db
+                .set_task_counts(
+                    task.id,
+                    grid.counts.cells as i64,
+                    grid.counts.prefilled as i64,
+                )
+                .await?;
+        }
+        self.audit(
+            Some(actor),
+            "task.open",
+            Some(format!("task:{id}")),
+            "ok",
+            Some(format!("打开“{}”的“{}”", task.unit_name, report.title)),
+            ip,
+        )
+        .await?;
+        let editable = self.may_fill(actor, &task);
+        Ok(TaskView {
+            task,
+            report,
+            definition: compiled.def.clone(),
+            grid,
+            editable,
+        })
+    }
+
+    /// Saves one typed cell. A register element becomes a fact of the row's
+    /// person (or household) with source 手工; a report-only column is kept
+    /// with the task. The value is checked first; nothing is written if it
+    /// is wrong. `seen` is the value the worker's page showed, to tell them
+    /// when someone else changed the cell meanwhile (last writer wins; the
+    /// register keeps both in the history).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn save_task_cell(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        row_key: &str,
+        col: usize,
+        raw: &str,
+        seen: Option<&str>,
+        ip: Option<String>,
+    ) -> Result<CellSaved> {
+        let (task, report) = self.task_and_report(actor, id, ip.clone()).await?;
+        if !self.may_fill(actor, &task) {
+            return Err(AppError::Forbidden(format!(
+                "任务状态为“{}”，不能修改",
+                task.status
+            )));
+        }
+        let compiled = self.compile(&report)?;
+        let def = &compiled.def;
+        let column = def
+            .columns
+            .get(col)
+            .ok_or_else(|| AppError::Invalid(format!("第{}列不存在", col + 1)))?;
+        let label = column.label();
+        let before = self.live_grid(&task, &compiled).await?;
+        let row_pos = before
+            .rows
+            .iter()
+            .position(|r| r.key == row_key)
+            .ok_or_else(|| AppError::Invalid(format!("第“{row_key}”行不在本报表中")))?;
+        let current = &before.rows[row_pos].cells[col];
+        if !current.state.editable() {
+            return Err(AppError::Invalid(format!(
+                "“{label}”已由登记数据填好，不需要填写；如有错误请在居民信息中更正"
+            )));
+        }
+        let raw = raw.trim();
+        let replaced = match seen {
+            Some(s) if s != current.value => Some(current.display.clone()),
+            _ => None,
+        };
+        let mut tx = self.db.begin().await?;
+        let element = match &column.source {
+            ColumnSource::Element { element } => {
+                let dict = self.dict();
+                let el = dict
+                    .element(element)
+                    .ok_or_else(|| AppError::Invalid(format!("指标“{element}”不存在")))?;
+                if raw.is_empty() {
+                    return Err(AppError::Invalid(format!(
+                        "“{label}”不能为空；不清楚时可先留空，稍后再填"
+                    )));
+                }
+                let value = dict.check_value(el, raw, today()).map_err(|e| {
+                    AppError::Invalid(format!("“{label}”（第{}行）：{e}", row_pos + 1))
+                })?;
+                let person_id: i64 = row_key
+                    .parse()
+                    .map_err(|_| AppError::Invalid(format!("行“{row_key}”无效")))?;
+                let (entity_type, entity_id) = if element.starts_with("household.")
+                    && def.entity == "person"
+                {
+                    let p = self
+                        .db
+                        .person(person_id)
+                        .await?
+                        .ok_or_else(|| AppError::NotFound(format!("居民 {person_id}")))?;
+                    let h = p.household_id.ok_or_else(|| {
+                        AppError::Invalid(format!("该居民尚未登记所属家庭户，无法填写“{label}”"))
+                    })?;
+                    ("household", h)
+                } else if def.entity == "household" {
+                    ("household", person_id)
+                } else {
+                    ("person", person_id)
+                };
+                let mut values = BTreeMap::new();
+                values.insert(element.clone(), value.to_storage());
+                write_entities(
+                    &mut tx,
+                    &WriteContext {
+                        source: Source::Manual,
+                        department_id: None,
+                        author_id: Some(actor.id),
+                        import_id: None,
+                        valid_from: today().format("%Y-%m-%d").to_string(),
+                        now_ms: now_ms(),
+                    },
+                    &[EntityWrite {
+                        entity_type: if entity_type == "person" {
+                            "person"
+                        } else {
+                            "household"
+                        },
+                        entity_id,
+                        derived: Vec::new(),
+                        values,
+                        tag: 0,
+                    }],
+                )
+                .await?;
+                Some(element.clone())
+            }
+            ColumnSource::Manual => {
+                Db::put_task_cell(&mut tx, task.id, row_key, col as i64, raw, actor.id).await?;
+                None
+            }
+            _ => {
+                return Err(AppError::Invalid(format!("“{label}”不需要填写")));
+            }
+        };
+        Db::record_task_edit(
+            &mut tx,
+            task.id,
+            row_key,
+            col as i64,
+            element.as_deref(),
+            raw,
+            actor.id,
+        )
+        .await?;
+        tx.commit().await.map_err(jianfu_store::StoreError::from)?;
+        self.audit(
+            Some(actor),
+            "task.cell",
+            Some(format!("task:{id}")),
+            "ok",
+            Some(format!("填写“{label}”")),
+            ip,
+        )
+        .await?;
+        let after = self.live_grid(&task, &compiled).await?;
+        let cell = after
+            .rows
+            .iter()
+            .find(|r| r.key == row_key)
+            .map(|r| r.cells[col].clone())
+            .ok_or_else(|| AppError::Invalid("保存后该行不再属于本报表".into()))?;
+        Ok(CellSaved {
+            cell,
+            counts: after.counts,
+            replaced,
+        })
+    }
+
+    /// Adds a resident the register does not know (or one the filter does
+    /// not select yet) as a row of this roster. A new ID number registers a
+    /// new person in the task's community.
+    pub async fn add_task_person(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        id_number: &str,
+        name: &str,
+        ip: Option<String>,
+    ) -> Result<i64> {
+        let (task, report) = self.task_and_report(actor, id, ip.clone()).await?;
+        if !self.may_fill(actor, &task) {
+            return Err(AppError::Forbidden(format!(
+                "任务状态为“{}”，不能添加行",
+                task.status
+            )));
+        }
+        let def = self.parse_definition(&report)?;
+        if def.entity != "person" {
+            return Err(AppError::Invalid("只有人员花名册可以添加人员行".into()));
+        }
+        let idn = IdNumber::parse(id_number.trim(), today())
+            .map_err(|e| AppError::Invalid(format!("身份证号：{e}")))?;
+        let name = name.trim();
+        let mut tx = self.db.begin().await?;
+        let found = Db::persons_by_id_numbers(&mut tx, &[idn.to_string()]).await?;
+        let person_id = match found.get(idn.as_str()) {
+            Some(p) => {
+                let unit = self
+                    .db
+                    .unit(p.unit_id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("单位 {}", p.unit_id)))?;
+                if !jianfu_core::scope::contains(&task.unit_path, &unit.path) {
+                    return Err(AppError::Invalid(format!(
+                        "该身份证号已登记在“{}”，请由该社区填报或先办理迁入",
+                        unit.name
+                    )));
+                }
+                p.id
+            }
+            None => {
+                let dict = self.dict();
+                let name_el = dict
+                    .element("person.name")
+                    .ok_or_else(|| AppError::Invalid("指标库缺少“姓名”".into()))?;
+                let checked = dict
+                    .check_value(name_el, name, today())
+                    .map_err(|e| AppError::Invalid(format!("姓名：{e}")))?
+                    .to_storage();
+                let created = Db::insert_persons(
+                    &mut tx,
+                    &[NewPersonRow {
+                        id_number: idn.to_string(),
+                        name_initials: jianfu_core::dictionary::pinyin_initials(&checked),
+                        name: checked.clone(),
+                        household_id: None,
+                        unit_id: task.unit_id,
+                    }],
+                )
+                .await?;
+                let pid = *created
+                    .get(idn.as_str())
+                    .ok_or_else(|| AppError::Invalid("新增居民失败".into()))?;
+                let mut values = BTreeMap::new();
+                values.insert("person.id_number".to_string(), idn.to_string());
+                values.insert("person.name".to_string(), checked);
+                write_entities(
+                    &mut tx,
+                    &WriteContext {
+                        source: Source::Manual,
+                        department_id: None,
+                        author_id: Some(actor.id),
+                        import_id: None,
+                        valid_from: today().format("%Y-%m-%d").to_string(),
+                        now_ms: now_ms(),
+                    },
+                    &[EntityWrite {
+                        entity_type: "person",
+                        entity_id: pid,
+                        derived: crate::register::derived_person_facts(&idn)
+                            .into_iter()
+                            .map(|(k, v)| (k.to_string(), v))
+                            .collect(),
+                        values,
+                        tag: 0,
+                    }],
+                )
+                .await?;
+                pid
+            }
+        };
+        Db::add_task_row(&mut tx, task.id, "person", person_id, actor.id).await?;
+        tx.commit().await.map_err(jianfu_store::StoreError::from)?;
+        self.audit(
+            Some(actor),
+            "task.add_row",
+            Some(format!("task:{id}")),
+            "ok",
+            Some(format!(
+                "添加人员行 {}",
+                jianfu_core::mask::id_number(idn.as_str())
+            )),
+            ip,
+        )
+        .await?;
+        Ok(person_id)
+    }
+
+    /// Submits a task: the grid as it is now is kept as the submitted
+    /// result. Gaps may remain; the count is returned so the page can say
+    /// so.
+    pub async fn submit_task(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        ip: Option<String>,
+    ) -> Result<usize> {
+        let (task, report) = self.task_and_report(actor, id, ip.clone()).await?;
+        if !self.may_fill(actor, &task) {
+            return Err(AppError::Forbidden(format!(
+                "任务状态为“{}”，不能提交",
+                task.status
+            )));
+        }
+        let compiled = self.compile(&report)?;
+        let grid = self.live_grid(&task, &compiled).await?;
+        let snapshot = serde_json::to_string(&grid.rows)
+            .map_err(|e| AppError::Invalid(format!("无法保存提交结果：{e}")))?;
+        self.db
+            .set_task_counts(
+                task.id,
+                grid.counts.cells as i64,
+                grid.counts.prefilled as i64,
+            )
+            .await?;
+        if !self
+            .db
+            .move_task(task.id, &OPEN, "已提交", actor.id, Some(&snapshot), None)
+            .await?
+        {
+            return Err(AppError::Invalid(
+                "任务已被他人提交或状态已变化，请刷新".into(),
+            ));
+        }
+        self.audit(
+            Some(actor),
+            "task.submit",
+            Some(format!("task:{id}")),
+            "ok",
+            Some(format!(
+                "提交“{}”（{}个单元格，空缺{}个）",
+                report.title, grid.counts.cells, grid.counts.gaps
+            )),
+            ip,
+        )
+        .await?;
+        Ok(grid.counts.gaps)
+    }
+}

@@ -1,0 +1,451 @@
+//! Reports, their tasks (one per community), the rows and values a task
+//! adds, and the log of typed cells. The register itself holds every fact a
+//! task writes; these tables hold only what belongs to the report.
+
+use crate::register::Tx;
+use crate::{codec, db::now_ms, orgs::subtree_pattern, Db, Result, StoreError};
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ReportRow {
+    pub id: i64,
+    pub title: String,
+    pub department_id: i64,
+    pub department: String,
+    pub kind: String,
+    pub definition: String,
+    pub frequency: String,
+    pub period: String,
+    pub deadline: String,
+    pub targets: String,
+    pub template_name: Option<String>,
+    pub status: String,
+    pub created_by: Option<i64>,
+    pub created_at: i64,
+    pub published_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub title: String,
+    pub department_id: i64,
+    pub kind: String,
+    pub definition: String,
+    pub frequency: String,
+    pub period: String,
+    pub deadline: String,
+    pub targets: String,
+    pub template_name: Option<String>,
+    pub created_by: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TaskRow {
+    pub id: i64,
+    pub report_id: i64,
+    pub report_title: String,
+    pub report_period: String,
+    pub report_deadline: String,
+    pub department_id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub unit_path: String,
+    pub status: String,
+    pub cells_total: i64,
+    pub cells_prefilled: i64,
+    pub cells_typed: i64,
+    pub active_ms: i64,
+    pub last_edit_at: Option<i64>,
+    pub submitted_at: Option<i64>,
+    pub snapshot: Option<String>,
+    pub reviewed_at: Option<i64>,
+    pub review_comment: Option<String>,
+}
+
+/// One entity offered to a report, with its current values.
+#[derive(Debug, Clone)]
+pub struct EntityFacts {
+    pub id: i64,
+    pub unit_id: i64,
+    pub household_id: Option<i64>,
+    pub name: String,
+    pub facts: HashMap<String, String>,
+}
+
+const REPORT_COLUMNS: &str = "r.id, r.title, r.department_id, d.short_name AS department, r.kind, \
+     r.definition, r.frequency, r.period, r.deadline, r.targets, r.template_name, r.status, \
+     r.created_by, r.created_at, r.published_at";
+
+const TASK_COLUMNS: &str =
+    "t.id, t.report_id, r.title AS report_title, r.period AS report_period, \
+     r.deadline AS report_deadline, r.department_id, t.unit_id, u.name AS unit_name, \
+     u.path AS unit_path, t.status, t.cells_total, t.cells_prefilled, t.cells_typed, t.active_ms, \
+     t.last_edit_at, t.submitted_at, t.snapshot, t.reviewed_at, t.review_comment";
+
+/// A gap between two typed cells longer than this is a pause, not work.
+const IDLE_MS: i64 = 120_000;
+
+impl Db {
+    pub async fn insert_report(&self, r: &NewReport) -> Result<i64> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO reports (title, department_id, kind, definition, frequency, period, \
+             deadline, targets, template_name, created_by, created_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id",
+        )
+        .bind(&r.title)
+        .bind(r.department_id)
+        .bind(&r.kind)
+        .bind(&r.definition)
+        .bind(&r.frequency)
+        .bind(&r.period)
+        .bind(&r.deadline)
+        .bind(&r.targets)
+        .bind(&r.template_name)
+        .bind(r.created_by)
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn report(&self, id: i64) -> Result<Option<ReportRow>> {
+        let sql = format!(
+            "SELECT {REPORT_COLUMNS} FROM reports r JOIN org_units d ON d.id = r.department_id \
+             WHERE r.id = $1"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Reports of these departments, or all of them (`None`), newest first.
+    pub async fn reports(&self, departments: Option<&[i64]>) -> Result<Vec<ReportRow>> {
+        let mut sql = format!(
+            "SELECT {REPORT_COLUMNS} FROM reports r JOIN org_units d ON d.id = r.department_id"
+        );
+        if let Some(ids) = departments {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+            sql.push_str(&format!(" WHERE r.department_id IN ({})", marks.join(",")));
+        }
+        sql.push_str(" ORDER BY r.id DESC");
+        let mut q = sqlx::query_as(&sql);
+        for id in departments.unwrap_or_default() {
+            q = q.bind(*id);
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    /// Publishes a draft: one task per target unit, in one transaction.
+    pub async fn publish_report(&self, id: i64, units: &[i64]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE reports SET status = '已发布', published_at = $1 WHERE id = $2 AND status = '草稿'",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Invalid("报表已发布，不能重复发布".into()));
+        }
+        for u in units {
+            sqlx::query("INSERT INTO report_tasks (report_id, unit_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(*u)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn tasks_of_report(&self, report_id: i64) -> Result<Vec<TaskRow>> {
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM report_tasks t JOIN reports r ON r.id = t.report_id \
+             JOIN org_units u ON u.id = t.unit_id WHERE t.report_id = $1 ORDER BY u.path"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(report_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Tasks of the units in a scope, open ones first, by deadline.
+    pub async fn tasks_in_scope(&self, scope_path: &str) -> Result<Vec<TaskRow>> {
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM report_tasks t JOIN reports r ON r.id = t.report_id \
+             JOIN org_units u ON u.id = t.unit_id WHERE u.path LIKE $1 \
+             ORDER BY CASE WHEN t.status IN ('已提交','已接收') THEN 1 ELSE 0 END, r.deadline, t.id"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(subtree_pattern(scope_path))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn task(&self, id: i64) -> Result<Option<TaskRow>> {
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM report_tasks t JOIN reports r ON r.id = t.report_id \
+             JOIN org_units u ON u.id = t.unit_id WHERE t.id = $1"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Persons (or households) registered in a scope, with their current
+    /// values. Read in one pass; the caller filters and fills.
+    pub async fn entities_in_scope(
+        &self,
+        entity_type: &str,
+        scope_path: &str,
+    ) -> Result<Vec<EntityFacts>> {
+        let sql = match entity_type {
+            "person" => {
+                "SELECT p.id, p.unit_id, p.household_id, p.name, e.doc FROM persons p \
+                 JOIN org_units u ON u.id = p.unit_id \
+                 LEFT JOIN entity_current e ON e.entity_type = 'person' AND e.entity_id = p.id \
+                 WHERE u.path LIKE $1 ORDER BY p.id"
+            }
+            "household" => {
+                "SELECT h.id, h.unit_id, h.id AS household_id, '' AS name, e.doc FROM households h \
+                 JOIN org_units u ON u.id = h.unit_id \
+                 LEFT JOIN entity_current e ON e.entity_type = 'household' AND e.entity_id = h.id \
+                 WHERE u.path LIKE $1 ORDER BY h.id"
+            }
+            other => return Err(StoreError::Invalid(format!("报表不支持对象类型“{other}”"))),
+        };
+        let rows: Vec<(i64, i64, Option<i64>, String, Option<String>)> = sqlx::query_as(sql)
+            .bind(subtree_pattern(scope_path))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|(id, unit_id, household_id, name, doc)| {
+                let facts = match doc {
+                    Some(d) => codec::decode_values(entity_type, &d).map_err(|e| {
+                        StoreError::Invalid(format!("实体 {entity_type}:{id} 的当前值损坏：{e}"))
+                    })?,
+                    None => HashMap::new(),
+                };
+                Ok(EntityFacts {
+                    id,
+                    unit_id,
+                    household_id,
+                    name,
+                    facts,
+                })
+            })
+            .collect()
+    }
+
+    /// Current values of these entities, for the households of a roster.
+    pub async fn values_of(
+        &self,
+        entity_type: &str,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, HashMap<String, String>>> {
+        let mut out = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT entity_id, doc FROM entity_current WHERE entity_type = $1 AND entity_id IN ({})",
+                marks.join(",")
+            );
+            let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(entity_type);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (id, doc) in q.fetch_all(&self.pool).await? {
+                let v = codec::decode_values(entity_type, &doc).map_err(|e| {
+                    StoreError::Invalid(format!("实体 {entity_type}:{id} 的当前值损坏：{e}"))
+                })?;
+                out.insert(id, v);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn task_rows(&self, task_id: i64) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> =
+            sqlx::query_as("SELECT entity_id FROM task_rows WHERE task_id = $1 ORDER BY added_at")
+                .bind(task_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    pub async fn add_task_row(
+        tx: &mut Tx,
+        task_id: i64,
+        entity_type: &str,
+        entity_id: i64,
+        by: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO task_rows (task_id, entity_type, entity_id, added_by, added_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(task_id)
+        .bind(entity_type)
+        .bind(entity_id)
+        .bind(by)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Values of the report-only columns: (row key, column) → value.
+    pub async fn task_cells(&self, task_id: i64) -> Result<HashMap<(String, usize), String>> {
+        let rows: Vec<(String, i64, String)> =
+            sqlx::query_as("SELECT row_key, col, value FROM task_cells WHERE task_id = $1")
+                .bind(task_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(k, c, v)| ((k, usize::try_from(c).unwrap_or(usize::MAX)), v))
+            .collect())
+    }
+
+    pub async fn put_task_cell(
+        tx: &mut Tx,
+        task_id: i64,
+        row_key: &str,
+        col: i64,
+        value: &str,
+        author: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO task_cells (task_id, row_key, col, value, author_id, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (task_id, row_key, col) DO UPDATE SET value = excluded.value, \
+             author_id = excluded.author_id, updated_at = excluded.updated_at",
+        )
+        .bind(task_id)
+        .bind(row_key)
+        .bind(col)
+        .bind(value)
+        .bind(author)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The register cells typed in this task: (entity id, element).
+    pub async fn typed_elements(&self, task_id: i64) -> Result<Vec<(i64, String)>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT DISTINCT row_key, element FROM task_edits WHERE task_id = $1 AND element IS NOT NULL",
+        )
+        .bind(task_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(k, e)| k.parse().ok().map(|id| (id, e)))
+            .collect())
+    }
+
+    /// Logs a typed cell and updates the task's burden figures: distinct
+    /// cells typed, and active time (gaps between edits up to two minutes).
+    /// A task not yet started is now being filled; a returned one too.
+    pub async fn record_task_edit(
+        tx: &mut Tx,
+        task_id: i64,
+        row_key: &str,
+        col: i64,
+        element: Option<&str>,
+        value: &str,
+        author: i64,
+    ) -> Result<()> {
+        let now = now_ms();
+        let (last,): (Option<i64>,) =
+            sqlx::query_as("SELECT last_edit_at FROM report_tasks WHERE id = $1")
+                .bind(task_id)
+                .fetch_one(&mut **tx)
+                .await?;
+        let active = last.map_or(0, |l| (now - l).clamp(0, IDLE_MS));
+        sqlx::query(
+            "INSERT INTO task_edits (task_id, row_key, col, element, value, author_id, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(task_id)
+        .bind(row_key)
+        .bind(col)
+        .bind(element)
+        .bind(value)
+        .bind(author)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "UPDATE report_tasks SET active_ms = active_ms + $1, last_edit_at = $2, \
+             cells_typed = (SELECT COUNT(*) FROM (SELECT DISTINCT row_key, col FROM task_edits \
+                            WHERE task_id = $3) typed), \
+             status = CASE WHEN status IN ('未开始','退回') THEN '填报中' ELSE status END \
+             WHERE id = $3",
+        )
+        .bind(active)
+        .bind(now)
+        .bind(task_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores the cell counts seen when the task was last opened.
+    pub async fn set_task_counts(&self, task_id: i64, total: i64, prefilled: i64) -> Result<()> {
+        sqlx::query("UPDATE report_tasks SET cells_total = $1, cells_prefilled = $2 WHERE id = $3")
+            .bind(total)
+            .bind(prefilled)
+            .bind(task_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Moves a task from one of `from` to `to`; false if it was in none of
+    /// them (someone else moved it first).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn move_task(
+        &self,
+        task_id: i64,
+        from: &[&str],
+        to: &str,
+        by: i64,
+        snapshot: Option<&str>,
+        comment: Option<&str>,
+    ) -> Result<bool> {
+        let marks: Vec<String> = (6..from.len() + 6).map(|i| format!("${i}")).collect();
+        let (who, when) = if to == "已提交" {
+            ("submitted_by", "submitted_at")
+        } else {
+            ("reviewed_by", "reviewed_at")
+        };
+        let sql = format!(
+            "UPDATE report_tasks SET status = $1, {who} = $2, {when} = $3, \
+             snapshot = COALESCE($4, snapshot), review_comment = COALESCE($5, review_comment) \
+             WHERE status IN ({list}) AND id = {id}",
+            id = format_args!("${}", from.len() + 6),
+            list = marks.join(",")
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(to)
+            .bind(by)
+            .bind(now_ms())
+            .bind(snapshot)
+            .bind(comment);
+        for f in from {
+            q = q.bind(*f);
+        }
+        let done = q.bind(task_id).execute(&self.pool).await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
