@@ -353,9 +353,50 @@ impl Db {
             .collect())
     }
 
-    /// Logs a typed cell and updates the task's burden figures: distinct
-    /// cells typed, and active time (gaps between edits up to two minutes).
-    /// A task not yet started is now being filled; a returned one too.
+    /// Starts a cell edit: the first statement of the edit's transaction
+    /// writes the task row, so concurrent edits of one task queue here
+    /// (SQLite's write lock, PostgreSQL's row lock) and each then reads what
+    /// the one before it wrote. Adds the time since the previous edit to the
+    /// active time (a gap over two minutes is a pause, not work); a task not
+    /// yet started, or returned, is now being filled.
+    pub async fn begin_task_edit(tx: &mut Tx, task_id: i64) -> Result<()> {
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE report_tasks SET active_ms = active_ms + CASE \
+                 WHEN last_edit_at IS NULL OR $1 < last_edit_at THEN 0 \
+                 WHEN $1 - last_edit_at > $2 THEN $2 \
+                 ELSE $1 - last_edit_at END, \
+             last_edit_at = $1, \
+             status = CASE WHEN status IN ('未开始','退回') THEN '填报中' ELSE status END \
+             WHERE id = $3",
+        )
+        .bind(now)
+        .bind(IDLE_MS)
+        .bind(task_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// A report-only value as stored now, read inside the edit.
+    pub async fn task_cell(
+        tx: &mut Tx,
+        task_id: i64,
+        row_key: &str,
+        col: i64,
+    ) -> Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT value FROM task_cells WHERE task_id = $1 AND row_key = $2 AND col = $3",
+        )
+        .bind(task_id)
+        .bind(row_key)
+        .bind(col)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(row.map(|(v,)| v))
+    }
+
+    /// Logs a typed cell and recounts the distinct cells typed in the task.
     pub async fn record_task_edit(
         tx: &mut Tx,
         task_id: i64,
@@ -365,13 +406,6 @@ impl Db {
         value: &str,
         author: i64,
     ) -> Result<()> {
-        let now = now_ms();
-        let (last,): (Option<i64>,) =
-            sqlx::query_as("SELECT last_edit_at FROM report_tasks WHERE id = $1")
-                .bind(task_id)
-                .fetch_one(&mut **tx)
-                .await?;
-        let active = last.map_or(0, |l| (now - l).clamp(0, IDLE_MS));
         sqlx::query(
             "INSERT INTO task_edits (task_id, row_key, col, element, value, author_id, at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -382,18 +416,14 @@ impl Db {
         .bind(element)
         .bind(value)
         .bind(author)
-        .bind(now)
+        .bind(now_ms())
         .execute(&mut **tx)
         .await?;
         sqlx::query(
-            "UPDATE report_tasks SET active_ms = active_ms + $1, last_edit_at = $2, \
-             cells_typed = (SELECT COUNT(*) FROM (SELECT DISTINCT row_key, col FROM task_edits \
-                            WHERE task_id = $3) typed), \
-             status = CASE WHEN status IN ('未开始','退回') THEN '填报中' ELSE status END \
-             WHERE id = $3",
+            "UPDATE report_tasks SET cells_typed = (SELECT COUNT(*) FROM \
+                 (SELECT DISTINCT row_key, col FROM task_edits WHERE task_id = $1) typed) \
+             WHERE id = $1",
         )
-        .bind(active)
-        .bind(now)
         .bind(task_id)
         .execute(&mut **tx)
         .await?;

@@ -151,11 +151,20 @@ impl App {
             )));
         }
         let raw = raw.trim();
-        let replaced = match seen {
-            Some(s) if s != current.value => Some(current.display.clone()),
-            _ => None,
-        };
         let mut tx = self.db.begin().await?;
+        Db::begin_task_edit(&mut tx, task.id).await?;
+        // What the cell holds now, read after the lock: what another
+        // person saved since this page was loaded is seen here.
+        let differs = |now: Option<&str>| -> Option<String> {
+            let now = now.unwrap_or("");
+            let seen = seen?;
+            let masked = [
+                jianfu_core::mask::phone(now),
+                jianfu_core::mask::id_number(now),
+            ];
+            (seen != now && !masked.iter().any(|m| m == seen)).then(|| now.to_string())
+        };
+        let replaced;
         let element = match &column.source {
             ColumnSource::Element { element } => {
                 let dict = self.dict();
@@ -190,6 +199,19 @@ impl App {
                 } else {
                     ("person", person_id)
                 };
+                let docs = Db::current_docs(&mut tx, entity_type, &[entity_id]).await?;
+                replaced = differs(
+                    docs.get(&entity_id)
+                        .and_then(|d| d.get(element))
+                        .map(|c| c.v.as_str()),
+                )
+                .map(|v| match el.value_type {
+                    jianfu_core::dictionary::ValueType::Phone => jianfu_core::mask::phone(&v),
+                    jianfu_core::dictionary::ValueType::IdNumber => {
+                        jianfu_core::mask::id_number(&v)
+                    }
+                    _ => dict.display_value(element, &v),
+                });
                 let mut values = BTreeMap::new();
                 values.insert(element.clone(), value.to_storage());
                 write_entities(
@@ -218,6 +240,11 @@ impl App {
                 Some(element.clone())
             }
             ColumnSource::Manual => {
+                replaced = differs(
+                    Db::task_cell(&mut tx, task.id, row_key, col as i64)
+                        .await?
+                        .as_deref(),
+                );
                 Db::put_task_cell(&mut tx, task.id, row_key, col as i64, raw, actor.id).await?;
                 None
             }

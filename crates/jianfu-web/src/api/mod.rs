@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, described by `openapi.json`.
 
 pub mod register;
+pub mod reports;
 
 use crate::context::ReqCtx;
 use crate::cookies;
@@ -55,6 +56,20 @@ pub fn routes() -> Router<AppState> {
         .route("/imports/rejected/{token}", get(register::rejected))
         .route("/places/{type}", get(register::places))
         .route("/places/{type}/{id}", get(register::place))
+        .route("/templates/analyze", post(reports::analyze_template))
+        .route("/reports", get(reports::list).post(reports::create))
+        .route("/reports/{id}", get(reports::detail))
+        .route("/reports/{id}/publish", post(reports::publish))
+        .route("/reports/{id}/consolidated", get(reports::consolidated))
+        .route("/reports/{id}/export/{format}", get(reports::export_report))
+        .route("/tasks", get(reports::tasks))
+        .route("/tasks/{id}", get(reports::task))
+        .route("/tasks/{id}/cells", axum::routing::put(reports::save_cell))
+        .route("/tasks/{id}/rows", post(reports::add_row))
+        .route("/tasks/{id}/submit", post(reports::submit))
+        .route("/tasks/{id}/return", post(reports::return_task))
+        .route("/tasks/{id}/accept", post(reports::accept))
+        .route("/tasks/{id}/export/{format}", get(reports::export_task))
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Response {

@@ -1,0 +1,277 @@
+//! `/api/v1` endpoints of 一表通 reports: templates, definitions,
+//! publishing, filling tasks cell by cell, review and export.
+
+use crate::context::ReqCtx;
+use crate::errors::ApiError;
+use crate::session::{urlencode, ApiUser};
+use crate::AppState;
+use axum::extract::{Multipart, Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jianfu_app::reports::{ExportFormat, NewReportInput};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Reads the one file of a multipart upload.
+pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), ApiError> {
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("上传内容无法读取：{e}")))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("模板.xlsx").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| ApiError::BadRequest(format!("文件读取失败：{e}")))?;
+            if bytes.is_empty() {
+                return Err(ApiError::BadRequest(format!("文件“{name}”是空的")));
+            }
+            return Ok((name, bytes.to_vec()));
+        }
+    }
+    Err(ApiError::BadRequest(
+        "请选择要上传的模板文件（字段 file）".into(),
+    ))
+}
+
+pub async fn analyze_template(
+    State(state): State<AppState>,
+    ApiUser(_): ApiUser,
+    mp: Multipart,
+) -> Result<Json<Value>, ApiError> {
+    let (name, bytes) = read_upload(mp).await?;
+    let proposals = state.app.propose_reports(&name, bytes)?;
+    Ok(Json(json!({"file": name, "proposals": proposals})))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let reports = state.app.reports_for(&s.user).await?;
+    let list: Vec<Value> = reports
+        .iter()
+        .map(|r| {
+            json!({"id": r.id, "title": r.title, "kind": r.kind, "department": r.department,
+                   "frequency": r.frequency, "period": r.period, "deadline": r.deadline,
+                   "status": r.status})
+        })
+        .collect();
+    Ok(Json(json!({"reports": list})))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Json(input): Json<NewReportInput>,
+) -> Result<Json<Value>, ApiError> {
+    let id = state.app.create_report(&s.user, input, ctx.ip).await?;
+    Ok(Json(json!({"id": id})))
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let (r, def) = state.app.report_detail(&s.user, id, ctx.ip).await?;
+    Ok(Json(json!({"report": r, "definition": def})))
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let n = state.app.publish_report(&s.user, id, ctx.ip).await?;
+    Ok(Json(json!({"tasks": n})))
+}
+
+pub async fn consolidated(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let c = state.app.consolidation(&s.user, id, ctx.ip).await?;
+    Ok(Json(json!(c)))
+}
+
+pub fn download(file_name: &str, format: ExportFormat, bytes: Vec<u8>) -> Response {
+    let mime = match format {
+        ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ExportFormat::Csv => "text/csv; charset=utf-8",
+    };
+    let ascii = match format {
+        ExportFormat::Xlsx => "report.xlsx",
+        ExportFormat::Csv => "report.csv",
+    };
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+                    urlencode(file_name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub fn parse_format(s: &str) -> Result<ExportFormat, ApiError> {
+    ExportFormat::from_ext(s)
+        .ok_or_else(|| ApiError::BadRequest(format!("不支持的导出格式“{s}”（xlsx 或 csv）")))
+}
+
+pub async fn export_report(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path((id, format)): Path<(i64, String)>,
+) -> Result<Response, ApiError> {
+    let format = parse_format(&format)?;
+    let (name, bytes) = state.app.export_report(&s.user, id, format, ctx.ip).await?;
+    Ok(download(&name, format, bytes))
+}
+
+pub async fn tasks(
+    State(state): State<AppState>,
+    ApiUser(s): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let tasks = state.app.tasks_for(&s.user).await?;
+    let list: Vec<Value> = tasks
+        .iter()
+        .map(|t| {
+            json!({"id": t.id, "report_id": t.report_id, "title": t.report_title,
+                   "period": t.report_period, "deadline": t.report_deadline,
+                   "unit": t.unit_name, "status": t.status,
+                   "cells_total": t.cells_total, "cells_prefilled": t.cells_prefilled,
+                   "cells_typed": t.cells_typed, "active_ms": t.active_ms})
+        })
+        .collect();
+    Ok(Json(json!({"tasks": list})))
+}
+
+pub async fn task(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let mut view = state.app.open_task(&s.user, id, ctx.ip).await?;
+    // The snapshot is the department's copy; the grid is what matters here.
+    view.task.snapshot = None;
+    Ok(Json(json!(view)))
+}
+
+#[derive(Deserialize)]
+pub struct CellInput {
+    row: String,
+    col: usize,
+    value: String,
+    #[serde(default)]
+    seen: Option<String>,
+}
+
+pub async fn save_cell(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(id): Path<i64>,
+    Json(c): Json<CellInput>,
+) -> Result<Json<Value>, ApiError> {
+    let saved = state
+        .app
+        .save_task_cell(
+            &s.user,
+            id,
+            &c.row,
+            c.col,
+            &c.value,
+            c.seen.as_deref(),
+            ctx.ip,
+        )
+        .await?;
+    Ok(Json(json!(saved)))
+}
+
+#[derive(Deserialize)]
+pub struct RowInput {
+    id_number: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn add_row(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(id): Path<i64>,
+    Json(r): Json<RowInput>,
+) -> Result<Json<Value>, ApiError> {
+    let person = state
+        .app
+        .add_task_person(&s.user, id, &r.id_number, &r.name, ctx.ip)
+        .await?;
+    Ok(Json(json!({"person_id": person})))
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let gaps = state.app.submit_task(&s.user, id, ctx.ip).await?;
+    Ok(Json(json!({"status": "已提交", "gaps_left": gaps})))
+}
+
+#[derive(Deserialize)]
+pub struct ReturnInput {
+    comment: String,
+}
+
+pub async fn return_task(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(id): Path<i64>,
+    Json(r): Json<ReturnInput>,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .app
+        .return_task(&s.user, id, &r.comment, ctx.ip)
+        .await?;
+    Ok(Json(json!({"status": "退回"})))
+}
+
+pub async fn accept(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    state.app.accept_task(&s.user, id, ctx.ip).await?;
+    Ok(Json(json!({"status": "已接收"})))
+}
+
+pub async fn export_task(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path((id, format)): Path<(i64, String)>,
+) -> Result<Response, ApiError> {
+    let format = parse_format(&format)?;
+    let (name, bytes) = state.app.export_task(&s.user, id, format, ctx.ip).await?;
+    Ok(download(&name, format, bytes))
+}
