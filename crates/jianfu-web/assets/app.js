@@ -27,3 +27,174 @@ document.addEventListener("submit", function (e) {
     if (!window.confirm(msg)) e.preventDefault();
   }
 });
+
+// The filling grid: behaves like a spreadsheet. Arrow keys, Tab and Enter
+// move; typing into a yellow (gap) cell edits it; Enter, Tab or leaving the
+// cell saves it at once through the API, so a dropped connection loses at
+// most the cell being typed. A block copied from Excel pastes from the
+// focused cell; Ctrl+Z undoes the last paste. The server validates every
+// cell and answers in Chinese; a refused cell is marked and keeps its text.
+(function () {
+  const grid = document.getElementById("fill-grid");
+  if (!grid) return;
+  const task = grid.dataset.task;
+  const csrf = grid.dataset.csrf;
+  const editable = grid.dataset.editable === "true";
+  const msg = document.getElementById("grid-msg");
+  const rows = () => Array.from(grid.tBodies[0].rows);
+  rows().forEach(function (tr) {
+    Array.from(tr.cells).forEach(function (td) {
+      if (!td.hasAttribute("tabindex")) td.tabIndex = -1;
+    });
+  });
+  let lastPaste = [];
+
+  function cellAt(r, c) {
+    const tr = rows()[r];
+    return tr ? tr.cells[c] : null;
+  }
+  function pos(td) {
+    return [td.parentElement.sectionRowIndex, td.cellIndex];
+  }
+  function say(text) {
+    if (msg) msg.textContent = text || "";
+  }
+  function counts(c) {
+    if (!c) return;
+    document.querySelectorAll("#counts b[data-k]").forEach(function (b) {
+      if (c[b.dataset.k] !== undefined) b.textContent = c[b.dataset.k];
+    });
+  }
+
+  // Saves one cell; resolves to true when the server accepted it.
+  function save(td, value) {
+    const tr = td.parentElement;
+    td.classList.add("saving");
+    return fetch("/api/v1/tasks/" + task + "/cells", {
+      method: "PUT",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify({ row: tr.dataset.row, col: td.cellIndex, value: value, seen: td.dataset.value }),
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        td.classList.remove("saving");
+        if (!r.ok) {
+          td.classList.add("error");
+          td.title = body.error || "";
+          say(body.error || "保存失败");
+          return false;
+        }
+        td.classList.remove("error", "gap", "filled", "manual");
+        td.classList.add(body.cell.state);
+        td.textContent = body.cell.display;
+        td.dataset.value = body.cell.value;
+        td.title = "";
+        counts(body.counts);
+        say(body.replaced ? "注意：该单元格刚被他人改为“" + body.replaced + "”，已用您的值覆盖，原值保留在历史中。" : "");
+        return true;
+      });
+    }).catch(function () {
+      td.classList.remove("saving");
+      td.classList.add("error");
+      say("网络中断，该单元格未保存，请稍后重试。");
+      return false;
+    });
+  }
+
+  function edit(td, initial) {
+    if (!editable || td.dataset.edit !== "1" || td.querySelector("input")) return;
+    const old = td.dataset.value || "";
+    const input = document.createElement("input");
+    input.value = initial !== undefined ? initial : td.textContent;
+    td.textContent = "";
+    td.appendChild(input);
+    input.focus();
+    let done = false;
+    function finish(commit, move) {
+      if (done) return;
+      done = true;
+      const v = input.value.trim();
+      td.removeChild(input);
+      td.textContent = commit ? v : old;
+      if (commit && v !== old) save(td, v);
+      if (move) move(); else td.focus();
+    }
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); finish(true, function () { go(td, 1, 0); }); }
+      else if (e.key === "Tab") { e.preventDefault(); finish(true, function () { go(td, 0, e.shiftKey ? -1 : 1); }); }
+      else if (e.key === "Escape") { e.preventDefault(); finish(false); }
+      e.stopPropagation();
+    });
+    input.addEventListener("blur", function () { finish(true, function () {}); });
+  }
+
+  function go(td, dr, dc) {
+    const p = pos(td);
+    const next = cellAt(p[0] + dr, p[1] + dc);
+    if (next) next.focus();
+  }
+
+  grid.addEventListener("keydown", function (e) {
+    const td = e.target.closest("td");
+    if (!td || e.target.tagName === "INPUT") return;
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1], Enter: [1, 0] };
+    if (e.key === "Tab") { e.preventDefault(); go(td, 0, e.shiftKey ? -1 : 1); }
+    else if (moves[e.key]) { e.preventDefault(); go(td, moves[e.key][0], moves[e.key][1]); }
+    else if (e.key === "F2") { e.preventDefault(); edit(td); }
+    else if ((e.ctrlKey || e.metaKey) && e.key === "z") { e.preventDefault(); undo(); }
+    else if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) { e.preventDefault(); edit(td, e.key); }
+  });
+  grid.addEventListener("dblclick", function (e) {
+    const td = e.target.closest("td");
+    if (td) edit(td);
+  });
+
+  grid.addEventListener("paste", function (e) {
+    const td = e.target.closest("td");
+    if (!td || !editable || e.target.tagName === "INPUT") return;
+    e.preventDefault();
+    const text = (e.clipboardData || window.clipboardData).getData("text");
+    const block = text.replace(/\r/g, "").replace(/\n$/, "").split("\n").map(function (l) { return l.split("\t"); });
+    const start = pos(td);
+    const jobs = [];
+    lastPaste = [];
+    block.forEach(function (line, i) {
+      line.forEach(function (v, j) {
+        const target = cellAt(start[0] + i, start[1] + j);
+        if (!target || target.dataset.edit !== "1") return;
+        const value = v.trim();
+        if (value === (target.dataset.value || "")) return;
+        lastPaste.push({ td: target, before: target.dataset.value || "" });
+        target.textContent = value;
+        jobs.push(save(target, value));
+      });
+    });
+    Promise.all(jobs).then(function (ok) {
+      const bad = ok.filter(function (x) { return !x; }).length;
+      say(bad ? "粘贴了" + ok.length + "个单元格，其中" + bad + "个未通过校验，已标红。" : "已粘贴并保存" + ok.length + "个单元格（Ctrl+Z 撤销）。");
+    });
+  });
+
+  function undo() {
+    const cells = lastPaste;
+    lastPaste = [];
+    if (!cells.length) return;
+    Promise.all(cells.map(function (c) {
+      c.td.textContent = c.before;
+      return save(c.td, c.before);
+    })).then(function () { say("已撤销上次粘贴。"); });
+  }
+
+  const add = document.getElementById("add-row");
+  if (add) add.addEventListener("submit", function (e) {
+    e.preventDefault();
+    fetch("/api/v1/tasks/" + task + "/rows", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify({ id_number: add.elements["id_number"].value, name: add.elements["name"].value }),
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        if (r.ok) window.location.reload(); else say(body.error);
+      });
+    });
+  });
+})();

@@ -21,6 +21,22 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl ApiError {
+    /// The message a person reads, for pages that show an API error.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Unauthorized => "未登录或会话已过期，请重新登录".into(),
+            ApiError::UnsupportedMediaType => "请求格式不正确".into(),
+            ApiError::Internal(_) => "服务器内部错误，请稍后重试".into(),
+            ApiError::LoginRefused(m)
+            | ApiError::Forbidden(m)
+            | ApiError::NotFound(m)
+            | ApiError::BadRequest(m)
+            | ApiError::Locked(m) => m.clone(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, msg) = match self {

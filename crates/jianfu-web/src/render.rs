@@ -10,7 +10,14 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 19] = [
+const TEMPLATES: [(&str, &str); 23] = [
+    ("reports.html", include_str!("../templates/reports.html")),
+    (
+        "report_new.html",
+        include_str!("../templates/report_new.html"),
+    ),
+    ("report.html", include_str!("../templates/report.html")),
+    ("task.html", include_str!("../templates/task.html")),
     ("_history.html", include_str!("../templates/_history.html")),
     ("places.html", include_str!("../templates/places.html")),
     ("place.html", include_str!("../templates/place.html")),

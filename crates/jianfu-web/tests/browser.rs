@@ -296,6 +296,217 @@ async fn worker_imports_a_spreadsheet_and_reveals_an_id_number() {
     b.close().await.unwrap();
 }
 
+/// The main 一表通 flow in a real browser: a worker fills a gap cell by
+/// typing, pastes a block copied from Excel into the grid, submits; the
+/// department then sees the pasted values in the consolidated result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_fills_and_pastes_gaps_then_department_sees_the_result() {
+    let s = TestServer::start_with(
+        Backend::Sqlite,
+        common::Options {
+            residents: 20,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (dept, dcsrf) = s.login("minzheng").await;
+    let minzhu = s.unit_id("500107003003").await;
+    let def = serde_json::json!({
+        "title": "走访老人登记表", "kind": "roster", "entity": "person",
+        "filter": "age >= 70",
+        "columns": [
+            {"path": ["序号"], "source": {"type": "serial"}, "left": 0, "right": 0},
+            {"path": ["姓名"], "source": {"type": "element", "element": "person.name"}, "left": 0, "right": 0},
+            {"path": ["联系方式", "联系电话"], "source": {"type": "element", "element": "person.phone"}, "left": 0, "right": 0},
+            {"path": ["联系方式", "现住址"], "source": {"type": "element", "element": "person.current_address"}, "left": 0, "right": 0}
+        ],
+        "layout": {"header": [], "merges": []}
+    });
+    let r: serde_json::Value = dept
+        .post(s.url("/api/v1/reports"))
+        .header("x-csrf-token", &dcsrf)
+        .json(
+            &serde_json::json!({"definition": def, "frequency": "once", "period": "2026年11月",
+                                  "deadline": "2026-11-30", "targets": [minzhu]}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let report = r["id"].as_i64().unwrap();
+    let p = dept
+        .post(s.url(&format!("/api/v1/reports/{report}/publish")))
+        .header("x-csrf-token", &dcsrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(p.status(), 200);
+    let (w, wcsrf) = s.login("minzhu").await;
+    let tasks: serde_json::Value = w
+        .get(s.url("/api/v1/tasks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let task = tasks["tasks"][0]["id"].as_i64().unwrap();
+    // Two elders the register did not know, added as rows (no phone, no address yet).
+    for (seq, name) in [(61, "钟玉芬"), (63, "杨光荣")] {
+        let d = chrono::NaiveDate::from_ymd_opt(1940, 1, 2).unwrap();
+        let idn = jianfu_core::id_number::IdNumber::compose(
+            "500107",
+            d,
+            seq,
+            jianfu_core::id_number::Sex::Male,
+        )
+        .unwrap();
+        let r = w
+            .post(s.url(&format!("/api/v1/tasks/{task}/rows")))
+            .header("x-csrf-token", &wcsrf)
+            .json(&serde_json::json!({"id_number": idn.to_string(), "name": name}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+
+    let driver = start_driver().await;
+    let b = browser(&driver).await;
+    b.goto(&s.url("/login")).await.unwrap();
+    submit_login(&b, "minzhu", PASSWORD).await;
+    b.wait().for_element(Locator::Id("welcome")).await.unwrap();
+    b.goto(&s.url(&format!("/tasks/{task}"))).await.unwrap();
+    b.wait()
+        .for_element(Locator::Id("fill-grid"))
+        .await
+        .unwrap();
+    let row_of = |name: &str| {
+        format!("#fill-grid tbody tr:has(td:nth-child(2)) td:nth-child(2)[data-value='{name}']")
+    };
+    b.wait()
+        .for_element(Locator::Css(&row_of("钟玉芬")))
+        .await
+        .unwrap();
+    // Type the first elder's phone into the yellow gap cell.
+    let js_focus = r#"
+        const name = arguments[0], col = arguments[1];
+        const tr = Array.from(document.querySelectorAll('#fill-grid tbody tr'))
+            .find(r => r.cells[1].dataset.value === name);
+        tr.cells[col].focus();
+        return tr.cells[col].className;"#;
+    let class = b
+        .execute(js_focus, vec!["钟玉芬".into(), 2.into()])
+        .await
+        .unwrap();
+    assert!(class.as_str().unwrap().contains("gap"), "{class}");
+    b.active_element()
+        .await
+        .unwrap()
+        .send_keys("13912345678\u{E007}")
+        .await
+        .unwrap();
+    let mut filled = false;
+    for _ in 0..50 {
+        if b.find(Locator::Css("#fill-grid td.filled")).await.is_ok() {
+            filled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let grid_html = b
+        .find(Locator::Id("fill-grid"))
+        .await
+        .unwrap()
+        .html(false)
+        .await
+        .unwrap();
+    let note = b
+        .find(Locator::Id("grid-msg"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(filled, "typed cell not saved: {note} {grid_html}");
+
+    // Paste a 2×1 block of addresses copied from Excel into the address column.
+    b.execute(js_focus, vec!["钟玉芬".into(), 3.into()])
+        .await
+        .unwrap();
+    b.execute(
+        r#"const dt = new DataTransfer();
+           dt.setData('text/plain', '民主村3栋5号\r\n民主村4栋8号\r\n');
+           document.activeElement.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true}));"#,
+        vec![],
+    )
+    .await
+    .unwrap();
+    let mut msg = String::new();
+    for _ in 0..50 {
+        msg = b
+            .find(Locator::Id("grid-msg"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if msg.contains("已粘贴") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(msg.contains("已粘贴并保存2个单元格"), "{msg}");
+    b.find(Locator::Id("submit-task"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let status = b
+        .wait()
+        .for_element(Locator::Id("task-status"))
+        .await
+        .unwrap();
+    assert_eq!(status.text().await.unwrap(), "已提交");
+
+    // The department sees the consolidated result with the pasted values.
+    b.find(Locator::Id("logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Id("login")).await.unwrap();
+    submit_login(&b, "minzheng", PASSWORD).await;
+    b.wait().for_element(Locator::Id("welcome")).await.unwrap();
+    b.goto(&s.url(&format!("/reports/{report}"))).await.unwrap();
+    let table = b
+        .wait()
+        .for_element(Locator::Id("consolidated"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        table.contains("民主村3栋5号") && table.contains("民主村4栋8号"),
+        "{table}"
+    );
+    assert!(table.contains("139****5678"), "{table}");
+    let statuses = b
+        .find(Locator::Id("task-status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(statuses.contains("已提交"), "{statuses}");
+    b.close().await.unwrap();
+}
+
 /// Not a check: saves screenshots of each role's pages at desktop and phone
 /// size for a person to review. Run with
 /// `cargo test -p jianfu-web --test browser screenshots -- --ignored`.

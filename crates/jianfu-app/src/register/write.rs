@@ -94,6 +94,15 @@ pub async fn write_entities(
             }
             let mut changes = BTreeMap::new();
             for (el, v) in &w.values {
+                // A person clearing a value they typed (an undone paste)
+                // retracts it; the log keeps what it was.
+                if v.is_empty() && ctx.source == Source::Manual {
+                    if doc.get(el).is_some_and(|c| c.s != Source::Derived.label()) {
+                        doc.remove(el);
+                        changes.insert(el.clone(), None);
+                    }
+                    continue;
+                }
                 match doc.get(el) {
                     Some(cur) if &cur.v == v => {}
                     Some(cur) if cur.s == Source::Derived.label() => out.flags.push(Flag {

@@ -171,14 +171,23 @@ impl App {
                 let el = dict
                     .element(element)
                     .ok_or_else(|| AppError::Invalid(format!("指标“{element}”不存在")))?;
-                if raw.is_empty() {
-                    return Err(AppError::Invalid(format!(
-                        "“{label}”不能为空；不清楚时可先留空，稍后再填"
-                    )));
-                }
-                let value = dict.check_value(el, raw, today()).map_err(|e| {
-                    AppError::Invalid(format!("“{label}”（第{}行）：{e}", row_pos + 1))
-                })?;
+                // Clearing is allowed only for a value typed in this task
+                // (undoing a paste); a gap stays a gap.
+                let stored = if raw.is_empty() {
+                    if current.state != jianfu_core::reports::CellState::Filled {
+                        return Err(AppError::Invalid(format!(
+                            "“{label}”（第{}行）为空，未保存；不清楚时可先跳过，稍后再填",
+                            row_pos + 1
+                        )));
+                    }
+                    String::new()
+                } else {
+                    dict.check_value(el, raw, today())
+                        .map_err(|e| {
+                            AppError::Invalid(format!("“{label}”（第{}行）：{e}", row_pos + 1))
+                        })?
+                        .to_storage()
+                };
                 let person_id: i64 = row_key
                     .parse()
                     .map_err(|_| AppError::Invalid(format!("行“{row_key}”无效")))?;
@@ -213,7 +222,7 @@ impl App {
                     _ => dict.display_value(element, &v),
                 });
                 let mut values = BTreeMap::new();
-                values.insert(element.clone(), value.to_storage());
+                values.insert(element.clone(), stored);
                 write_entities(
                     &mut tx,
                     &WriteContext {

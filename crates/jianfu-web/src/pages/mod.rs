@@ -7,6 +7,7 @@ mod home;
 mod login;
 mod org;
 mod register;
+mod reports;
 
 use crate::AppState;
 use axum::http::header;
@@ -56,6 +57,16 @@ pub fn routes() -> Router<AppState> {
         .route("/register/conflicts", get(register::conflicts))
         .route("/register/conflicts/{id}", post(register::resolve))
         .route("/register/merges/{id}", post(register::decide_merge))
+        .route("/reports", get(reports::list))
+        .route("/reports/new", post(reports::upload))
+        .route("/reports/create", post(reports::create))
+        .route("/reports/{id}", get(reports::detail))
+        .route("/reports/{id}/publish", post(reports::publish))
+        .route("/reports/{id}/export/{format}", get(reports::export_report))
+        .route("/tasks/{id}", get(reports::task))
+        .route("/tasks/{id}/submit", post(reports::submit))
+        .route("/tasks/{id}/review", post(reports::review))
+        .route("/tasks/{id}/export/{format}", get(reports::export_task))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }

@@ -1,0 +1,385 @@
+//! Pages of 一表通: the report and task lists, designing a report from an
+//! uploaded template, a report's status and consolidated result, and the
+//! filling grid (its spreadsheet behaviour is in assets/app.js and talks to
+//! the JSON API cell by cell).
+
+use crate::api::reports::{download, parse_format, read_upload};
+use crate::context::ReqCtx;
+use crate::errors::PageError;
+use crate::render::{base, fmt_time, render};
+use crate::session::PageUser;
+use crate::AppState;
+use axum::extract::{Multipart, Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use jianfu_app::reports::NewReportInput;
+use jianfu_core::reports::{ColumnSource, ReportDef};
+use jianfu_core::role::Role;
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
+
+fn err(ctx: &ReqCtx) -> impl Fn(jianfu_app::AppError) -> PageError + '_ {
+    move |e| PageError::from_app(e, ctx.lang)
+}
+
+fn source_code(s: &ColumnSource) -> &'static str {
+    match s {
+        ColumnSource::Serial => "serial",
+        ColumnSource::Blank => "blank",
+        ColumnSource::Element { .. } => "element",
+        ColumnSource::Manual => "manual",
+        ColumnSource::Computed { .. } => "computed",
+        ColumnSource::RowLabel => "row_label",
+        ColumnSource::Count { .. } => "count",
+        ColumnSource::Sum { .. } => "sum",
+        ColumnSource::Ratio { .. } => "ratio",
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+) -> Result<Html<String>, PageError> {
+    let app = &state.app;
+    let reports = app.reports_for(&s.user).await.map_err(err(&ctx))?;
+    let tasks = app.tasks_for(&s.user).await.map_err(err(&ctx))?;
+    let mut data = base(&ctx, Some(&s));
+    data.insert(
+        "designer".into(),
+        json!(matches!(s.user.role, Role::Department | Role::Jianfuban)),
+    );
+    data.insert("reports".into(), json!(reports));
+    data.insert(
+        "tasks".into(),
+        json!(tasks
+            .iter()
+            .map(
+                |t| json!({"id": t.id, "title": t.report_title, "period": t.report_period,
+                "deadline": t.report_deadline, "unit": t.unit_name, "status": t.status,
+                "typed": t.cells_typed, "cells": t.cells_total, "prefilled": t.cells_prefilled})
+            )
+            .collect::<Vec<_>>()),
+    );
+    render("reports.html", &ctx, data)
+}
+
+/// Upload of a template: the proposal, ready to correct and save.
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    mp: Multipart,
+) -> Result<Html<String>, PageError> {
+    let (name, bytes) = read_upload(mp)
+        .await
+        .map_err(|e| PageError::new(axum::http::StatusCode::BAD_REQUEST, e.message(), ctx.lang))?;
+    let proposals = state.app.propose_reports(&name, bytes).map_err(err(&ctx))?;
+    let p = &proposals[0];
+    let dict = state.app.dict();
+    let columns: Vec<_> = p
+        .definition
+        .columns
+        .iter()
+        .zip(&p.reasons)
+        .enumerate()
+        .map(|(i, (c, (conf, reason)))| {
+            let element = match &c.source {
+                ColumnSource::Element { element } | ColumnSource::Sum { element, .. } => {
+                    element.clone()
+                }
+                _ => String::new(),
+            };
+            json!({"i": i, "path": c.path.join(" › "), "source": source_code(&c.source),
+                   "element": element,
+                   "element_name": dict.element(&element).map(|e| e.name.clone()),
+                   "confidence": format!("{:.0}%", conf * 100.0), "reason": reason})
+        })
+        .collect();
+    let mut data = base(&ctx, Some(&s));
+    data.insert("file".into(), json!(name));
+    data.insert("sheet".into(), json!(p.sheet));
+    data.insert("kind".into(), json!(p.definition.kind.label_zh()));
+    data.insert("title".into(), json!(p.definition.title));
+    data.insert("columns".into(), json!(columns));
+    data.insert("notes".into(), json!(p.notes));
+    data.insert(
+        "definition".into(),
+        json!(serde_json::to_string(&p.definition).unwrap_or_default()),
+    );
+    render("report_new.html", &ctx, data)
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    definition: String,
+    title: String,
+    #[serde(default)]
+    filter: String,
+    frequency: String,
+    period: String,
+    deadline: String,
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+/// Saves the corrected proposal as a draft.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Form(f): Form<CreateForm>,
+) -> Result<Response, PageError> {
+    let mut def: ReportDef = serde_json::from_str(&f.definition).map_err(|e| {
+        PageError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            format!("报表定义无法读取：{e}"),
+            ctx.lang,
+        )
+    })?;
+    def.title = f.title.trim().to_string();
+    def.filter = Some(f.filter.trim().to_string()).filter(|x| !x.is_empty());
+    for (i, c) in def.columns.iter_mut().enumerate() {
+        let src = f.rest.get(&format!("src_{i}")).map(String::as_str);
+        let el = f
+            .rest
+            .get(&format!("el_{i}"))
+            .map(|x| x.trim().to_string())
+            .unwrap_or_default();
+        let expr = f
+            .rest
+            .get(&format!("expr_{i}"))
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty());
+        c.source = match src {
+            Some("serial") => ColumnSource::Serial,
+            Some("blank") => ColumnSource::Blank,
+            Some("element") => ColumnSource::Element { element: el },
+            Some("manual") => ColumnSource::Manual,
+            Some("row_label") => ColumnSource::RowLabel,
+            Some("count") => ColumnSource::Count { filter: expr },
+            Some("sum") => ColumnSource::Sum {
+                element: el,
+                filter: expr,
+            },
+            _ => continue,
+        };
+    }
+    let id = state
+        .app
+        .create_report(
+            &s.user,
+            NewReportInput {
+                definition: def,
+                frequency: f.frequency,
+                period: f.period,
+                deadline: f.deadline,
+                targets: Vec::new(),
+                template_name: f.file,
+            },
+            ctx.ip.clone(),
+        )
+        .await
+        .map_err(err(&ctx))?;
+    Ok(Redirect::to(&format!("/reports/{id}")).into_response())
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
+    let app = &state.app;
+    let c = app
+        .consolidation(&s.user, id, ctx.ip.clone())
+        .await
+        .map_err(err(&ctx))?;
+    let headers: Vec<String> = c
+        .definition
+        .columns
+        .iter()
+        .map(|col| col.path.join(" › "))
+        .collect();
+    let tasks: Vec<_> = c
+        .tasks
+        .iter()
+        .map(|t| {
+            json!({"id": t.id, "unit": t.unit_name, "status": t.status,
+                   "cells": t.cells_total, "prefilled": t.cells_prefilled, "typed": t.cells_typed,
+                   "minutes": format!("{:.1}", t.active_ms as f64 / 60000.0),
+                   "submitted": t.submitted_at.map(fmt_time), "comment": t.review_comment})
+        })
+        .collect();
+    let mut data = base(&ctx, Some(&s));
+    data.insert("report".into(), json!(c.report));
+    data.insert("kind".into(), json!(c.definition.kind.label_zh()));
+    data.insert("filter".into(), json!(c.definition.filter));
+    data.insert("headers".into(), json!(headers));
+    data.insert("rows".into(), json!(c.rows));
+    data.insert("tasks".into(), json!(tasks));
+    data.insert("differences".into(), json!(c.differences));
+    render("report.html", &ctx, data)
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    state
+        .app
+        .publish_report(&s.user, id, ctx.ip.clone())
+        .await
+        .map_err(err(&ctx))?;
+    Ok(Redirect::to(&format!("/reports/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    action: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ReviewForm>,
+) -> Result<Response, PageError> {
+    let app = &state.app;
+    let task = app
+        .db
+        .task(id)
+        .await
+        .map_err(|e| err(&ctx)(e.into()))?
+        .ok_or_else(|| {
+            PageError::from_app(
+                jianfu_app::AppError::NotFound(format!("任务 {id}")),
+                ctx.lang,
+            )
+        })?;
+    match f.action.as_str() {
+        "accept" => app.accept_task(&s.user, id, ctx.ip.clone()).await,
+        _ => {
+            app.return_task(&s.user, id, &f.comment, ctx.ip.clone())
+                .await
+        }
+    }
+    .map_err(err(&ctx))?;
+    Ok(Redirect::to(&format!("/reports/{}", task.report_id)).into_response())
+}
+
+pub async fn task(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
+    let v = state
+        .app
+        .open_task(&s.user, id, ctx.ip.clone())
+        .await
+        .map_err(err(&ctx))?;
+    let dict = state.app.dict();
+    let columns: Vec<_> = v
+        .definition
+        .columns
+        .iter()
+        .map(|c| {
+            let hint = match &c.source {
+                ColumnSource::Element { element } => dict.element(element).map(|e| {
+                    let options = e
+                        .code_table
+                        .as_deref()
+                        .and_then(|t| dict.table(t))
+                        .map(|t| {
+                            t.values
+                                .iter()
+                                .take(12)
+                                .map(|(_, l)| l.as_str())
+                                .collect::<Vec<_>>()
+                                .join("、")
+                        });
+                    format!(
+                        "{}（{}）{}",
+                        e.name,
+                        e.value_type.label_zh(),
+                        options.map(|o| format!("：{o}")).unwrap_or_default()
+                    )
+                }),
+                ColumnSource::Manual => Some("本报表专用，不进入台账".to_string()),
+                _ => None,
+            };
+            json!({"label": c.path.join(" › "), "hint": hint})
+        })
+        .collect();
+    let mut data = base(&ctx, Some(&s));
+    data.insert("task".into(), json!(v.task));
+    data.insert("report".into(), json!(v.report));
+    data.insert("columns".into(), json!(columns));
+    data.insert("rows".into(), json!(v.grid.rows));
+    data.insert("counts".into(), json!(v.grid.counts));
+    data.insert("editable".into(), json!(v.editable));
+    data.insert(
+        "can_add".into(),
+        json!(
+            v.editable
+                && v.definition.entity == "person"
+                && v.definition.kind != jianfu_core::reports::ReportKind::Statistical
+        ),
+    );
+    render("task.html", &ctx, data)
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    state
+        .app
+        .submit_task(&s.user, id, ctx.ip.clone())
+        .await
+        .map_err(err(&ctx))?;
+    Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
+}
+
+pub async fn export_task(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path((id, format)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    let format = parse_format(&format)
+        .map_err(|e| PageError::new(axum::http::StatusCode::BAD_REQUEST, e.message(), ctx.lang))?;
+    let (name, bytes) = state
+        .app
+        .export_task(&s.user, id, format, ctx.ip.clone())
+        .await
+        .map_err(err(&ctx))?;
+    Ok(download(&name, format, bytes))
+}
+
+pub async fn export_report(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path((id, format)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    let format = parse_format(&format)
+        .map_err(|e| PageError::new(axum::http::StatusCode::BAD_REQUEST, e.message(), ctx.lang))?;
+    let (name, bytes) = state
+        .app
+        .export_report(&s.user, id, format, ctx.ip.clone())
+        .await
+        .map_err(err(&ctx))?;
+    Ok(download(&name, format, bytes))
+}
