@@ -83,6 +83,9 @@ const TASK_COLUMNS: &str =
      u.path AS unit_path, t.status, t.cells_total, t.cells_prefilled, t.cells_typed, t.active_ms, \
      t.last_edit_at, t.submitted_at, t.snapshot, t.reviewed_at, t.review_comment";
 
+/// id, unit, household, name, current document.
+type EntityRow = (i64, i64, Option<i64>, String, Option<String>);
+
 /// A gap between two typed cells longer than this is a pause, not work.
 const IDLE_MS: i64 = 120_000;
 
@@ -221,7 +224,7 @@ impl Db {
             }
             other => return Err(StoreError::Invalid(format!("报表不支持对象类型“{other}”"))),
         };
-        let rows: Vec<(i64, i64, Option<i64>, String, Option<String>)> = sqlx::query_as(sql)
+        let rows: Vec<EntityRow> = sqlx::query_as(sql)
             .bind(subtree_pattern(scope_path))
             .fetch_all(&self.pool)
             .await?;
