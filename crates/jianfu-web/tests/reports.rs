@@ -247,6 +247,50 @@ async fn template_to_export(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(locked.status(), 400);
+    // A resident of another community cannot be written through this task.
+    let district = s.app.db.unit_by_code("500107").await.unwrap().unwrap();
+    let minzhu = s
+        .app
+        .db
+        .unit_by_code("500107003003")
+        .await
+        .unwrap()
+        .unwrap();
+    let inside: Vec<i64> = s
+        .app
+        .db
+        .entities_in_scope("person", &minzhu.path)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    let outsider = s
+        .app
+        .db
+        .entities_in_scope("person", &district.path)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| !inside.contains(&p.id))
+        .expect("demo residents outside 民主村社区");
+    let r = w
+        .put(s.url(&format!("/api/v1/tasks/{}/cells", flow.task)))
+        .header("x-csrf-token", &wcsrf)
+        .json(&json!({"row": outsider.id.to_string(), "col": phone_col, "value": "13912345678"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("不在本报表中"));
+    assert!(!s
+        .app
+        .db
+        .current_doc("person", outsider.id)
+        .await
+        .unwrap()
+        .get("person.phone")
+        .is_some_and(|c| c.v == "13912345678"));
     let saved = json_ok(
         w.put(s.url(&format!("/api/v1/tasks/{}/cells", flow.task)))
             .header("x-csrf-token", &wcsrf)

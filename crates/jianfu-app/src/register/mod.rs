@@ -14,6 +14,7 @@ pub use derive::{derived_person_facts, DERIVED_ELEMENTS};
 pub use household::{HouseholdListItem, HouseholdView, MemberView};
 pub use moves::MergeCandidateView;
 pub use places::{place_type, PlaceView};
+pub(crate) use read::{is_masked_type, mask_value};
 pub use read::{FactView, PersonView, ThemeGroup};
 pub use write::{
     encode_new_entity, store_new_entities, write_entities, write_new_entities, EncodedEntity,

@@ -90,7 +90,7 @@ const THEME_ORDER: [&str; 19] = [
 ];
 
 /// Values shown masked until revealed: ID and phone numbers.
-fn is_masked_type(t: ValueType) -> bool {
+pub(crate) fn is_masked_type(t: ValueType) -> bool {
     matches!(t, ValueType::IdNumber | ValueType::Phone)
 }
 
@@ -365,14 +365,7 @@ impl App {
         let value = dict
             .check_value(el, raw, today)
             .map_err(|e| AppError::Invalid(format!("“{}”：{e}", el.name)))?;
-        let ctx = WriteContext {
-            source: Source::Manual,
-            department_id: None,
-            author_id: Some(actor.id),
-            import_id: None,
-            valid_from: today.format("%Y-%m-%d").to_string(),
-            now_ms: now_ms(),
-        };
+        let ctx = WriteContext::manual(actor.id, today);
         let mut tx = self.db.begin().await?;
         let mut values = BTreeMap::new();
         values.insert(element.to_string(), value.to_storage());
@@ -412,7 +405,8 @@ impl App {
     }
 }
 
-fn mask_value(t: ValueType, v: &str) -> String {
+/// The masked form of a personal number of this type.
+pub(crate) fn mask_value(t: ValueType, v: &str) -> String {
     match t {
         ValueType::IdNumber => mask::id_number(v),
         ValueType::Phone => mask::phone(v),

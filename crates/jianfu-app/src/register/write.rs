@@ -23,6 +23,20 @@ pub struct WriteContext {
     pub now_ms: i64,
 }
 
+impl WriteContext {
+    /// A person typing values now (source 手工).
+    pub fn manual(author: i64, today: chrono::NaiveDate) -> WriteContext {
+        WriteContext {
+            source: Source::Manual,
+            department_id: None,
+            author_id: Some(author),
+            import_id: None,
+            valid_from: today.format("%Y-%m-%d").to_string(),
+            now_ms: jianfu_store::now_ms(),
+        }
+    }
+}
+
 /// Facts to record about one existing entity, in storage form.
 #[derive(Debug, Clone)]
 pub struct EntityWrite {

@@ -5,12 +5,11 @@
 
 use super::today;
 use crate::register::write::{write_entities, EntityWrite, WriteContext};
-use crate::register::Source;
 use crate::{App, AppError, CurrentUser, Result};
 use jianfu_core::id_number::IdNumber;
 use jianfu_core::reports::{CellCounts, ColumnSource, FilledGrid, GridCell, ReportDef};
 use jianfu_core::role::Role;
-use jianfu_store::{now_ms, Db, NewPersonRow, ReportRow, TaskRow};
+use jianfu_store::{Db, NewPersonRow, ReportRow, TaskRow};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -138,13 +137,13 @@ impl App {
             .get(col)
             .ok_or_else(|| AppError::Invalid(format!("第{}列不存在", col + 1)))?;
         let label = column.label();
-        let before = self.live_grid(&task, &compiled).await?;
-        let row_pos = before
-            .rows
-            .iter()
-            .position(|r| r.key == row_key)
+        // Only this row is read to check the cell, not the whole community.
+        let row = self
+            .live_row(&task, &compiled, row_key)
+            .await?
             .ok_or_else(|| AppError::Invalid(format!("第“{row_key}”行不在本报表中")))?;
-        let current = &before.rows[row_pos].cells[col];
+        let who = row.label.clone();
+        let current = &row.cells[col];
         if !current.state.editable() {
             return Err(AppError::Invalid(format!(
                 "“{label}”已由登记数据填好，不需要填写；如有错误请在居民信息中更正"
@@ -176,16 +175,13 @@ impl App {
                 let stored = if raw.is_empty() {
                     if current.state != jianfu_core::reports::CellState::Filled {
                         return Err(AppError::Invalid(format!(
-                            "“{label}”（第{}行）为空，未保存；不清楚时可先跳过，稍后再填",
-                            row_pos + 1
+                            "“{label}”（{who}）为空，未保存；不清楚时可先跳过，稍后再填"
                         )));
                     }
                     String::new()
                 } else {
                     dict.check_value(el, raw, today())
-                        .map_err(|e| {
-                            AppError::Invalid(format!("“{label}”（第{}行）：{e}", row_pos + 1))
-                        })?
+                        .map_err(|e| AppError::Invalid(format!("“{label}”（{who}）：{e}")))?
                         .to_storage()
                 };
                 let person_id: i64 = row_key
@@ -214,25 +210,18 @@ impl App {
                         .and_then(|d| d.get(element))
                         .map(|c| c.v.as_str()),
                 )
-                .map(|v| match el.value_type {
-                    jianfu_core::dictionary::ValueType::Phone => jianfu_core::mask::phone(&v),
-                    jianfu_core::dictionary::ValueType::IdNumber => {
-                        jianfu_core::mask::id_number(&v)
+                .map(|v| {
+                    if crate::register::is_masked_type(el.value_type) {
+                        crate::register::mask_value(el.value_type, &v)
+                    } else {
+                        dict.display_value(element, &v)
                     }
-                    _ => dict.display_value(element, &v),
                 });
                 let mut values = BTreeMap::new();
                 values.insert(element.clone(), stored);
                 write_entities(
                     &mut tx,
-                    &WriteContext {
-                        source: Source::Manual,
-                        department_id: None,
-                        author_id: Some(actor.id),
-                        import_id: None,
-                        valid_from: today().format("%Y-%m-%d").to_string(),
-                        now_ms: now_ms(),
-                    },
+                    &WriteContext::manual(actor.id, today()),
                     &[EntityWrite {
                         entity_type: if entity_type == "person" {
                             "person"
@@ -365,14 +354,7 @@ impl App {
                 values.insert("person.name".to_string(), checked);
                 write_entities(
                     &mut tx,
-                    &WriteContext {
-                        source: Source::Manual,
-                        department_id: None,
-                        author_id: Some(actor.id),
-                        import_id: None,
-                        valid_from: today().format("%Y-%m-%d").to_string(),
-                        now_ms: now_ms(),
-                    },
+                    &WriteContext::manual(actor.id, today()),
                     &[EntityWrite {
                         entity_type: "person",
                         entity_id: pid,

@@ -21,8 +21,9 @@ pub use review::{Consolidation, Difference};
 
 use crate::{App, AppError, CurrentUser, Result};
 use jianfu_core::reports::{
-    fill_roster, fill_statistical, CompiledReport, FilledGrid, ReportDef, ReportKind, RosterEntity,
-    Subject, TaskInputs, UnitGroup,
+    fill_roster, fill_statistical, fixed, CellState, ColumnSource, CompiledReport, FilledGrid,
+    GridCell, GridRow, ReportDef, ReportKind, RosterEntity, RowAxis, Subject, TaskInputs,
+    UnitGroup,
 };
 use jianfu_core::role::Role;
 use jianfu_store::{ReportRow, TaskRow};
@@ -31,6 +32,19 @@ use std::collections::{HashMap, HashSet};
 /// Whether the stored cell counts of a task are out of date.
 pub(crate) fn fill_counts_changed(task: &TaskRow, c: &jianfu_core::reports::CellCounts) -> bool {
     task.cells_total != c.cells as i64 || task.cells_prefilled != c.prefilled as i64
+}
+
+/// Whether a person report reads the facts of the person's household.
+fn reads_household(report: &CompiledReport) -> bool {
+    let def = &report.def;
+    def.entity == "person"
+        && (def.filter.as_deref().is_some_and(|f| f.contains("household"))
+            || report
+                .elements()
+                .any(|(_, e)| e.starts_with("household."))
+            || def.columns.iter().any(|c| {
+                matches!(&c.source, jianfu_core::reports::ColumnSource::Computed { expr } if expr.contains("household"))
+            }))
 }
 
 /// Today's date: the reference date of ages in filters.
@@ -135,15 +149,7 @@ impl App {
             .db
             .entities_in_scope(&def.entity, &task.unit_path)
             .await?;
-        let wants_household = def.entity == "person"
-            && (def.filter.as_deref().is_some_and(|f| f.contains("household"))
-                || report
-                    .elements()
-                    .any(|(_, e)| e.starts_with("household."))
-                || def.columns.iter().any(|c| {
-                    matches!(&c.source, jianfu_core::reports::ColumnSource::Computed { expr } if expr.contains("household"))
-                }));
-        let households = if wants_household {
+        let households = if reads_household(report) {
             let ids: Vec<i64> = entities
                 .iter()
                 .filter_map(|e| e.household_id)
@@ -191,6 +197,112 @@ impl App {
         Ok(grid)
     }
 
+    /// One row of the task as it stands, read without the rest of the
+    /// community: what a cell save checks. `None` if the row is not in the
+    /// report (another community's resident, or one the filter leaves out).
+    pub(crate) async fn live_row(
+        &self,
+        task: &TaskRow,
+        report: &CompiledReport,
+        row_key: &str,
+    ) -> Result<Option<GridRow>> {
+        let def = &report.def;
+        let manual = self.db.task_cells(task.id).await?;
+        if def.kind == ReportKind::Statistical {
+            // Only report-only cells are typed in a statistical table, and
+            // its rows are the community (or the row element's codes).
+            let known = match &def.rows {
+                RowAxis::Units => row_key == task.unit_id.to_string(),
+                RowAxis::Codes { element } => self
+                    .dict()
+                    .element(element)
+                    .and_then(|e| e.code_table.clone())
+                    .and_then(|t| self.dict().table(&t).map(|t| t.label(row_key).is_some()))
+                    .unwrap_or(false),
+            };
+            if !known {
+                return Ok(None);
+            }
+            let cells = def
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| match c.source {
+                    ColumnSource::Manual => {
+                        let v = manual
+                            .get(&(row_key.to_string(), i))
+                            .cloned()
+                            .unwrap_or_default();
+                        GridCell {
+                            display: v.clone(),
+                            value: v,
+                            state: CellState::Manual,
+                        }
+                    }
+                    _ => fixed(String::new()),
+                })
+                .collect();
+            return Ok(Some(GridRow {
+                key: row_key.to_string(),
+                label: task.unit_name.clone(),
+                cells,
+            }));
+        }
+        let Ok(id) = row_key.parse::<i64>() else {
+            return Ok(None);
+        };
+        let (unit_id, household_id, name) = match def.entity.as_str() {
+            "person" => match self.db.person(id).await? {
+                Some(p) => (p.unit_id, p.household_id, p.name),
+                None => return Ok(None),
+            },
+            _ => match self.db.household_unit(id).await? {
+                Some(u) => (u, Some(id), String::new()),
+                None => return Ok(None),
+            },
+        };
+        let in_task = match self.db.unit(unit_id).await? {
+            Some(u) => jianfu_core::scope::contains(&task.unit_path, &u.path),
+            None => false,
+        };
+        if !in_task {
+            return Ok(None);
+        }
+        let facts = self
+            .db
+            .values_of(&def.entity, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
+        let households = match household_id {
+            Some(h) if reads_household(report) => self.db.values_of("household", &[h]).await?,
+            _ => HashMap::new(),
+        };
+        let inputs = TaskInputs {
+            manual,
+            typed: self
+                .db
+                .typed_elements(task.id)
+                .await?
+                .into_iter()
+                .filter(|(e, _)| *e == id)
+                .collect(),
+        };
+        let pinned = self.db.task_rows(task.id).await?.contains(&id);
+        let entity = RosterEntity {
+            id,
+            label: name,
+            subject: Subject {
+                facts: &facts,
+                household: household_id.and_then(|h| households.get(&h)),
+            },
+            pinned,
+        };
+        let mut grid = fill_roster(report, &self.dict(), &[entity], &inputs, today());
+        self.mask_grid(def, &mut grid);
+        Ok(grid.rows.pop())
+    }
+
     /// ID and phone numbers leave the service masked, in grids as anywhere.
     fn mask_grid(&self, def: &ReportDef, grid: &mut FilledGrid) {
         let dict = self.dict();
@@ -198,27 +310,17 @@ impl App {
             .columns
             .iter()
             .map(|c| match &c.source {
-                jianfu_core::reports::ColumnSource::Element { element } => {
-                    dict.element(element).map(|e| e.value_type).filter(|t| {
-                        matches!(
-                            t,
-                            jianfu_core::dictionary::ValueType::IdNumber
-                                | jianfu_core::dictionary::ValueType::Phone
-                        )
-                    })
-                }
+                jianfu_core::reports::ColumnSource::Element { element } => dict
+                    .element(element)
+                    .map(|e| e.value_type)
+                    .filter(|t| crate::register::is_masked_type(*t)),
                 _ => None,
             })
             .collect();
         for row in &mut grid.rows {
             for (cell, t) in row.cells.iter_mut().zip(&masked) {
                 if let (Some(t), false) = (t, cell.value.is_empty()) {
-                    let m = match t {
-                        jianfu_core::dictionary::ValueType::Phone => {
-                            jianfu_core::mask::phone(&cell.value)
-                        }
-                        _ => jianfu_core::mask::id_number(&cell.value),
-                    };
+                    let m = crate::register::mask_value(*t, &cell.value);
                     cell.value = m.clone();
                     cell.display = m;
                 }

@@ -4,7 +4,9 @@
 //! in the register since.
 
 use crate::{App, AppError, CurrentUser, Result};
-use jianfu_core::reports::{CellState, ColumnSource, GridCell, GridRow, ReportDef, ReportKind};
+use jianfu_core::reports::{
+    fixed, number_text, CellState, ColumnSource, GridRow, ReportDef, ReportKind,
+};
 use jianfu_store::{ReportRow, TaskRow};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -34,14 +36,6 @@ fn submitted(t: &TaskRow) -> bool {
     t.status == "已提交" || t.status == "已接收"
 }
 
-fn fixed(text: String) -> GridCell {
-    GridCell {
-        value: text.clone(),
-        display: text,
-        state: CellState::Fixed,
-    }
-}
-
 /// Adds numbers written as text; a ratio cell carries `num/den`.
 fn add_cell(acc: &mut (f64, f64, bool), value: &str) {
     if let Some((n, d)) = value.split_once('/') {
@@ -53,11 +47,6 @@ fn add_cell(acc: &mut (f64, f64, bool), value: &str) {
     } else if let Ok(v) = value.parse::<f64>() {
         acc.0 += v;
     }
-}
-
-fn number_text(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Statistical rows of several communities summed by row key, with a

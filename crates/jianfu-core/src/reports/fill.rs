@@ -167,7 +167,8 @@ pub struct TaskInputs {
     pub typed: HashSet<(i64, String)>,
 }
 
-fn fixed(text: String) -> GridCell {
+/// A cell nobody types: numbered, computed, a label or a total.
+pub fn fixed(text: String) -> GridCell {
     GridCell {
         value: text.clone(),
         display: text,
@@ -259,7 +260,8 @@ pub struct UnitGroup<'a> {
     pub members: Vec<Subject<'a>>,
 }
 
-fn number_text(v: f64) -> String {
+/// A number as a cell shows it: up to two decimals, no trailing zeros.
+pub fn number_text(v: f64) -> String {
     let s = format!("{v:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -13,7 +13,7 @@ pub use definition::{
 };
 pub use expr::{age_on, Expr, ExprError, Facts, Subject};
 pub use fill::{
-    fill_roster, fill_statistical, CellCounts, CellState, CompiledReport, FilledGrid, GridCell,
-    GridRow, RosterEntity, TaskInputs, UnitGroup,
+    fill_roster, fill_statistical, fixed, number_text, CellCounts, CellState, CompiledReport,
+    FilledGrid, GridCell, GridRow, RosterEntity, TaskInputs, UnitGroup,
 };
 pub use sheet::{header_from_paths, layout_for, sheet, SheetLayout};
