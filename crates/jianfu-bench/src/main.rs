@@ -1,6 +1,8 @@
 //! Benchmark helpers (not part of the product): generate a large resident
 //! CSV, and measure lookups by ID number. `scripts/bench` drives them.
 
+mod prefill;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use jianfu_core::id_number::{IdNumber, Sex};
@@ -33,6 +35,17 @@ enum Cmd {
     /// Matching quality on the dev corpus, through real .xlsx files: precision
     /// and recall of "two columns of different forms ask for the same item".
     FormsEval,
+    /// Publish a roster and a statistical report to every community of a
+    /// demo district, time opening each task and prefilling the district,
+    /// and write the data and jianfu's answers as CSV for the reference run.
+    Prefill {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value = "jianfu2026")]
+        password: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Time lookups of random residents by ID number.
     Lookup {
         #[arg(long)]
@@ -258,6 +271,14 @@ fn main() -> anyhow::Result<()> {
             );
             forms_eval(HELDOUT, HELDOUT_GOLD)
         }
+        Cmd::Prefill {
+            database_url,
+            password,
+            out,
+        } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(prefill::run(&database_url, &password, &out)),
         Cmd::Lookup {
             database_url,
             samples,

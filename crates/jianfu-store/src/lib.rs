@@ -27,7 +27,7 @@ pub use register::{
     ConflictRow, Current, CurrentDoc, FactLogRow, HistoryEntry, ImportCounts, MergeCandidateRow,
     NewConflict, NewImport, NewPersonRow, PersonListRow, RegisteredPerson, Tx,
 };
-pub use reports::{EntityFacts, NewReport, ReportRow, TaskRow};
+pub use reports::{EntityFacts, EntityPack, NewReport, ReportRow, TaskRow};
 pub use sessions::SessionRow;
 pub use users::{NewUser, UserRow};
 

@@ -259,7 +259,7 @@ async fn template_to_export(backend: Backend) {
     let inside: Vec<i64> = s
         .app
         .db
-        .entities_in_scope("person", &minzhu.path)
+        .entities_in_scope("person", &minzhu.path, None)
         .await
         .unwrap()
         .iter()
@@ -268,7 +268,7 @@ async fn template_to_export(backend: Backend) {
     let outsider = s
         .app
         .db
-        .entities_in_scope("person", &district.path)
+        .entities_in_scope("person", &district.path, None)
         .await
         .unwrap()
         .into_iter()
@@ -666,7 +666,7 @@ async fn a_statistical_report_built_in_the_ui_counts_and_consolidates(backend: B
     let registered = s
         .app
         .db
-        .entities_in_scope("person", &unit.path)
+        .entities_in_scope("person", &unit.path, None)
         .await
         .unwrap()
         .len();

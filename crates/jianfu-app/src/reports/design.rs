@@ -350,6 +350,11 @@ impl App {
             return Err(AppError::Invalid("辖区内没有村（社区），无法发布".into()));
         }
         self.db.publish_report(id, &targets).await?;
+        // Each task carries its burden (cells, prefilled, left to type)
+        // from the start.
+        let compiled = self.compile(&r)?;
+        let tasks = self.db.tasks_of_report(id).await?;
+        self.prefill_tasks(compiled, tasks).await?;
         self.audit(
             Some(actor),
             "report.publish",

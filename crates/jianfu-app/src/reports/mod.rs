@@ -12,11 +12,13 @@
 mod design;
 mod export;
 mod fill;
+mod prefill;
 mod review;
 
 pub use design::{NewReportInput, TemplateProposal};
 pub use export::ExportFormat;
 pub use fill::{CellSaved, TaskView};
+pub use prefill::PrefillSummary;
 pub use review::{Consolidation, Difference};
 
 use crate::{App, AppError, CurrentUser, Result};
@@ -26,7 +28,7 @@ use jianfu_core::reports::{
     UnitGroup,
 };
 use jianfu_core::role::Role;
-use jianfu_store::{ReportRow, TaskRow};
+use jianfu_store::{EntityFacts, ReportRow, TaskRow};
 use std::collections::{HashMap, HashSet};
 
 /// Whether the stored cell counts of a task are out of date.
@@ -45,6 +47,53 @@ fn reads_household(report: &CompiledReport) -> bool {
             || def.columns.iter().any(|c| {
                 matches!(&c.source, jianfu_core::reports::ColumnSource::Computed { expr } if expr.contains("household"))
             }))
+}
+
+/// One task's report filled from its community's entities: pure, so the
+/// whole district can be filled on every core at once.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fill_task(
+    report: &CompiledReport,
+    dict: &jianfu_core::dictionary::Dictionary,
+    task: &TaskRow,
+    entities: &[&EntityFacts],
+    households: &HashMap<i64, HashMap<String, String>>,
+    inputs: &TaskInputs,
+    pinned: &HashSet<i64>,
+    on: chrono::NaiveDate,
+) -> FilledGrid {
+    fn subject<'a>(
+        e: &'a EntityFacts,
+        households: &'a HashMap<i64, HashMap<String, String>>,
+    ) -> Subject<'a> {
+        Subject {
+            facts: &e.facts,
+            household: e.household_id.and_then(|h| households.get(&h)),
+        }
+    }
+    if report.def.kind == ReportKind::Statistical {
+        let group = UnitGroup {
+            key: task.unit_id.to_string(),
+            label: task.unit_name.clone(),
+            members: entities.iter().map(|e| subject(e, households)).collect(),
+        };
+        return fill_statistical(report, dict, &[group], inputs, on);
+    }
+    let offered: Vec<RosterEntity<'_>> = entities
+        .iter()
+        .map(|e| RosterEntity {
+            id: e.id,
+            label: e.name.clone(),
+            subject: subject(e, households),
+            pinned: pinned.contains(&e.id),
+        })
+        .collect();
+    fill_roster(report, dict, &offered, inputs, on)
+}
+
+/// The elements to read of each entity for this report.
+pub(crate) fn wanted(report: &CompiledReport) -> jianfu_store::codec::Wanted {
+    jianfu_store::codec::Wanted::new(&report.def.entity, report.read_elements())
 }
 
 /// Today's date: the reference date of ages in filters.
@@ -147,7 +196,7 @@ impl App {
         let def = &report.def;
         let entities = self
             .db
-            .entities_in_scope(&def.entity, &task.unit_path)
+            .entities_in_scope(&def.entity, &task.unit_path, Some(&wanted(report)))
             .await?;
         let households = if reads_household(report) {
             let ids: Vec<i64> = entities
@@ -160,39 +209,26 @@ impl App {
         } else {
             HashMap::new()
         };
-        fn subject<'a>(
-            e: &'a jianfu_store::EntityFacts,
-            households: &'a HashMap<i64, HashMap<String, String>>,
-        ) -> Subject<'a> {
-            Subject {
-                facts: &e.facts,
-                household: e.household_id.and_then(|h| households.get(&h)),
-            }
-        }
-        let mut inputs = TaskInputs {
+        let inputs = TaskInputs {
             manual: self.db.task_cells(task.id).await?,
-            typed: HashSet::new(),
+            typed: if def.kind == ReportKind::Statistical {
+                HashSet::new()
+            } else {
+                self.db.typed_elements(task.id).await?.into_iter().collect()
+            },
         };
-        if def.kind == ReportKind::Statistical {
-            let group = UnitGroup {
-                key: task.unit_id.to_string(),
-                label: task.unit_name.clone(),
-                members: entities.iter().map(|e| subject(e, &households)).collect(),
-            };
-            return Ok(fill_statistical(report, &dict, &[group], &inputs, today()));
-        }
-        inputs.typed = self.db.typed_elements(task.id).await?.into_iter().collect();
         let pinned: HashSet<i64> = self.db.task_rows(task.id).await?.into_iter().collect();
-        let offered: Vec<RosterEntity<'_>> = entities
-            .iter()
-            .map(|e| RosterEntity {
-                id: e.id,
-                label: e.name.clone(),
-                subject: subject(e, &households),
-                pinned: pinned.contains(&e.id),
-            })
-            .collect();
-        let mut grid = fill_roster(report, &dict, &offered, &inputs, today());
+        let members: Vec<&EntityFacts> = entities.iter().collect();
+        let mut grid = fill_task(
+            report,
+            &dict,
+            task,
+            &members,
+            &households,
+            &inputs,
+            &pinned,
+            today(),
+        );
         self.mask_grid(def, &mut grid);
         Ok(grid)
     }

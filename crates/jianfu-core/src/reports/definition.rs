@@ -179,6 +179,9 @@ pub struct ReportDef {
     pub columns: Vec<ColumnDef>,
     #[serde(default)]
     pub rows: RowAxis,
+    /// The template's sheet layout; a report built in the UI has none and
+    /// gets its header from the column paths.
+    #[serde(default)]
     pub layout: TemplateLayout,
 }
 

@@ -61,6 +61,30 @@ impl CompiledReport {
         self.filter.as_ref().is_none_or(|f| f.matches(s, on))
     }
 
+    /// Every element of the report's own entity that filling it reads: its
+    /// columns, sums and row codes, and the names in its expressions.
+    /// Reading only these is what makes a district cheap to fill.
+    pub fn read_elements(&self) -> std::collections::BTreeSet<&str> {
+        let mut out: std::collections::BTreeSet<&str> = self.elements().map(|(_, e)| e).collect();
+        for c in &self.def.columns {
+            if let ColumnSource::Sum { element, .. } = &c.source {
+                out.insert(element);
+            }
+        }
+        if let RowAxis::Codes { element } = &self.def.rows {
+            out.insert(element);
+        }
+        let exprs = self
+            .filter
+            .iter()
+            .chain(self.column_exprs.iter().flatten())
+            .chain(self.denominators.iter().flatten());
+        for e in exprs {
+            out.extend(e.elements());
+        }
+        out
+    }
+
     /// The register elements the report reads per row (for a roster).
     pub fn elements(&self) -> impl Iterator<Item = (usize, &str)> {
         self.def
@@ -467,6 +491,31 @@ mod tests {
             rows: RowAxis::Units,
             layout: TemplateLayout::default(),
         }
+    }
+
+    #[test]
+    fn a_report_names_every_element_it_reads() {
+        let mut def = elderly_roster();
+        def.columns.push(col(
+            "月收入",
+            ColumnSource::Computed {
+                expr: "annual_income / 12.0".into(),
+            },
+        ));
+        let report = CompiledReport::new(def, &dict()).unwrap();
+        let read: Vec<&str> = report.read_elements().into_iter().collect();
+        assert_eq!(
+            read,
+            [
+                "household.dibao",
+                "person.annual_income",
+                "person.birth_date",
+                "person.elderly_alone",
+                "person.ethnicity",
+                "person.name",
+                "person.phone"
+            ]
+        );
     }
 
     #[test]

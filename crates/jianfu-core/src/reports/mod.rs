@@ -5,6 +5,7 @@
 pub mod definition;
 pub mod expr;
 pub mod fill;
+mod native;
 pub mod sheet;
 
 pub use definition::{
