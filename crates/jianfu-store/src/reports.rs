@@ -84,8 +84,10 @@ const TASK_COLUMNS: &str =
      t.last_edit_at, t.submitted_at, t.snapshot, t.reviewed_at, t.review_comment";
 
 /// id, unit, household, name, current document.
-/// Separators of [`EntityPack`]: fields of an entity, and entities. JSON
-/// never holds them raw, and names have the record separator replaced.
+/// Separators of [`EntityPack`]: fields of an entity (id, household,
+/// name, document), and entities. JSON never holds them raw, and names
+/// have them replaced. The document comes last so the database copies it
+/// once while concatenating.
 const FIELD_SEP: char = '\u{1f}';
 const RECORD_SEP: char = '\u{1e}';
 
@@ -107,7 +109,7 @@ impl EntityPack {
         let mut out = Vec::new();
         for record in self.packed.split(RECORD_SEP) {
             let mut f = record.splitn(4, FIELD_SEP);
-            let (Some(id), Some(household), Some(doc), Some(name)) =
+            let (Some(id), Some(household), Some(name), Some(doc)) =
                 (f.next(), f.next(), f.next(), f.next())
             else {
                 return Err(bad("字段不全"));
@@ -271,8 +273,8 @@ impl Db {
         let sql = match entity_type {
             "person" => format!(
                 "SELECT p.unit_id, string_agg(CAST(p.id AS TEXT) || '{F}' || \
-                 COALESCE(CAST(p.household_id AS TEXT), '') || '{F}' || COALESCE(e.doc, '') || '{F}' || \
-                 replace(p.name, '{R}', ' '), '{R}') \
+                 COALESCE(CAST(p.household_id AS TEXT), '') || '{F}' || \
+                 replace(replace(p.name, '{R}', ' '), '{F}', ' ') || '{F}' || COALESCE(e.doc, ''), '{R}') \
                  FROM persons p \
                  LEFT JOIN entity_current e ON e.entity_type = 'person' AND e.entity_id = p.id \
                  WHERE p.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1) \
@@ -282,7 +284,7 @@ impl Db {
             ),
             "household" => format!(
                 "SELECT h.unit_id, string_agg(CAST(h.id AS TEXT) || '{F}' || \
-                 CAST(h.id AS TEXT) || '{F}' || COALESCE(e.doc, '') || '{F}', '{R}') \
+                 CAST(h.id AS TEXT) || '{F}{F}' || COALESCE(e.doc, ''), '{R}') \
                  FROM households h \
                  LEFT JOIN entity_current e ON e.entity_type = 'household' AND e.entity_id = h.id \
                  WHERE h.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1) \
@@ -301,7 +303,7 @@ impl Db {
     pub async fn household_packs_of_persons(&self, scope_path: &str) -> Result<Vec<EntityPack>> {
         let sql = format!(
             "SELECT h.unit_id, string_agg(CAST(h.id AS TEXT) || '{F}' || \
-             CAST(h.id AS TEXT) || '{F}' || COALESCE(e.doc, '') || '{F}', '{R}') \
+             CAST(h.id AS TEXT) || '{F}{F}' || COALESCE(e.doc, ''), '{R}') \
              FROM households h \
              LEFT JOIN entity_current e ON e.entity_type = 'household' AND e.entity_id = h.id \
              WHERE h.id IN (SELECT household_id FROM persons \
@@ -598,5 +600,55 @@ impl Db {
         }
         let done = q.bind(task_id).execute(&self.pool).await?;
         Ok(done.rows_affected() == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pack(packed: String) -> EntityPack {
+        EntityPack {
+            entity_type: "person".into(),
+            unit_id: 7,
+            packed,
+        }
+    }
+
+    #[test]
+    fn packs_unpack_into_entities() {
+        let doc = r#"{"p":[["导入",null,1]],"v":{"name":["张三",0],"sex":["1",0],"note":["a\u001eb",0]}}"#;
+        let text = format!("12{FIELD_SEP}5{FIELD_SEP}张三{FIELD_SEP}{doc}{RECORD_SEP}13{FIELD_SEP}{FIELD_SEP}李四{FIELD_SEP}");
+        let all = pack(text.clone()).unpack(None).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            (all[0].id, all[0].household_id, all[0].unit_id),
+            (12, Some(5), 7)
+        );
+        assert_eq!(all[0].name, "张三");
+        assert_eq!(all[0].facts["person.note"], "a\u{1e}b");
+        // No household and no document: no facts, not an error.
+        assert_eq!((all[1].household_id, all[1].facts.len()), (None, 0));
+        let some = pack(text)
+            .unpack(Some(&codec::Wanted::new("person", ["person.sex"])))
+            .unwrap();
+        assert_eq!(some[0].facts.len(), 1);
+        assert_eq!(some[0].facts["person.sex"], "1");
+    }
+
+    #[test]
+    fn a_damaged_pack_is_named_not_misread() {
+        for bad in [
+            "x\u{1f}\u{1f}名\u{1f}".to_string(),
+            "1\u{1f}y\u{1f}名\u{1f}".to_string(),
+            "1\u{1f}2".to_string(),
+            "1\u{1f}\u{1f}名\u{1f}{not json".to_string(),
+        ] {
+            let err = pack(bad.clone()).unpack(None).unwrap_err().to_string();
+            assert!(
+                err.contains('7') || err.contains("person:1"),
+                "{bad:?}: {err}"
+            );
+        }
     }
 }

@@ -654,6 +654,30 @@ async fn a_statistical_report_built_in_the_ui_counts_and_consolidates(backend: B
     let (w, wcsrf) = s.login("minzhu").await;
     let tasks = json_ok(w.get(s.url("/api/v1/tasks")).send().await.unwrap()).await;
     let task = tasks["tasks"][0]["id"].as_i64().unwrap();
+    // Publication prefilled the task: its burden is known before anyone
+    // opens it (the unit and three counts answered; only 走访户数 is left to type).
+    assert_eq!(tasks["tasks"][0]["cells_total"], 5, "{tasks}");
+    assert_eq!(tasks["tasks"][0]["cells_prefilled"], 4, "{tasks}");
+    let summary = json_ok(
+        dept.post(s.url(&format!("/api/v1/reports/{id}/prefill")))
+            .header("x-csrf-token", &dcsrf)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        summary,
+        json!({"tasks": 1, "cells": 5, "prefilled": 4, "gaps": 1})
+    );
+    // Only the owning department refreshes the district's prefill.
+    let r = w
+        .post(s.url(&format!("/api/v1/reports/{id}/prefill")))
+        .header("x-csrf-token", &wcsrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
     let view = json_ok(
         w.get(s.url(&format!("/api/v1/tasks/{task}")))
             .send()

@@ -30,6 +30,7 @@ use jianfu_core::reports::{
 use jianfu_core::role::Role;
 use jianfu_store::{EntityFacts, ReportRow, TaskRow};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Whether the stored cell counts of a task are out of date.
 pub(crate) fn fill_counts_changed(task: &TaskRow, c: &jianfu_core::reports::CellCounts) -> bool {
@@ -89,6 +90,24 @@ pub(crate) fn fill_task(
         })
         .collect();
     fill_roster(report, dict, &offered, inputs, on)
+}
+
+/// Whether choosing a report's rows (or counting them) reads households,
+/// as opposed to only showing household values in columns.
+fn selection_reads_household(report: &CompiledReport) -> bool {
+    report.def.kind == ReportKind::Statistical
+        || report
+            .def
+            .filter
+            .as_deref()
+            .is_some_and(|f| f.contains("household"))
+}
+
+/// Runs CPU work on the blocking pool.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Invalid(format!("报表计算中断：{e}")))?
 }
 
 /// The elements to read of each entity for this report.
@@ -186,51 +205,106 @@ impl App {
         Ok(t)
     }
 
-    /// The task's report filled from the register as it is now.
+    /// The task's report filled from the register as it is now, masked
+    /// as everything shown is.
     pub(crate) async fn live_grid(
         &self,
         task: &TaskRow,
         report: &CompiledReport,
     ) -> Result<FilledGrid> {
-        let dict = self.dict();
+        let mut grid = self.register_grid(task, Arc::new(report.clone())).await?;
+        self.mask_grid(&report.def, &mut grid);
+        Ok(grid)
+    }
+
+    /// The task's report filled from the register, unmasked: what the
+    /// grid shows and what the burden counts are taken from. The CPU work
+    /// runs off the async threads.
+    pub(crate) async fn register_grid(
+        &self,
+        task: &TaskRow,
+        report: Arc<CompiledReport>,
+    ) -> Result<FilledGrid> {
         let def = &report.def;
-        let entities = self
-            .db
-            .entities_in_scope(&def.entity, &task.unit_path, Some(&wanted(report)))
-            .await?;
-        let households = if reads_household(report) {
-            let ids: Vec<i64> = entities
-                .iter()
-                .filter_map(|e| e.household_id)
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect();
-            self.db.values_of("household", &ids).await?
-        } else {
-            HashMap::new()
-        };
+        let statistical = def.kind == ReportKind::Statistical;
+        let packs = self.db.entity_packs(&def.entity, &task.unit_path).await?;
         let inputs = TaskInputs {
             manual: self.db.task_cells(task.id).await?,
-            typed: if def.kind == ReportKind::Statistical {
+            typed: if statistical {
                 HashSet::new()
             } else {
                 self.db.typed_elements(task.id).await?.into_iter().collect()
             },
         };
-        let pinned: HashSet<i64> = self.db.task_rows(task.id).await?.into_iter().collect();
-        let members: Vec<&EntityFacts> = entities.iter().collect();
-        let mut grid = fill_task(
-            report,
-            &dict,
-            task,
-            &members,
-            &households,
-            &inputs,
-            &pinned,
-            today(),
-        );
-        self.mask_grid(def, &mut grid);
-        Ok(grid)
+        let pinned: Arc<HashSet<i64>> = Arc::new(if statistical {
+            HashSet::new()
+        } else {
+            self.db.task_rows(task.id).await?.into_iter().collect()
+        });
+        let households_too = reads_household(&report);
+        // When only the columns read a household, the rows are chosen
+        // first and only their households are read: a roster lists a few
+        // of a community's thousands.
+        let select_first = households_too && !selection_reads_household(&report);
+        let on = today();
+        let (r, p) = (report.clone(), pinned.clone());
+        let entities = blocking(move || {
+            let wanted = wanted(&r);
+            let mut entities = Vec::new();
+            for pack in &packs {
+                entities.extend(pack.unpack(Some(&wanted))?);
+            }
+            if select_first {
+                entities.retain(|e| {
+                    p.contains(&e.id)
+                        || r.selects(
+                            Subject {
+                                facts: &e.facts,
+                                household: None,
+                            },
+                            on,
+                        )
+                });
+            }
+            entities.sort_unstable_by_key(|e| e.id);
+            Ok(entities)
+        })
+        .await?;
+        let (households, household_packs) = match (households_too, select_first) {
+            (false, _) => (HashMap::new(), Vec::new()),
+            (true, true) => {
+                let ids: Vec<i64> = entities
+                    .iter()
+                    .filter_map(|e| e.household_id)
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .collect();
+                (self.db.values_of("household", &ids).await?, Vec::new())
+            }
+            (true, false) => (
+                HashMap::new(),
+                self.db.household_packs_of_persons(&task.unit_path).await?,
+            ),
+        };
+        let (dict, task) = (self.dict(), task.clone());
+        blocking(move || {
+            let mut households = households;
+            for pack in &household_packs {
+                households.extend(pack.unpack(None)?.into_iter().map(|h| (h.id, h.facts)));
+            }
+            let members: Vec<&EntityFacts> = entities.iter().collect();
+            Ok(fill_task(
+                &report,
+                &dict,
+                &task,
+                &members,
+                &households,
+                &inputs,
+                &pinned,
+                on,
+            ))
+        })
+        .await
     }
 
     /// One row of the task as it stands, read without the rest of the

@@ -60,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reports", get(reports::list).post(reports::create))
         .route("/reports/{id}", get(reports::detail))
         .route("/reports/{id}/publish", post(reports::publish))
+        .route("/reports/{id}/prefill", post(reports::prefill))
         .route("/reports/{id}/consolidated", get(reports::consolidated))
         .route("/reports/{id}/export/{format}", get(reports::export_report))
         .route("/tasks", get(reports::tasks))

@@ -93,6 +93,18 @@ pub async fn publish(
     Ok(Json(json!({"tasks": n})))
 }
 
+/// Prefills every task of the report again and returns the district's
+/// cell counts: what the register answers and what is left to type.
+pub async fn prefill(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let summary = state.app.prefill_report(&s.user, id, ctx.ip).await?;
+    Ok(Json(json!(summary)))
+}
+
 pub async fn consolidated(
     State(state): State<AppState>,
     ctx: ReqCtx,
