@@ -91,6 +91,19 @@ const TASK_COLUMNS: &str =
 const FIELD_SEP: char = '\u{1f}';
 const RECORD_SEP: char = '\u{1e}';
 
+/// Households packed per unit (no name field), those `condition` picks.
+fn household_pack_sql(condition: &str) -> String {
+    format!(
+        "SELECT h.unit_id, string_agg(CAST(h.id AS TEXT) || '{F}' || \
+         CAST(h.id AS TEXT) || '{F}{F}' || COALESCE(e.doc, ''), '{R}') \
+         FROM households h \
+         LEFT JOIN entity_current e ON e.entity_type = 'household' AND e.entity_id = h.id \
+         WHERE {condition} GROUP BY h.unit_id",
+        F = FIELD_SEP,
+        R = RECORD_SEP
+    )
+}
+
 /// The entities registered in one unit, as the database packed them.
 #[derive(Debug, Clone)]
 pub struct EntityPack {
@@ -282,16 +295,7 @@ impl Db {
                 F = FIELD_SEP,
                 R = RECORD_SEP
             ),
-            "household" => format!(
-                "SELECT h.unit_id, string_agg(CAST(h.id AS TEXT) || '{F}' || \
-                 CAST(h.id AS TEXT) || '{F}{F}' || COALESCE(e.doc, ''), '{R}') \
-                 FROM households h \
-                 LEFT JOIN entity_current e ON e.entity_type = 'household' AND e.entity_id = h.id \
-                 WHERE h.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1) \
-                 GROUP BY h.unit_id",
-                F = FIELD_SEP,
-                R = RECORD_SEP
-            ),
+            "household" => household_pack_sql("h.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1)"),
             other => return Err(StoreError::Invalid(format!("报表不支持对象类型“{other}”"))),
         };
         self.packs_of(entity_type, &sql, scope_path).await
@@ -301,16 +305,9 @@ impl Db {
     /// [`Db::entity_packs`]: what a person report reads of households,
     /// wherever the household itself is registered.
     pub async fn household_packs_of_persons(&self, scope_path: &str) -> Result<Vec<EntityPack>> {
-        let sql = format!(
-            "SELECT h.unit_id, string_agg(CAST(h.id AS TEXT) || '{F}' || \
-             CAST(h.id AS TEXT) || '{F}{F}' || COALESCE(e.doc, ''), '{R}') \
-             FROM households h \
-             LEFT JOIN entity_current e ON e.entity_type = 'household' AND e.entity_id = h.id \
-             WHERE h.id IN (SELECT household_id FROM persons \
-               WHERE unit_id IN (SELECT id FROM org_units WHERE path LIKE $1)) \
-             GROUP BY h.unit_id",
-            F = FIELD_SEP,
-            R = RECORD_SEP
+        let sql = household_pack_sql(
+            "h.id IN (SELECT household_id FROM persons \
+             WHERE unit_id IN (SELECT id FROM org_units WHERE path LIKE $1))",
         );
         self.packs_of("household", &sql, scope_path).await
     }

@@ -729,7 +729,130 @@ async fn a_statistical_report_built_in_the_ui_counts_and_consolidates(backend: B
     assert_eq!(header[1][3], "残疾人");
 }
 
+/// Publishes a report to 民主村社区 and opens its task as the worker.
+async fn publish_and_open(s: &TestServer, def: Value) -> Value {
+    let (dept, dcsrf) = s.login("minzheng").await;
+    let minzhu = s.unit_id("500107003003").await;
+    let id = json_ok(
+        dept.post(s.url("/api/v1/reports"))
+            .header("x-csrf-token", &dcsrf)
+            .json(
+                &json!({"definition": def, "frequency": "once", "period": "2026年",
+                          "deadline": "2026-12-31", "targets": [minzhu]}),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    json_ok(
+        dept.post(s.url(&format!("/api/v1/reports/{id}/publish")))
+            .header("x-csrf-token", &dcsrf)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (w, _) = s.login("minzhu").await;
+    let tasks = json_ok(w.get(s.url("/api/v1/tasks")).send().await.unwrap()).await;
+    let task = tasks["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["report_id"] == id)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    json_ok(
+        w.get(s.url(&format!("/api/v1/tasks/{task}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// Household values reach a person report both ways: shown in a column
+/// (the rows are chosen first, then only their households read) and used
+/// in a filter or count (every household of the community read).
+async fn household_facts_reach_person_reports(backend: Backend) {
+    // Enough residents that the community has households on 低保.
+    let opts = common::Options {
+        residents: 3000,
+        ..Default::default()
+    };
+    let s = TestServer::start_with(backend, opts).await;
+    let minzhu = s
+        .app
+        .db
+        .unit(s.unit_id("500107003003").await)
+        .await
+        .unwrap()
+        .unwrap();
+    let persons = s
+        .app
+        .db
+        .entities_in_scope("person", &minzhu.path, None)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = persons.iter().filter_map(|p| p.household_id).collect();
+    let households = s.app.db.values_of("household", &ids).await.unwrap();
+    let address = |p: &jianfu_store::EntityFacts| {
+        p.household_id
+            .and_then(|h| households.get(&h))
+            .and_then(|f| f.get("household.address"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let on_dibao = |p: &jianfu_store::EntityFacts| {
+        p.household_id
+            .and_then(|h| households.get(&h))
+            .and_then(|f| f.get("household.dibao"))
+            .is_some_and(|v| v == "1")
+    };
+
+    let roster = json!({
+        "title": "老年人住址表", "kind": "roster", "entity": "person",
+        "filter": "age >= 60",
+        "columns": [
+            {"path": ["姓名"], "source": {"type": "element", "element": "person.name"}, "left": 0, "right": 0},
+            {"path": ["住址"], "source": {"type": "element", "element": "household.address"}, "left": 0, "right": 0}
+        ]
+    });
+    let view = publish_and_open(&s, roster).await;
+    let rows = view["grid"]["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let id: i64 = row["key"].as_str().unwrap().parse().unwrap();
+        let p = persons.iter().find(|p| p.id == id).unwrap();
+        assert_eq!(row["cells"][1]["value"], address(p), "person {id}");
+    }
+    assert!(rows.iter().any(|r| r["cells"][1]["value"] != ""));
+
+    let table = json!({
+        "title": "低保户人员统计", "kind": "statistical", "entity": "person",
+        "columns": [
+            {"path": ["单位"], "source": {"type": "row_label"}, "left": 0, "right": 0},
+            {"path": ["低保户人员"], "source": {"type": "count", "filter": "household.dibao == true"}, "left": 0, "right": 0}
+        ]
+    });
+    let view = publish_and_open(&s, table).await;
+    let want = persons.iter().filter(|p| on_dibao(p)).count();
+    assert!(
+        want > 0,
+        "the demo community has households on 低保 ({} persons)",
+        persons.len()
+    );
+    assert_eq!(
+        view["grid"]["rows"][0]["cells"][1]["value"],
+        want.to_string()
+    );
+}
+
 on_both_backends!(
+    household_facts_reach_person_reports,
     template_to_export,
     a_gap_filled_once_is_never_asked_again,
     two_people_saving_one_cell_lose_nothing,

@@ -37,19 +37,6 @@ pub(crate) fn fill_counts_changed(task: &TaskRow, c: &jianfu_core::reports::Cell
     task.cells_total != c.cells as i64 || task.cells_prefilled != c.prefilled as i64
 }
 
-/// Whether a person report reads the facts of the person's household.
-fn reads_household(report: &CompiledReport) -> bool {
-    let def = &report.def;
-    def.entity == "person"
-        && (def.filter.as_deref().is_some_and(|f| f.contains("household"))
-            || report
-                .elements()
-                .any(|(_, e)| e.starts_with("household."))
-            || def.columns.iter().any(|c| {
-                matches!(&c.source, jianfu_core::reports::ColumnSource::Computed { expr } if expr.contains("household"))
-            }))
-}
-
 /// One task's report filled from its community's entities: pure, so the
 /// whole district can be filled on every core at once.
 #[allow(clippy::too_many_arguments)]
@@ -90,17 +77,6 @@ pub(crate) fn fill_task(
         })
         .collect();
     fill_roster(report, dict, &offered, inputs, on)
-}
-
-/// Whether choosing a report's rows (or counting them) reads households,
-/// as opposed to only showing household values in columns.
-fn selection_reads_household(report: &CompiledReport) -> bool {
-    report.def.kind == ReportKind::Statistical
-        || report
-            .def
-            .filter
-            .as_deref()
-            .is_some_and(|f| f.contains("household"))
 }
 
 /// Runs CPU work on the blocking pool.
@@ -241,11 +217,11 @@ impl App {
         } else {
             self.db.task_rows(task.id).await?.into_iter().collect()
         });
-        let households_too = reads_household(&report);
+        let households_too = report.reads_household();
         // When only the columns read a household, the rows are chosen
         // first and only their households are read: a roster lists a few
         // of a community's thousands.
-        let select_first = households_too && !selection_reads_household(&report);
+        let select_first = households_too && !report.selection_reads_household();
         let on = today();
         let (r, p) = (report.clone(), pinned.clone());
         let entities = blocking(move || {
@@ -385,7 +361,7 @@ impl App {
             .remove(&id)
             .unwrap_or_default();
         let households = match household_id {
-            Some(h) if reads_household(report) => self.db.values_of("household", &[h]).await?,
+            Some(h) if report.reads_household() => self.db.values_of("household", &[h]).await?,
             _ => HashMap::new(),
         };
         let inputs = TaskInputs {

@@ -183,6 +183,13 @@ impl Expr {
         &self.source
     }
 
+    /// Whether the expression reads the person's household.
+    pub fn reads_household(&self) -> bool {
+        self.bindings
+            .iter()
+            .any(|(_, b)| matches!(b, Binding::Household))
+    }
+
     /// The entity's own elements the expression reads (`age` reads the
     /// birth date). A household's facts are read whole, apart.
     pub fn elements(&self) -> impl Iterator<Item = &str> {

@@ -2,7 +2,7 @@
 //! answers (prefilled), which are still missing (gaps a worker fills once),
 //! and the counts behind the burden figures.
 
-use super::definition::{ColumnSource, DefinitionError, ReportDef, RowAxis};
+use super::definition::{ColumnSource, DefinitionError, ReportDef, ReportKind, RowAxis};
 use super::expr::{value_text, Expr, Subject};
 use crate::dictionary::{Dictionary, ValueType};
 use chrono::NaiveDate;
@@ -65,15 +65,7 @@ impl CompiledReport {
     /// columns, sums and row codes, and the names in its expressions.
     /// Reading only these is what makes a district cheap to fill.
     pub fn read_elements(&self) -> std::collections::BTreeSet<&str> {
-        let mut out: std::collections::BTreeSet<&str> = self.elements().map(|(_, e)| e).collect();
-        for c in &self.def.columns {
-            if let ColumnSource::Sum { element, .. } = &c.source {
-                out.insert(element);
-            }
-        }
-        if let RowAxis::Codes { element } = &self.def.rows {
-            out.insert(element);
-        }
+        let mut out: std::collections::BTreeSet<&str> = self.read_columns().collect();
         let exprs = self
             .filter
             .iter()
@@ -83,6 +75,50 @@ impl CompiledReport {
             out.extend(e.elements());
         }
         out
+    }
+
+    /// Whether choosing (a roster) or counting (a table) the rows reads
+    /// households' facts.
+    pub fn selection_reads_household(&self) -> bool {
+        let counts = self.def.kind == ReportKind::Statistical;
+        self.filter.iter().any(Expr::reads_household)
+            || (counts
+                && self
+                    .column_exprs
+                    .iter()
+                    .chain(&self.denominators)
+                    .flatten()
+                    .any(Expr::reads_household))
+    }
+
+    /// Whether filling the report reads households' facts at all: to
+    /// choose or count rows, in a computed cell or in a column.
+    pub fn reads_household(&self) -> bool {
+        self.def.entity == "person"
+            && (self
+                .filter
+                .iter()
+                .chain(self.column_exprs.iter().flatten())
+                .chain(self.denominators.iter().flatten())
+                .any(Expr::reads_household)
+                || self.read_columns().any(|e| e.starts_with("household.")))
+    }
+
+    /// Elements read in columns: shown, summed or rows of the table.
+    fn read_columns(&self) -> impl Iterator<Item = &str> {
+        self.def
+            .columns
+            .iter()
+            .filter_map(|c| match &c.source {
+                ColumnSource::Element { element } | ColumnSource::Sum { element, .. } => {
+                    Some(element.as_str())
+                }
+                _ => None,
+            })
+            .chain(match &self.def.rows {
+                RowAxis::Codes { element } => Some(element.as_str()),
+                RowAxis::Units => None,
+            })
     }
 
     /// The register elements the report reads per row (for a roster).
@@ -440,7 +476,7 @@ pub fn fill_statistical(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reports::definition::{ColumnDef, ReportKind, TemplateLayout};
+    use crate::reports::definition::{ColumnDef, TemplateLayout};
     use crate::reports::Facts;
 
     fn dict() -> Dictionary {
