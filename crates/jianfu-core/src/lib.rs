@@ -3,6 +3,7 @@
 //! Everything here is deterministic and unit-tested next to the code, so the
 //! store and web layers can rely on it without re-checking.
 
+pub mod admission;
 pub mod demo;
 pub mod dictionary;
 pub mod divisions;
