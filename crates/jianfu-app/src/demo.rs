@@ -166,6 +166,7 @@ impl App {
         }
 
         let accounts = self.create_demo_accounts(opts, &dept_ids).await?;
+        self.seed_admission_gate(&accounts).await?;
 
         let households = demo::generate(
             &demo_communities,
@@ -345,6 +346,12 @@ impl App {
                 Role::Jianfuban,
                 dept(JIANFUBAN_KEY)?,
             ),
+            (
+                "quzhang",
+                "区领导 张副区长",
+                Role::Jianfuban,
+                dept(JIANFUBAN_KEY)?,
+            ),
             ("minzheng", "民政局 王科长", Role::Department, dept("mzj")?),
             ("renshe", "人社局 张科员", Role::Department, dept("rsj")?),
             (
@@ -384,4 +391,42 @@ impl App {
         }
         Ok(out)
     }
+
+    /// The gate as a district starts with it: the community duty list
+    /// (村（社区）依法履职和协助政府工作事项) and the county leader who
+    /// takes the higher review.
+    async fn seed_admission_gate(&self, accounts: &[DemoAccount]) -> Result<()> {
+        for (name, note) in DUTY_LIST {
+            self.db.add_duty_item(name, note).await?;
+        }
+        if accounts.iter().any(|a| a.username == "quzhang") {
+            if let Some(u) = self.db.user_by_name("quzhang").await? {
+                self.db
+                    .add_grant(u.id, crate::admission::COUNTY_REVIEW)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
 }
+
+/// A district's duty list for its communities, in the shape of the lists
+/// counties publish (依法履行职责事项 and 协助政府工作事项).
+const DUTY_LIST: [(&str, &str); 16] = [
+    ("居民基础信息采集与更新", "协助"),
+    ("社会救助对象排查与申报协助", "协助：低保、特困、临时救助"),
+    ("老年人关爱服务", "协助：高龄津贴、独居老人探访"),
+    ("残疾人服务", "协助：残疾人两项补贴、康复服务"),
+    ("退役军人服务", "协助"),
+    ("就业创业服务", "协助：失业登记、就业援助"),
+    ("基本医疗保险参保动员", "协助"),
+    ("人口统计调查协助", "协助：人口普查、抽样调查"),
+    ("安全隐患排查", "协助：消防、燃气、自建房"),
+    ("环境卫生整治", "依法履职"),
+    ("矛盾纠纷调解", "依法履职：人民调解"),
+    ("基层党组织建设", "依法履职"),
+    ("征兵工作协助", "协助"),
+    ("健康宣传与公共卫生", "协助：疫苗接种动员、健康教育"),
+    ("未成年人保护", "协助：困境儿童、留守儿童"),
+    ("村（居）民自治事务", "依法履职：居民会议、居务公开"),
+];

@@ -3,6 +3,7 @@
 //! No HTTP here; the web crate and the CLI both call into this crate.
 
 pub mod accounts;
+pub mod admission;
 pub mod audit;
 pub mod audit_query;
 pub mod auth;

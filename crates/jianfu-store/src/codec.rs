@@ -202,17 +202,31 @@ pub fn decode_values(entity_type: &str, text: &str) -> Result<HashMap<String, St
 
 /// The elements a reader wants from current documents: each stored key
 /// (short, or full as older documents have it) → the full element code.
+///
+/// A list, not a hash map: it is asked about every key of every document
+/// of a district, it holds a dozen keys, and comparing lengths first
+/// rejects almost all of them without hashing anything.
 #[derive(Debug, Clone, Default)]
-pub struct Wanted(HashMap<String, String>);
+pub struct Wanted(Vec<(String, String)>);
 
 impl Wanted {
     pub fn new<'a>(entity_type: &str, codes: impl IntoIterator<Item = &'a str>) -> Wanted {
-        let mut m = HashMap::new();
+        let mut m: Vec<(String, String)> = Vec::new();
         for code in codes {
-            m.insert(short_key(entity_type, code).to_string(), code.to_string());
-            m.insert(code.to_string(), code.to_string());
+            for key in [short_key(entity_type, code), code] {
+                if m.iter().all(|(k, _)| k != key) {
+                    m.push((key.to_string(), code.to_string()));
+                }
+            }
         }
         Wanted(m)
+    }
+
+    fn get(&self, key: &str) -> Option<&String> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.len() == key.len() && k == key)
+            .map(|(_, code)| code)
     }
 }
 
@@ -256,7 +270,7 @@ impl<'de> serde::de::Visitor<'de> for SelectedValues<'_> {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = HashMap::new();
         while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
-            match self.0 .0.get(k.as_ref()) {
+            match self.0.get(k.as_ref()) {
                 Some(code) => {
                     let (v, _): (String, serde::de::IgnoredAny) = map.next_value()?;
                     out.insert(code.clone(), v);

@@ -2,8 +2,10 @@
 //!
 //! One code path serves SQLite and PostgreSQL through sqlx's `Any` driver.
 //! Queries use `$N` placeholders, which both backends accept, and only
-//! portable types (i64, text); times are unix milliseconds.
+//! portable types (i64, f64 for burden hours, text); times are unix
+//! milliseconds.
 
+mod admissions;
 mod audit;
 mod backup;
 pub mod codec;
@@ -17,6 +19,10 @@ mod reports;
 mod sessions;
 mod users;
 
+pub use admissions::{
+    AdmissionDraft, AdmissionRow, Assessment, CapRow, DecisionRow, DutyItemRow, FlagRow,
+    OverrideRow, TypingMeasure, UsageRow,
+};
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use db::{admin, now_ms, Backend, Db};
 pub use elements::ElementRow;

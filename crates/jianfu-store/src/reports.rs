@@ -115,15 +115,73 @@ pub struct EntityPack {
 impl EntityPack {
     /// The pack's entities with their values: all, or only the wanted.
     pub fn unpack(&self, wanted: Option<&codec::Wanted>) -> Result<Vec<EntityFacts>> {
+        let mut out = Vec::new();
+        self.each_record(|id, household_id, name, doc| {
+            out.push(EntityFacts {
+                id,
+                unit_id: self.unit_id,
+                household_id,
+                name: name.to_string(),
+                facts: self.decode(id, doc, wanted)?,
+            });
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The entities `keep` accepts, judged on the `first` elements alone,
+    /// with the `then` elements: a roster lists a few of a community's
+    /// thousands, and only those need their other columns decoded.
+    pub fn unpack_where(
+        &self,
+        first: &codec::Wanted,
+        then: &codec::Wanted,
+        mut keep: impl FnMut(i64, &HashMap<String, String>) -> bool,
+    ) -> Result<Vec<EntityFacts>> {
+        let mut out = Vec::new();
+        self.each_record(|id, household_id, name, doc| {
+            if keep(id, &self.decode(id, doc, Some(first))?) {
+                out.push(EntityFacts {
+                    id,
+                    unit_id: self.unit_id,
+                    household_id,
+                    name: name.to_string(),
+                    facts: self.decode(id, doc, Some(then))?,
+                });
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn decode(
+        &self,
+        id: i64,
+        doc: &str,
+        wanted: Option<&codec::Wanted>,
+    ) -> Result<HashMap<String, String>> {
+        let et = self.entity_type.as_str();
+        match (doc, wanted) {
+            ("", _) => Ok(HashMap::new()),
+            (d, Some(w)) => codec::decode_selected(d, w),
+            (d, None) => codec::decode_values(et, d),
+        }
+        .map_err(|e| StoreError::Invalid(format!("实体 {et}:{id} 的当前值损坏：{e}")))
+    }
+
+    /// Calls `f` with each record's id, household, name and document.
+    fn each_record(
+        &self,
+        mut f: impl FnMut(i64, Option<i64>, &str, &str) -> Result<()>,
+    ) -> Result<()> {
         let et = self.entity_type.as_str();
         let bad = |what: &str| {
             StoreError::Invalid(format!("单位 {} 的{et}数据损坏：{what}", self.unit_id))
         };
-        let mut out = Vec::new();
         for record in self.packed.split(RECORD_SEP) {
-            let mut f = record.splitn(4, FIELD_SEP);
+            let mut fields = record.splitn(4, FIELD_SEP);
             let (Some(id), Some(household), Some(name), Some(doc)) =
-                (f.next(), f.next(), f.next(), f.next())
+                (fields.next(), fields.next(), fields.next(), fields.next())
             else {
                 return Err(bad("字段不全"));
             };
@@ -132,21 +190,9 @@ impl EntityPack {
                 "" => None,
                 h => Some(h.parse().map_err(|_| bad("家庭户编号无效"))?),
             };
-            let facts = match (doc, wanted) {
-                ("", _) => Ok(HashMap::new()),
-                (d, Some(w)) => codec::decode_selected(d, w),
-                (d, None) => codec::decode_values(et, d),
-            }
-            .map_err(|e| StoreError::Invalid(format!("实体 {et}:{id} 的当前值损坏：{e}")))?;
-            out.push(EntityFacts {
-                id,
-                unit_id: self.unit_id,
-                household_id,
-                name: name.to_string(),
-                facts,
-            });
+            f(id, household_id, name, doc)?;
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -10,8 +10,21 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 23] = [
+const TEMPLATES: [(&str, &str); 27] = [
     ("reports.html", include_str!("../templates/reports.html")),
+    (
+        "admissions.html",
+        include_str!("../templates/admissions.html"),
+    ),
+    (
+        "admission.html",
+        include_str!("../templates/admission.html"),
+    ),
+    (
+        "admission_caps.html",
+        include_str!("../templates/admission_caps.html"),
+    ),
+    ("check.html", include_str!("../templates/check.html")),
     (
         "report_new.html",
         include_str!("../templates/report_new.html"),

@@ -336,6 +336,7 @@ async fn worker_fills_and_pastes_gaps_then_department_sees_the_result() {
         .await
         .unwrap();
     let report = r["id"].as_i64().unwrap();
+    s.admit_report(report).await;
     let p = dept
         .post(s.url(&format!("/api/v1/reports/{report}/publish")))
         .header("x-csrf-token", &dcsrf)

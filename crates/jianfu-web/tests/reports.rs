@@ -135,6 +135,7 @@ async fn design_and_publish(
     )
     .await;
     let report = created["id"].as_i64().unwrap();
+    s.admit_report(report).await;
     let published = json_ok(
         dept.post(s.url(&format!("/api/v1/reports/{report}/publish")))
             .header("x-csrf-token", csrf)
@@ -480,6 +481,7 @@ async fn a_gap_filled_once_is_never_asked_again(backend: Backend) {
     .await["id"]
         .as_i64()
         .unwrap();
+    s.admit_report(r2).await;
     json_ok(
         dept.post(s.url(&format!("/api/v1/reports/{r2}/publish")))
             .header("x-csrf-token", &dcsrf)
@@ -643,6 +645,7 @@ async fn a_statistical_report_built_in_the_ui_counts_and_consolidates(backend: B
         .unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("60岁以上"));
+    s.admit_report(id).await;
     json_ok(
         dept.post(s.url(&format!("/api/v1/reports/{id}/publish")))
             .header("x-csrf-token", &dcsrf)
@@ -747,6 +750,7 @@ async fn publish_and_open(s: &TestServer, def: Value) -> Value {
     .await["id"]
         .as_i64()
         .unwrap();
+    s.admit_report(id).await;
     json_ok(
         dept.post(s.url(&format!("/api/v1/reports/{id}/publish")))
             .header("x-csrf-token", &dcsrf)

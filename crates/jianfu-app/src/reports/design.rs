@@ -335,6 +335,23 @@ impl App {
         ip: Option<String>,
     ) -> Result<usize> {
         let r = self.owned_report(actor, id, ip.clone()).await?;
+        // 准入: nothing reaches a community without a valid 准入编号.
+        let today = super::today().to_string();
+        if self.db.admission_of_report(id, &today).await?.is_none() {
+            self.audit(
+                Some(actor),
+                "report.publish",
+                Some(format!("report:{id}")),
+                "denied",
+                Some("未经准入".into()),
+                ip,
+            )
+            .await?;
+            return Err(AppError::Forbidden(format!(
+                "报表“{}”尚未准入，不能下发到村（社区）：请先提交准入申请，获得准入编号后再发布",
+                r.title
+            )));
+        }
         let mut targets: Vec<i64> = serde_json::from_str(&r.targets).unwrap_or_default();
         if targets.is_empty() {
             targets = self

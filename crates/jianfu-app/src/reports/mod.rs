@@ -224,23 +224,45 @@ impl App {
         let select_first = households_too && !report.selection_reads_household();
         let on = today();
         let (r, p) = (report.clone(), pinned.clone());
+        // A roster whose filter reads no household judges each entity on
+        // the filter's elements alone; only the rows it lists are decoded
+        // whole.
+        let filter_first = !statistical
+            && !report.selection_reads_household()
+            && !report.filter_elements().is_empty();
         let entities = blocking(move || {
             let wanted = wanted(&r);
             let mut entities = Vec::new();
-            for pack in &packs {
-                entities.extend(pack.unpack(Some(&wanted))?);
-            }
-            if select_first {
-                entities.retain(|e| {
-                    p.contains(&e.id)
-                        || r.selects(
-                            Subject {
-                                facts: &e.facts,
-                                household: None,
-                            },
-                            on,
-                        )
-                });
+            if filter_first {
+                let first = jianfu_store::codec::Wanted::new(&r.def.entity, r.filter_elements());
+                for pack in &packs {
+                    entities.extend(pack.unpack_where(&first, &wanted, |id, facts| {
+                        p.contains(&id)
+                            || r.selects(
+                                Subject {
+                                    facts,
+                                    household: None,
+                                },
+                                on,
+                            )
+                    })?);
+                }
+            } else {
+                for pack in &packs {
+                    entities.extend(pack.unpack(Some(&wanted))?);
+                }
+                if select_first {
+                    entities.retain(|e| {
+                        p.contains(&e.id)
+                            || r.selects(
+                                Subject {
+                                    facts: &e.facts,
+                                    household: None,
+                                },
+                                on,
+                            )
+                    });
+                }
             }
             entities.sort_unstable_by_key(|e| e.id);
             Ok(entities)

@@ -6,7 +6,7 @@
 
 use super::fill_counts_changed;
 use crate::{App, AppError, CurrentUser, Result};
-use jianfu_core::reports::{CellCounts, CompiledReport};
+use jianfu_core::reports::{CompiledReport, FilledGrid};
 use jianfu_store::TaskRow;
 use serde::Serialize;
 use std::sync::Arc;
@@ -48,32 +48,9 @@ impl App {
         if tasks.is_empty() {
             return Ok(PrefillSummary::default());
         }
-        let report = Arc::new(report);
-        // A few communities at once: while one community's rows are read
-        // (on its connection's thread), another's are filled.
-        let workers = std::thread::available_parallelism()
-            .map(|n| n.get() + 1)
-            .unwrap_or(2)
-            .clamp(2, 4);
-        let permits = Arc::new(Semaphore::new(workers));
-        let mut running = JoinSet::new();
-        for (i, t) in tasks.iter().enumerate() {
-            let (app, t, report, permits) =
-                (self.clone(), t.clone(), report.clone(), permits.clone());
-            running.spawn(async move {
-                let _permit = permits
-                    .acquire_owned()
-                    .await
-                    .map_err(|e| AppError::Invalid(format!("预填中断：{e}")))?;
-                let grid = app.register_grid(&t, report).await?;
-                Ok::<_, AppError>((i, grid.counts))
-            });
-        }
-        let mut counts = vec![CellCounts::default(); tasks.len()];
-        while let Some(done) = running.join_next().await {
-            let (i, c) = done.map_err(|e| AppError::Invalid(format!("预填中断：{e}")))??;
-            counts[i] = c;
-        }
+        let counts = self
+            .prefill_map(report, tasks.clone(), |_, g| g.counts)
+            .await?;
         let mut summary = PrefillSummary {
             tasks: tasks.len(),
             ..PrefillSummary::default()
@@ -95,5 +72,49 @@ impl App {
         }
         tx.commit().await.map_err(jianfu_store::StoreError::from)?;
         Ok(summary)
+    }
+
+    /// Fills the report for each task from the register, a few
+    /// communities at once, and keeps what `f` takes of each grid, in the
+    /// tasks' order. Nothing is written.
+    pub(crate) async fn prefill_map<T: Send + 'static>(
+        &self,
+        report: CompiledReport,
+        tasks: Vec<TaskRow>,
+        f: impl Fn(&CompiledReport, FilledGrid) -> T + Send + Sync + 'static,
+    ) -> Result<Vec<T>> {
+        let report = Arc::new(report);
+        let f = Arc::new(f);
+        // A few communities at once: while one community's rows are read
+        // (on its connection's thread), another's are filled.
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get() + 1)
+            .unwrap_or(2)
+            .clamp(2, 4);
+        let permits = Arc::new(Semaphore::new(workers));
+        let mut running = JoinSet::new();
+        for (i, t) in tasks.into_iter().enumerate() {
+            let (app, report, permits, f) =
+                (self.clone(), report.clone(), permits.clone(), f.clone());
+            running.spawn(async move {
+                let _permit = permits
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| AppError::Invalid(format!("预填中断：{e}")))?;
+                let grid = app.register_grid(&t, report.clone()).await?;
+                Ok::<_, AppError>((i, f(&report, grid)))
+            });
+        }
+        let mut out: Vec<Option<T>> = Vec::new();
+        while let Some(done) = running.join_next().await {
+            let (i, v) = done.map_err(|e| AppError::Invalid(format!("预填中断：{e}")))??;
+            if out.len() <= i {
+                out.resize_with(i + 1, || None);
+            }
+            out[i] = Some(v);
+        }
+        out.into_iter()
+            .map(|v| v.ok_or_else(|| AppError::Invalid("预填中断：缺少结果".into())))
+            .collect()
     }
 }

@@ -77,6 +77,12 @@ impl CompiledReport {
         out
     }
 
+    /// The elements the row filter reads: all a roster needs to know of an
+    /// entity it does not list.
+    pub fn filter_elements(&self) -> std::collections::BTreeSet<&str> {
+        self.filter.iter().flat_map(Expr::elements).collect()
+    }
+
     /// Whether choosing (a roster) or counting (a table) the rows reads
     /// households' facts.
     pub fn selection_reads_household(&self) -> bool {

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, described by `openapi.json`.
 
+pub mod admissions;
 pub mod register;
 pub mod reports;
 
@@ -71,6 +72,48 @@ pub fn routes() -> Router<AppState> {
         .route("/tasks/{id}/return", post(reports::return_task))
         .route("/tasks/{id}/accept", post(reports::accept))
         .route("/tasks/{id}/export/{format}", get(reports::export_task))
+        .route(
+            "/admissions",
+            get(admissions::list).post(admissions::create),
+        )
+        .route(
+            "/admissions/{id}",
+            get(admissions::detail).put(admissions::update),
+        )
+        .route("/admissions/{id}/decide", post(admissions::decide))
+        .route("/admissions/{id}/override", post(admissions::override_cap))
+        .route(
+            "/admissions/{id}/assessment.xlsx",
+            get(admissions::assessment_xlsx),
+        )
+        .route(
+            "/admission-caps",
+            get(admissions::caps).put(admissions::set_cap),
+        )
+        .route(
+            "/admission-settings",
+            get(admissions::settings).put(admissions::put_settings),
+        )
+        .route(
+            "/duty-items",
+            get(admissions::duty_items).post(admissions::add_duty_item),
+        )
+        .route(
+            "/duty-items/{id}",
+            axum::routing::delete(admissions::remove_duty_item),
+        )
+        .route(
+            "/admission-flags",
+            get(admissions::flags).post(admissions::flag),
+        )
+        .route(
+            "/admission-flags/{id}/handle",
+            post(admissions::handle_flag),
+        )
+        .route(
+            "/public/admissions/{number}",
+            get(admissions::public_lookup),
+        )
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Response {

@@ -1,6 +1,7 @@
 //! HTML pages.
 
 mod admin_users;
+mod admissions;
 mod audit_log;
 mod dictionary;
 mod home;
@@ -67,6 +68,27 @@ pub fn routes() -> Router<AppState> {
         .route("/tasks/{id}/submit", post(reports::submit))
         .route("/tasks/{id}/review", post(reports::review))
         .route("/tasks/{id}/export/{format}", get(reports::export_task))
+        .route(
+            "/admissions",
+            get(admissions::list).post(admissions::create),
+        )
+        .route(
+            "/admissions/caps",
+            get(admissions::caps).post(admissions::set_cap),
+        )
+        .route("/admissions/flags", post(admissions::flag))
+        .route(
+            "/admissions/flags/{id}/handle",
+            post(admissions::handle_flag),
+        )
+        .route("/admissions/{id}", get(admissions::detail))
+        .route("/admissions/{id}/decide", post(admissions::decide))
+        .route("/admissions/{id}/override", post(admissions::override_cap))
+        .route(
+            "/admissions/{id}/assessment.xlsx",
+            get(admissions::assessment_xlsx),
+        )
+        .route("/check", get(admissions::check))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }

@@ -203,6 +203,53 @@ impl TestServer {
         (c, csrf)
     }
 
+    /// Takes minzheng's report through 准入 (request, submission, the
+    /// 减负办's admission) so it may be published; returns its 准入编号.
+    #[allow(dead_code)]
+    pub async fn admit_report(&self, report: i64) -> String {
+        let (dept, dcsrf) = self.login("minzheng").await;
+        let r = dept
+            .post(self.url("/api/v1/admissions"))
+            .header("x-csrf-token", &dcsrf)
+            .json(&serde_json::json!({
+                "details": {"kind": "report", "report_id": report},
+                "duty_item": "社会救助对象排查与申报协助",
+                "lead_hours": 240
+            }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), 200, "admission request");
+        let id = r.json::<serde_json::Value>().await.expect("json")["id"]
+            .as_i64()
+            .expect("id");
+        let r = dept
+            .post(self.url(&format!("/api/v1/admissions/{id}/decide")))
+            .header("x-csrf-token", &dcsrf)
+            .json(&serde_json::json!({"action": "submit"}))
+            .send()
+            .await
+            .expect("submit");
+        assert_eq!(
+            r.status(),
+            200,
+            "submit: {}",
+            r.text().await.unwrap_or_default()
+        );
+        let (office, ocsrf) = self.login("jianfuban").await;
+        let r = office
+            .post(self.url(&format!("/api/v1/admissions/{id}/decide")))
+            .header("x-csrf-token", &ocsrf)
+            .json(&serde_json::json!({"action": "admit"}))
+            .send()
+            .await
+            .expect("admit");
+        let text = r.text().await.unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(v["status"], "admitted", "{text}");
+        v["number"].as_str().expect("number").to_string()
+    }
+
     pub async fn unit_id(&self, code: &str) -> i64 {
         self.app
             .db

@@ -1,0 +1,205 @@
+//! What the gate shows beyond the office: the public check of a 准入编号
+//! (no login, no personal data), flags of demands that came without one,
+//! and the duty list (职责清单).
+
+use super::{require_office, status_label};
+use crate::{App, AppError, CurrentUser, Result};
+use jianfu_core::admission::estimate::Estimate;
+use jianfu_core::admission::{looks_like_number, DemandKind};
+use jianfu_core::role::Role;
+use jianfu_store::{DutyItemRow, FlagRow};
+use serde::Serialize;
+
+/// A demand as anyone may see it by its number: what it is, whose, how
+/// long it is valid and what it costs. Nothing of any person.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicAdmission {
+    pub number: String,
+    pub title: String,
+    pub department: String,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+    /// Whether it is in force today.
+    pub valid: bool,
+    pub units: u32,
+    pub per_year: u32,
+    pub hours_per_year: Option<f64>,
+    pub cost_yuan: Option<f64>,
+}
+
+impl App {
+    /// Looks a 准入编号 up. `None` for a number that was never given: the
+    /// demand carrying it has not been admitted.
+    pub async fn public_admission(&self, number: &str) -> Result<Option<PublicAdmission>> {
+        let number = number.trim().to_ascii_uppercase();
+        if !looks_like_number(&number) {
+            return Err(AppError::Invalid(format!(
+                "“{}”不是准入编号：准入编号形如 ZR-500107-2026-B0001",
+                number.chars().take(40).collect::<String>()
+            )));
+        }
+        let Some(row) = self.db.admission_by_number(&number).await? else {
+            return Ok(None);
+        };
+        let estimate: Option<Estimate> = row
+            .estimate
+            .as_deref()
+            .and_then(|e| serde_json::from_str(e).ok());
+        let today = crate::reports::today().to_string();
+        let valid = row.status == "admitted"
+            && row
+                .valid_from
+                .as_deref()
+                .is_some_and(|f| f <= today.as_str())
+            && row
+                .valid_until
+                .as_deref()
+                .is_some_and(|u| u >= today.as_str());
+        Ok(Some(PublicAdmission {
+            number,
+            title: row.title,
+            department: row.department,
+            kind: DemandKind::from_code(&row.kind).map_or("未知", |k| k.label_zh()),
+            status: status_label(&row.status),
+            valid_from: row.valid_from,
+            valid_until: row.valid_until,
+            valid,
+            units: estimate.as_ref().map_or(0, |e| e.units),
+            per_year: estimate.as_ref().map_or(0, |e| e.per_year),
+            hours_per_year: estimate.as_ref().map(|e| e.hours_per_year),
+            cost_yuan: estimate.as_ref().map(|e| e.cost_yuan),
+        }))
+    }
+
+    /// A community (grid, township) worker flags a demand that came
+    /// without a valid 准入编号; it goes to the 减负办.
+    pub async fn flag_unadmitted(
+        &self,
+        actor: &CurrentUser,
+        department: &str,
+        description: &str,
+        number_given: Option<&str>,
+        ip: Option<String>,
+    ) -> Result<i64> {
+        if !matches!(actor.role, Role::Community | Role::Grid | Role::Township) {
+            return Err(AppError::Forbidden(
+                "只有基层工作人员可以反映未准入事项".into(),
+            ));
+        }
+        let department = department.trim();
+        let description = description.trim();
+        if department.is_empty() || description.is_empty() {
+            return Err(AppError::Invalid("请填写下达部门和事项内容".into()));
+        }
+        if department.chars().count() > 100 || description.chars().count() > 2000 {
+            return Err(AppError::Invalid(
+                "部门名称不超过 100 字，事项内容不超过 2000 字".into(),
+            ));
+        }
+        let number = number_given.map(str::trim).filter(|n| !n.is_empty());
+        let id = self
+            .db
+            .insert_flag(actor.unit.id, actor.id, department, description, number)
+            .await?;
+        self.audit(
+            Some(actor),
+            "admission.flag",
+            Some(format!("flag:{id}")),
+            "ok",
+            Some(department.to_string()),
+            ip,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Flags: all for the 减负办, a worker's own unit's otherwise.
+    pub async fn list_flags(&self, actor: &CurrentUser) -> Result<Vec<FlagRow>> {
+        match actor.role {
+            Role::Jianfuban => Ok(self.db.flags(None).await?),
+            Role::Community | Role::Grid | Role::Township => {
+                Ok(self.db.flags(Some(actor.unit.id)).await?)
+            }
+            _ => Err(AppError::Forbidden("无权查看反映的事项".into())),
+        }
+    }
+
+    pub async fn handle_flag(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        response: &str,
+        ip: Option<String>,
+    ) -> Result<()> {
+        require_office(actor)?;
+        let response = response.trim();
+        if response.is_empty() {
+            return Err(AppError::Invalid("请填写处理意见".into()));
+        }
+        if !self.db.handle_flag(id, response, actor.id).await? {
+            return Err(AppError::NotFound(format!("待处理的反映 {id}")));
+        }
+        self.audit(
+            Some(actor),
+            "admission.flag_handled",
+            Some(format!("flag:{id}")),
+            "ok",
+            None,
+            ip,
+        )
+        .await
+    }
+
+    pub async fn duty_list(&self) -> Result<Vec<DutyItemRow>> {
+        Ok(self.db.duty_items().await?)
+    }
+
+    pub async fn add_duty_item(
+        &self,
+        actor: &CurrentUser,
+        name: &str,
+        note: &str,
+        ip: Option<String>,
+    ) -> Result<()> {
+        require_office(actor)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::Invalid("职责事项名称须为 1 到 100 字".into()));
+        }
+        if !self.db.add_duty_item(name, note.trim()).await? {
+            return Err(AppError::Invalid(format!("职责清单中已有“{name}”")));
+        }
+        self.audit(
+            Some(actor),
+            "duty.add",
+            None,
+            "ok",
+            Some(name.to_string()),
+            ip,
+        )
+        .await
+    }
+
+    pub async fn remove_duty_item(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        ip: Option<String>,
+    ) -> Result<()> {
+        require_office(actor)?;
+        if !self.db.remove_duty_item(id).await? {
+            return Err(AppError::NotFound(format!("职责事项 {id}")));
+        }
+        self.audit(
+            Some(actor),
+            "duty.remove",
+            Some(format!("duty:{id}")),
+            "ok",
+            None,
+            ip,
+        )
+        .await
+    }
+}
