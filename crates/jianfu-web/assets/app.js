@@ -198,3 +198,19 @@ document.addEventListener("submit", function (e) {
     });
   });
 })();
+
+// Admission request form: show only the fields of the chosen kind. Without
+// this every kind's fields show, and the server reads the chosen kind's.
+(function () {
+  const kind = document.getElementById("adm-kind");
+  const form = document.getElementById("admission-form");
+  if (!kind || !form) return;
+  function show() {
+    form.querySelectorAll("[data-kind]").forEach(function (el) {
+      const kinds = el.getAttribute("data-kind").split(" ");
+      el.hidden = kinds.indexOf(kind.value) === -1;
+    });
+  }
+  kind.addEventListener("change", show);
+  show();
+})();

@@ -105,6 +105,17 @@ async fn submit_login(b: &fantoccini::Client, username: &str, password: &str) {
     field("login").await.unwrap().click().await.unwrap();
 }
 
+/// Signs out through the page's button and waits for the login form.
+async fn log_out(b: &fantoccini::Client) {
+    b.find(Locator::Id("logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Id("login")).await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn community_worker_logs_in_sees_home_and_logs_out() {
     let s = TestServer::start(Backend::Sqlite).await;
@@ -140,13 +151,7 @@ async fn community_worker_logs_in_sees_home_and_logs_out() {
         let _ = std::fs::write(std::env::temp_dir().join("jianfu-home.png"), png);
     }
 
-    b.find(Locator::Id("logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.wait().for_element(Locator::Id("login")).await.unwrap();
+    log_out(&b).await;
     assert_eq!(b.current_url().await.unwrap().path(), "/login");
 
     // The old session is gone: the home page sends us back to login.
@@ -474,13 +479,7 @@ async fn worker_fills_and_pastes_gaps_then_department_sees_the_result() {
     assert_eq!(status.text().await.unwrap(), "已提交");
 
     // The department sees the consolidated result with the pasted values.
-    b.find(Locator::Id("logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.wait().for_element(Locator::Id("login")).await.unwrap();
+    log_out(&b).await;
     submit_login(&b, "minzheng", PASSWORD).await;
     b.wait().for_element(Locator::Id("welcome")).await.unwrap();
     b.goto(&s.url(&format!("/reports/{report}"))).await.unwrap();
@@ -505,6 +504,120 @@ async fn worker_fills_and_pastes_gaps_then_department_sees_the_result() {
         .await
         .unwrap();
     assert!(statuses.contains("已提交"), "{statuses}");
+    b.close().await.unwrap();
+}
+
+/// 准入 in the browser: a department writes a meeting request and submits
+/// it; the 减负办 admits it; the 准入编号 appears, and anyone can check it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_goes_from_draft_to_admitted_with_its_number() {
+    let s = TestServer::start(Backend::Sqlite).await;
+    let driver = start_driver().await;
+    let b = browser(&driver).await;
+    b.goto(&s.url("/login?next=/admissions")).await.unwrap();
+    submit_login(&b, "minzheng", PASSWORD).await;
+    b.wait()
+        .for_element(Locator::Id("admission-form"))
+        .await
+        .unwrap();
+    b.find(Locator::Css("#adm-kind option[value='meeting']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::Id("adm-title"))
+        .await
+        .unwrap()
+        .send_keys("全区低保政策培训会")
+        .await
+        .unwrap();
+    b.find(Locator::Id("adm-duty"))
+        .await
+        .unwrap()
+        .send_keys("社会救助对象排查与申报协助")
+        .await
+        .unwrap();
+    b.find(Locator::Id("adm-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let status = b
+        .wait()
+        .for_element(Locator::Id("adm-status"))
+        .await
+        .unwrap();
+    assert_eq!(status.text().await.unwrap(), "待审核");
+    let body = b
+        .find(Locator::Id("assessment"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("每年") && body.contains("小时"), "{body}");
+    let page = b.current_url().await.unwrap();
+    log_out(&b).await;
+
+    b.goto(&s.url(&format!("/login?next={}", page.path())))
+        .await
+        .unwrap();
+    submit_login(&b, "jianfuban", PASSWORD).await;
+    b.wait()
+        .for_element(Locator::Id("adm-admit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let number = b
+        .wait()
+        .for_element(Locator::Id("adm-number"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(number.starts_with("ZR-500107-"), "{number}");
+    assert_eq!(
+        b.find(Locator::Id("adm-status"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "已准入"
+    );
+    log_out(&b).await;
+
+    // The public check, without logging in.
+    b.goto(&s.url("/check")).await.unwrap();
+    b.find(Locator::Id("check-number"))
+        .await
+        .unwrap()
+        .send_keys(&number)
+        .await
+        .unwrap();
+    b.find(Locator::Id("check-go"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let result = b
+        .wait()
+        .for_element(Locator::Id("check-result"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        result.contains("全区低保政策培训会") && result.contains("有效"),
+        "{result}"
+    );
     b.close().await.unwrap();
 }
 

@@ -409,6 +409,14 @@ async fn pages_load_nothing_from_off_the_machine(b: Backend) {
         "/imports/rejected/{token}",
         "/merge-candidates",
         "/merge-candidates/{id}",
+        "/admissions",
+        "/admissions/{id}",
+        "/admissions/{id}/decide",
+        "/admissions/{id}/override",
+        "/admission-caps",
+        "/admission-flags",
+        "/duty-items",
+        "/public/admissions/{number}",
     ] {
         assert!(spec["paths"].get(path).is_some(), "{path} documented");
     }

@@ -208,7 +208,7 @@ pub async fn create(
         .create_admission(&s.user, &input, ctx.ip.clone())
         .await
         .map_err(err(&ctx))?;
-    if f.get("submit").is_some() {
+    if f.contains_key("submit") {
         app.decide_admission(&s.user, id, Action::Submit, "", ctx.ip.clone())
             .await
             .map_err(err(&ctx))?;
