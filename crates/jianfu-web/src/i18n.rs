@@ -283,6 +283,7 @@ const ZH: &[(&str, &str)] = &[
     ("adm_set_cap", "设定年度上限"),
     ("check_title", "准入编号查询"),
     ("check_intro", "任何人都可以查询一项要求是否经过准入。未经准入的事项，村（社区）可以拒绝。"),
+    ("adm_settings", "准入参数与职责清单"),
 ];
 
 const EN: &[(&str, &str)] = &[
@@ -541,6 +542,7 @@ const EN: &[(&str, &str)] = &[
     ("adm_set_cap", "Set a yearly cap"),
     ("check_title", "Check an admission number"),
     ("check_intro", "Anyone can check whether a demand was admitted. Communities may refuse demands that were not."),
+    ("adm_settings", "Admission settings and duty list"),
 ];
 
 pub type Catalog = BTreeMap<&'static str, &'static str>;

@@ -10,7 +10,7 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 27] = [
+const TEMPLATES: [(&str, &str); 28] = [
     ("reports.html", include_str!("../templates/reports.html")),
     (
         "admissions.html",
@@ -25,6 +25,10 @@ const TEMPLATES: [(&str, &str); 27] = [
         include_str!("../templates/admission_caps.html"),
     ),
     ("check.html", include_str!("../templates/check.html")),
+    (
+        "admission_settings.html",
+        include_str!("../templates/admission_settings.html"),
+    ),
     (
         "report_new.html",
         include_str!("../templates/report_new.html"),

@@ -396,6 +396,34 @@ async fn every_rule_fires_on_its_case(backend: Backend) {
     let (_, v) = dept.request(&s, week("2026-12-15")).await;
     assert!(rules(&v).is_empty(), "{v}");
 
+    // The office tunes the figures: a longer minimum lead time makes the
+    // same five days too short; nonsense is refused by name.
+    let mut settings = json_ok(office.get(&s, "/api/v1/admission-settings").await).await;
+    assert_eq!(settings["min_lead_hours"], 72);
+    settings["min_lead_hours"] = json!(200);
+    json_ok(
+        office
+            .put(&s, "/api/v1/admission-settings", settings.clone())
+            .await,
+    )
+    .await;
+    let (_, v) = dept
+        .request(
+            &s,
+            json!({"title": "慢一点的统计", "details": {"kind": "task", "description": "统计",
+                   "minutes_per_unit": 30}, "duty_item": ON_LIST, "lead_hours": 120,
+                   "targets": [minzhu]}),
+        )
+        .await;
+    assert_eq!(rules(&v), ["lead_time"]);
+    settings["hourly_rate"] = json!(0);
+    let r = office.put(&s, "/api/v1/admission-settings", settings).await;
+    assert!(error_of(r, 400).await.contains("每小时成本"));
+    assert_eq!(
+        dept.get(&s, "/api/v1/admission-settings").await.status(),
+        403
+    );
+
     // Bad input is refused with the field named and nothing stored.
     let before = json_ok(dept.get(&s, "/api/v1/admissions").await).await["admissions"]
         .as_array()
@@ -577,6 +605,75 @@ async fn caps_refuse_with_numbers_unless_overridden(backend: Backend) {
         )
         .await;
     assert!(error_of(r, 400).await.contains("不是部门"));
+
+    // Last year's total is the ceiling of this year's cap.
+    let db = &s.app.db;
+    let creator = db.user_by_name("minzheng").await.unwrap().unwrap().id;
+    let last = db
+        .insert_admission(
+            &jianfu_store::AdmissionDraft {
+                department_id: mzj,
+                kind: "document".into(),
+                title: "2025年文件".into(),
+                demand: "{}".into(),
+                targets: "[]".into(),
+                report_id: None,
+                year: 2025,
+                requested_until: None,
+            },
+            creator,
+        )
+        .await
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    jianfu_store::Db::set_assessment_tx(
+        &mut tx,
+        last,
+        "admitted",
+        &jianfu_store::Assessment {
+            estimate: "{}".into(),
+            hours: 40.0,
+            findings: "[]".into(),
+            needs_escalation: false,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let r = office
+        .put(
+            &s,
+            "/api/v1/admission-caps",
+            json!({"year": 2026, "department_id": mzj, "kind": "document", "max_count": 2}),
+        )
+        .await;
+    let msg = error_of(r, 400).await;
+    assert!(
+        msg.contains("只减不增") && msg.contains("上年总量 1 项"),
+        "{msg}"
+    );
+    json_ok(
+        office
+            .put(
+                &s,
+                "/api/v1/admission-caps",
+                json!({"year": 2026, "department_id": mzj, "kind": "document",
+                       "max_count": 1, "max_hours": 30.0}),
+            )
+            .await,
+    )
+    .await;
+    // Without a cap set, last year's total is the cap.
+    let d = json_ok(office.get(&s, "/api/v1/admission-caps?year=2027").await).await;
+    let implicit = d["caps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["department_id"] == mzj && l["kind"] == "meeting")
+        .unwrap()
+        .clone();
+    assert_eq!(implicit["basis"], "last_year");
+    assert_eq!(implicit["cap"]["max_count"], 2);
 }
 
 /// A community worker flags a demand that came without a number; the
@@ -641,7 +738,64 @@ async fn a_community_flags_an_unnumbered_demand(backend: Backend) {
     assert!(error_of(dup, 400).await.contains("已有"));
 }
 
+/// The pages: a department requests through the form (with a target
+/// community), the office tunes the settings; others are turned away.
+async fn the_pages_work_for_each_role(backend: Backend) {
+    let s = TestServer::start(backend).await;
+    let dept = Actor::login(&s, "minzheng").await;
+    let r = dept
+        .c
+        .post(s.url("/admissions"))
+        .form(&[
+            ("_csrf", dept.csrf.as_str()),
+            ("kind", "task"),
+            ("title", "入户核查"),
+            ("description", "核查低保家庭收入"),
+            ("minutes_per_unit", "90"),
+            ("targets", "500107003003"),
+            ("lead_hours", "120"),
+            ("duty_item", ON_LIST),
+            ("submit", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let id: i64 = to.rsplit('/').next().unwrap().parse().unwrap();
+    let v = json_ok(dept.get(&s, &format!("/api/v1/admissions/{id}")).await).await;
+    assert_eq!(v["status"], "submitted");
+    assert_eq!(v["demand"]["units"], 1);
+    let html = dept.get(&s, &to).await.text().await.unwrap();
+    assert!(html.contains("入户核查") && html.contains("每年"), "{html}");
+    let bad = dept
+        .c
+        .post(s.url("/admissions"))
+        .form(&[
+            ("_csrf", dept.csrf.as_str()),
+            ("kind", "task"),
+            ("title", "x"),
+            ("minutes_per_unit", "九十"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("每个村社区所需分钟数"));
+    assert_eq!(dept.get(&s, "/admissions/settings").await.status(), 403);
+    let office = Actor::login(&s, "jianfuban").await;
+    let page = office.get(&s, "/admissions/settings").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("提级审核阈值"));
+    let caps = office.get(&s, "/admissions/caps").await;
+    assert_eq!(caps.status(), 200);
+    let worker = Actor::login(&s, "minzhu").await;
+    let list = worker.get(&s, "/admissions").await.text().await.unwrap();
+    assert!(list.contains("flag-form") && !list.contains("admission-form"));
+}
+
 on_both_backends!(
+    the_pages_work_for_each_role,
     a_report_is_admitted_before_it_is_published,
     every_rule_fires_on_its_case,
     off_list_items_are_escalated,

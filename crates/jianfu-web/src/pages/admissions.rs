@@ -202,8 +202,29 @@ pub async fn create(
     PageUser(s): PageUser,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let input = input_of(&f).map_err(|m| bad(&ctx, m))?;
+    let mut input = input_of(&f).map_err(|m| bad(&ctx, m))?;
     let app = &state.app;
+    for code in f
+        .get("targets")
+        .map(String::as_str)
+        .unwrap_or("")
+        .split([',', '，', ' ', '、'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        let unit = app
+            .db
+            .unit_by_code_or_name(code)
+            .await
+            .map_err(|e| err(&ctx)(e.into()))?
+            .ok_or_else(|| {
+                bad(
+                    &ctx,
+                    format!("对象范围中的“{code}”不是本区的街镇或村（社区）"),
+                )
+            })?;
+        input.targets.push(unit.id);
+    }
     let id = app
         .create_admission(&s.user, &input, ctx.ip.clone())
         .await
@@ -501,4 +522,127 @@ pub async fn check(
         }
     }
     render("check.html", &ctx, data)
+}
+
+/// The gate's figures a person tunes, with their labels (the nested
+/// minutes per cell type are kept as they are).
+const SETTING_FIELDS: [(&str, &str); 16] = [
+    ("hourly_rate", "每小时成本（元）"),
+    ("report_overhead_minutes", "每次报送的核对时间（分钟）"),
+    ("meeting_travel_minutes", "往返会场时间（分钟）"),
+    ("inspection_minutes", "每次迎检准备与接待（分钟）"),
+    ("reading_chars_per_minute", "阅读速度（字/分钟）"),
+    ("document_handling_minutes", "文件传达处理（分钟）"),
+    ("plaque_minutes", "挂牌及维护（分钟）"),
+    ("certificate_minutes", "开具一份证明（分钟）"),
+    ("document_max_chars", "文件字数上限"),
+    ("single_task_document_max_chars", "单项工作文件字数上限"),
+    ("keynote_max_minutes", "会议主讲话上限（分钟）"),
+    ("inspections_per_week", "每个村社区每周检查上限（次）"),
+    ("inspections_per_month", "每个村社区每月检查上限（次）"),
+    ("min_lead_hours", "最短办理时限（小时）"),
+    ("escalation_hours", "提级审核阈值（小时/年）"),
+    ("held_coverage", "“底库已有”覆盖率（0–1）"),
+];
+
+pub async fn settings(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+) -> Result<Html<String>, PageError> {
+    let app = &state.app;
+    let current = app
+        .get_admission_settings(&s.user)
+        .await
+        .map_err(err(&ctx))?;
+    let values = serde_json::to_value(&current).unwrap_or_default();
+    let mut data = base(&ctx, Some(&s));
+    data.insert(
+        "fields".into(),
+        json!(SETTING_FIELDS
+            .iter()
+            .map(|(k, label)| json!({"key": k, "label": label, "value": values[*k]}))
+            .collect::<Vec<_>>()),
+    );
+    data.insert(
+        "duty_items".into(),
+        json!(app.duty_list().await.map_err(err(&ctx))?),
+    );
+    render("admission_settings.html", &ctx, data)
+}
+
+pub async fn save_settings(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let app = &state.app;
+    let current = app
+        .get_admission_settings(&s.user)
+        .await
+        .map_err(err(&ctx))?;
+    let mut values = serde_json::to_value(&current).unwrap_or_default();
+    for (key, label) in SETTING_FIELDS {
+        let Some(raw) = f.get(key).map(|v| v.trim()) else {
+            continue;
+        };
+        let n: f64 = raw
+            .parse()
+            .map_err(|_| bad(&ctx, format!("“{label}”须为数字，而填写的是“{raw}”")))?;
+        // Counts are whole numbers; the rest may have decimals.
+        values[key] = if values[key].is_u64() {
+            if n < 0.0 || n.fract() != 0.0 {
+                return Err(bad(
+                    &ctx,
+                    format!("“{label}”须为非负整数，而填写的是“{raw}”"),
+                ));
+            }
+            json!(n as u64)
+        } else {
+            json!(n)
+        };
+    }
+    let next: jianfu_core::admission::settings::Settings =
+        serde_json::from_value(values).map_err(|e| bad(&ctx, format!("设置有误：{e}")))?;
+    app.put_admission_settings(&s.user, &next, ctx.ip.clone())
+        .await
+        .map_err(err(&ctx))?;
+    Ok(Redirect::to("/admissions/settings").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DutyForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn add_duty_item(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Form(f): Form<DutyForm>,
+) -> Result<Response, PageError> {
+    state
+        .app
+        .add_duty_item(&s.user, &f.name, &f.note, ctx.ip.clone())
+        .await
+        .map_err(err(&ctx))?;
+    Ok(Redirect::to("/admissions/settings").into_response())
+}
+
+pub async fn remove_duty_item(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    state
+        .app
+        .remove_duty_item(&s.user, id, ctx.ip.clone())
+        .await
+        .map_err(err(&ctx))?;
+    Ok(Redirect::to("/admissions/settings").into_response())
 }

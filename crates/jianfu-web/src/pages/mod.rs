@@ -76,6 +76,15 @@ pub fn routes() -> Router<AppState> {
             "/admissions/caps",
             get(admissions::caps).post(admissions::set_cap),
         )
+        .route(
+            "/admissions/settings",
+            get(admissions::settings).post(admissions::save_settings),
+        )
+        .route("/admissions/duty-items", post(admissions::add_duty_item))
+        .route(
+            "/admissions/duty-items/{id}/remove",
+            post(admissions::remove_duty_item),
+        )
         .route("/admissions/flags", post(admissions::flag))
         .route(
             "/admissions/flags/{id}/handle",
