@@ -312,26 +312,29 @@ pub fn decode_selected(text: &str, wanted: &Wanted) -> Result<HashMap<String, St
     // Documents are written by `encode_doc` in one shape; reading that
     // shape directly costs a third of a general JSON parse. Anything else
     // (an escape, an older layout, damage) is read by serde.
-    if let Some(v) = scan_selected(text.as_bytes(), wanted) {
+    if let Some(v) = scan_selected(text, wanted) {
         return Ok(v);
     }
     decode_selected_serde(text, wanted)
 }
 
-/// The bytes of a JSON string starting after its opening quote, and the
-/// index after its closing quote; `None` if it holds an escape.
-fn plain_string(b: &[u8], start: usize) -> Option<(&[u8], usize)> {
+/// The text of a JSON string starting after its opening quote, and the
+/// index after its closing quote; `None` if it holds an escape. The quotes
+/// are ASCII, so the text between them is whole characters.
+fn plain_string(t: &str, start: usize) -> Option<(&str, usize)> {
+    let b = t.as_bytes();
     let len = b
         .get(start..)?
         .iter()
         .position(|&c| c == b'"' || c == b'\\')?;
     let end = start + len;
-    (b[end] == b'"').then(|| (&b[start..end], end + 1))
+    (b[end] == b'"').then_some((t.get(start..end)?, end + 1))
 }
 
 /// Reads `{"p":[...],"v":{"k":["value",n],...}}` as `encode_doc` writes
 /// it, with no whitespace and no escapes. `None` for anything else.
-fn scan_selected(b: &[u8], wanted: &Wanted) -> Option<HashMap<String, String>> {
+fn scan_selected(t: &str, wanted: &Wanted) -> Option<HashMap<String, String>> {
+    let b = t.as_bytes();
     let mut i = b.strip_prefix(b"{\"p\":[".as_slice()).map(|_| 6)?;
     // The provenances: arrays of a string, a number or null, a number.
     // Skipping them only needs their strings read whole and the brackets
@@ -339,7 +342,7 @@ fn scan_selected(b: &[u8], wanted: &Wanted) -> Option<HashMap<String, String>> {
     let mut depth = 1;
     while depth > 0 {
         match *b.get(i)? {
-            b'"' => i = plain_string(b, i + 1)?.1,
+            b'"' => i = plain_string(t, i + 1)?.1,
             b'[' => {
                 depth += 1;
                 i += 1;
@@ -364,12 +367,12 @@ fn scan_selected(b: &[u8], wanted: &Wanted) -> Option<HashMap<String, String>> {
         if *b.get(i)? != b'"' {
             return None;
         }
-        let (key, next) = plain_string(b, i + 1)?;
+        let (key, next) = plain_string(t, i + 1)?;
         i = next;
         if b.get(i..i + 3)? != b":[\"" {
             return None;
         }
-        let (value, next) = plain_string(b, i + 3)?;
+        let (value, next) = plain_string(t, i + 3)?;
         i = next;
         if *b.get(i)? != b',' {
             return None;
@@ -382,10 +385,8 @@ fn scan_selected(b: &[u8], wanted: &Wanted) -> Option<HashMap<String, String>> {
             return None;
         }
         i += 1;
-        // Keys and values are whole strings of valid UTF-8 text, so the
-        // conversions cannot fail; a failure reads the document by serde.
-        if let Some(code) = wanted.get(std::str::from_utf8(key).ok()?) {
-            out.insert(code.clone(), std::str::from_utf8(value).ok()?.to_string());
+        if let Some(code) = wanted.get(key) {
+            out.insert(code.clone(), value.to_string());
         }
         match *b.get(i)? {
             b',' => i += 1,
@@ -486,17 +487,17 @@ mod tests {
         let text = encode_current_doc("person", &doc);
         // Three provenances, so the reader has skipped nested arrays.
         assert_eq!(text.matches("],[").count(), 2, "{text}");
-        let fast = scan_selected(text.as_bytes(), &wanted).expect("the encoder's shape");
+        let fast = scan_selected(&text, &wanted).expect("the encoder's shape");
         assert_eq!(fast, decode_selected_serde(&text, &wanted).unwrap());
         assert_eq!(fast.len(), 3);
         // An escape anywhere, another layout or damage: serde reads it.
         let mut escaped = doc.clone();
         escaped.insert("person.note".into(), cur("a\"b", "手工", None));
         let text = encode_current_doc("person", &escaped);
-        assert!(scan_selected(text.as_bytes(), &wanted).is_none());
+        assert!(scan_selected(&text, &wanted).is_none());
         assert_eq!(decode_selected(&text, &wanted).unwrap().len(), 3);
         let spaced = r#"{"p": [["导入",null,1]], "v": {"name": ["李四", 0]}}"#;
-        assert!(scan_selected(spaced.as_bytes(), &wanted).is_none());
+        assert!(scan_selected(spaced, &wanted).is_none());
         assert_eq!(
             decode_selected(spaced, &wanted).unwrap()["person.name"],
             "李四"
@@ -509,21 +510,21 @@ mod tests {
             "",
         ] {
             assert!(
-                scan_selected(broken.as_bytes(), &wanted).is_none(),
+                scan_selected(broken, &wanted).is_none(),
                 "{broken}"
             );
             assert!(decode_selected(broken, &wanted).is_err(), "{broken}");
         }
         let empty = r#"{"p":[],"v":{}}"#;
         assert_eq!(
-            scan_selected(empty.as_bytes(), &wanted),
+            scan_selected(empty, &wanted),
             Some(HashMap::new())
         );
         // Every prefix of a valid document is rejected, never misread.
         let text = encode_current_doc("person", &doc);
         for cut in 0..text.len() {
             if text.is_char_boundary(cut) {
-                assert!(scan_selected(&text.as_bytes()[..cut], &wanted).is_none());
+                assert!(scan_selected(&text[..cut], &wanted).is_none());
             }
         }
     }

@@ -86,11 +86,6 @@ impl Db {
                             // again (1M-row import: 43 s → 32 s). 256 MiB
                             // gained nothing more. Bounded, whatever the file.
                             conn.execute("PRAGMA cache_size = -65536").await?;
-                            // Reads map the file instead of copying each page
-                            // out of the OS cache: a district prefill reads
-                            // the whole register. SQLite caps the map at its
-                            // compiled maximum (2 GiB) and reads beyond it.
-                            conn.execute("PRAGMA mmap_size = 2147418112").await?;
                             Ok(())
                         })
                     })
