@@ -4,7 +4,7 @@
 
 use crate::accounts::AccountRequest;
 use crate::register::{derived_person_facts, write_new_entities, NewEntity, Source, WriteContext};
-use crate::{App, AppError, Result};
+use crate::{App, AppError, CurrentUser, Result};
 use jianfu_core::demo::{self, DemoCommunity, Origin};
 use jianfu_core::dictionary::pinyin_initials;
 use jianfu_core::org::OrgKind;
@@ -71,6 +71,10 @@ pub struct DemoOptions {
     pub password: String,
     /// Reference date for ages and birth dates.
     pub today: chrono::NaiveDate,
+    /// Whether to add a season of 准入 activity (caps, admitted, pending
+    /// and refused requests, a flag) so the gate's pages have something to
+    /// show; tests start from an empty gate.
+    pub admissions: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -167,6 +171,9 @@ impl App {
 
         let accounts = self.create_demo_accounts(opts, &dept_ids).await?;
         self.seed_admission_gate(&accounts).await?;
+        if opts.admissions {
+            self.seed_admission_activity(opts).await?;
+        }
 
         let households = demo::generate(
             &demo_communities,
@@ -410,7 +417,170 @@ impl App {
     }
 }
 
-/// A district's duty list for its communities, in the shape of the lists
+impl App {
+    /// A season of the gate at work: caps for the year, requests admitted,
+    /// pending, escalated and refused, and a flag from a community.
+    async fn seed_admission_activity(&self, opts: &DemoOptions) -> Result<()> {
+        use crate::admission::{Action, AdmissionInput};
+        use jianfu_core::admission::caps::Cap;
+        use jianfu_core::admission::Details;
+        let as_user = |name: &'static str| async move {
+            self.login(name, &opts.password, None)
+                .await
+                .map(|ok| ok.user)
+                .map_err(|e| AppError::Invalid(format!("演示账号 {name} 无法登录：{e}")))
+        };
+        let (office, leader) = (as_user("jianfuban").await?, as_user("quzhang").await?);
+        let (mzj, rsj) = (as_user("minzheng").await?, as_user("renshe").await?);
+        let worker = as_user("minzhu").await?;
+        let year = self.admission_year();
+        let caps = [
+            (&mzj, "meeting", Some(6), Some(1500.0)),
+            (&mzj, "document", Some(12), None),
+            (&rsj, "inspection", Some(4), Some(4000.0)),
+            (&rsj, "app", Some(1), None),
+        ];
+        for (dept, kind, count, hours) in caps {
+            let cap = Cap {
+                max_count: count,
+                max_hours: hours,
+            };
+            self.set_admission_cap(&office, year, dept.unit.id, kind, cap, None)
+                .await?;
+        }
+        let today = crate::reports::today();
+        let soon = |days: i64| Some(today + chrono::Duration::days(days));
+        let request = |title: &str, details: Details, per_year: u32, duty: &str| AdmissionInput {
+            title: title.to_string(),
+            details,
+            targets: vec![],
+            per_year,
+            lead_hours: Some(168),
+            duty_item: Some(duty.to_string()),
+            requested_until: None,
+        };
+        let steps: Vec<(
+            &CurrentUser,
+            AdmissionInput,
+            Vec<(&CurrentUser, Action, &str)>,
+        )> = vec![
+            (
+                &mzj,
+                request(
+                    "全区社会救助政策培训会",
+                    Details::Meeting {
+                        date: soon(10),
+                        duration_minutes: 90,
+                        keynote_minutes: 40,
+                        attendees_per_unit: 1,
+                        on_site: false,
+                    },
+                    2,
+                    "社会救助对象排查与申报协助",
+                ),
+                vec![(&office, Action::Admit, "")],
+            ),
+            (
+                &mzj,
+                request(
+                    "关于做好元旦春节期间困难群众走访慰问工作的通知",
+                    Details::Document {
+                        text: DEMO_NOTICE.to_string(),
+                        single_task: true,
+                    },
+                    1,
+                    "社会救助对象排查与申报协助",
+                ),
+                vec![(&office, Action::Admit, "")],
+            ),
+            (
+                &rsj,
+                request(
+                    "就业创业政策落实情况专项检查",
+                    Details::Inspection {
+                        window_start: soon(20),
+                        window_end: soon(22),
+                        content: "就业援助、创业担保贷款政策落实".into(),
+                        mergeable: true,
+                        in_annual_plan: true,
+                    },
+                    1,
+                    "就业创业服务",
+                ),
+                vec![],
+            ),
+            (
+                &rsj,
+                request(
+                    "“技能打卡”学习APP推广",
+                    Details::App {
+                        purpose: "职业技能学习".into(),
+                        clock_in: true,
+                        ranking: true,
+                        likes: false,
+                        forced_install: true,
+                        minutes_per_week: 30,
+                    },
+                    1,
+                    "就业创业服务",
+                ),
+                vec![(
+                    &office,
+                    Action::Refuse,
+                    "要求打卡、积分排名并强制安装，违反政务APP“五不”",
+                )],
+            ),
+            (
+                &mzj,
+                request(
+                    "“文明家庭”创建挂牌",
+                    Details::Plaque {
+                        name: "文明家庭创建示范点".into(),
+                    },
+                    1,
+                    "文明创建宣传",
+                ),
+                vec![(&office, Action::Escalate, "不在职责清单，提请区领导审定")],
+            ),
+            (
+                &mzj,
+                request(
+                    "高龄津贴申领证明",
+                    Details::Certificate {
+                        name: "高龄津贴申领证明".into(),
+                        per_unit_per_year: 12,
+                    },
+                    1,
+                    "老年人关爱服务",
+                ),
+                vec![(&leader, Action::Admit, "")],
+            ),
+        ];
+        for (dept, input, decisions) in steps {
+            let id = self.create_admission(dept, &input, None).await?;
+            self.decide_admission(dept, id, Action::Submit, "", None)
+                .await?;
+            for (who, action, reason) in decisions {
+                self.decide_admission(who, id, action, reason, None).await?;
+            }
+        }
+        self.flag_unadmitted(
+            &worker,
+            "某街道办",
+            "工作群里要求当天下午前报送本社区独居老人台账，没有准入编号",
+            None,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// The text of the demo's notice: a realistic length for a single-task
+/// document (well under 4,000 characters).
+const DEMO_NOTICE: &str = "各街道办事处、镇人民政府：\n为切实保障困难群众基本生活，让困难群众过上一个欢乐祥和的节日，现就做好元旦春节期间困难群众走访慰问工作通知如下：\n一、走访对象。城乡低保对象、特困供养人员、低保边缘家庭、困难残疾人家庭和因病因灾等导致生活困难的家庭。\n二、工作要求。走访慰问对象名单由系统从基础台账直接生成，各村（社区）不再另行报送名册；慰问情况通过一表通填报，不再另建工作群收集。\n三、时间安排。走访慰问于春节前完成。";
+
+/// A district's duty list for its communities/// A district's duty list for its communities, in the shape of the lists
 /// counties publish (依法履行职责事项 and 协助政府工作事项).
 const DUTY_LIST: [(&str, &str); 16] = [
     ("居民基础信息采集与更新", "协助"),

@@ -509,17 +509,11 @@ mod tests {
             r#"{"p":[["导入",null,1],"v":{}}"#,
             "",
         ] {
-            assert!(
-                scan_selected(broken, &wanted).is_none(),
-                "{broken}"
-            );
+            assert!(scan_selected(broken, &wanted).is_none(), "{broken}");
             assert!(decode_selected(broken, &wanted).is_err(), "{broken}");
         }
         let empty = r#"{"p":[],"v":{}}"#;
-        assert_eq!(
-            scan_selected(empty, &wanted),
-            Some(HashMap::new())
-        );
+        assert_eq!(scan_selected(empty, &wanted), Some(HashMap::new()));
         // Every prefix of a valid document is rejected, never misread.
         let text = encode_current_doc("person", &doc);
         for cut in 0..text.len() {

@@ -145,6 +145,7 @@ async fn demo_builds_the_real_district(b: Backend) {
             seed: 1,
             password: common::PASSWORD.into(),
             today,
+            admissions: false,
         })
         .await
         .unwrap_err();

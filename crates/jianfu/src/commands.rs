@@ -104,6 +104,7 @@ pub async fn demo(
             seed,
             password: password.to_string(),
             today: chrono::Local::now().date_naive(),
+            admissions: true,
         })
         .await?;
     println!(

@@ -146,6 +146,7 @@ impl TestServer {
             seed: 7,
             password: PASSWORD.into(),
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"),
+            admissions: false,
         })
         .await
         .expect("demo builds");
