@@ -459,11 +459,13 @@ impl App {
             duty_item: Some(duty.to_string()),
             requested_until: None,
         };
-        let steps: Vec<(
-            &CurrentUser,
+        // Who asks, what, and who then decides what.
+        type Step<'a> = (
+            &'a CurrentUser,
             AdmissionInput,
-            Vec<(&CurrentUser, Action, &str)>,
-        )> = vec![
+            Vec<(&'a CurrentUser, Action, &'a str)>,
+        );
+        let steps: Vec<Step<'_>> = vec![
             (
                 &mzj,
                 request(

@@ -439,22 +439,28 @@ impl Db {
         max_hours: Option<f64>,
         by: i64,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO admission_caps (year, department_id, kind, max_count, max_hours, \
-             set_by, set_at) VALUES ($1,$2,$3,$4,$5,$6,$7) \
+        // A NULL f64 is never bound: sqlx 0.8's Any driver declares it as
+        // a 4-byte float (launchbadge/sqlx#4284), and PostgreSQL then
+        // rejects an 8-byte value on the same cached statement.
+        let hours = if max_hours.is_some() { "$7" } else { "NULL" };
+        let sql = format!(
+            "INSERT INTO admission_caps (year, department_id, kind, max_count, set_by, set_at, \
+             max_hours) VALUES ($1,$2,$3,$4,$5,$6,{hours}) \
              ON CONFLICT (year, department_id, kind) DO UPDATE SET \
              max_count = excluded.max_count, max_hours = excluded.max_hours, \
-             set_by = excluded.set_by, set_at = excluded.set_at",
-        )
-        .bind(year)
-        .bind(department_id)
-        .bind(kind)
-        .bind(max_count)
-        .bind(max_hours)
-        .bind(by)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
+             set_by = excluded.set_by, set_at = excluded.set_at"
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(year)
+            .bind(department_id)
+            .bind(kind)
+            .bind(max_count)
+            .bind(by)
+            .bind(now_ms());
+        if let Some(h) = max_hours {
+            q = q.bind(h);
+        }
+        q.execute(&self.pool).await?;
         Ok(())
     }
 

@@ -663,6 +663,26 @@ async fn caps_refuse_with_numbers_unless_overridden(backend: Backend) {
             .await,
     )
     .await;
+    // Caps with and without an hours limit, again and again: every pooled
+    // connection sees both statements (a NULL hour once broke the next).
+    for i in 0..24 {
+        let hours = if i % 2 == 0 {
+            json!(null)
+        } else {
+            json!(1000.0 + i as f64)
+        };
+        json_ok(
+            office
+                .put(
+                    &s,
+                    "/api/v1/admission-caps",
+                    json!({"year": 2026, "department_id": mzj, "kind": "plaque",
+                           "max_count": 5, "max_hours": hours}),
+                )
+                .await,
+        )
+        .await;
+    }
     // Without a cap set, last year's total is the cap.
     let d = json_ok(office.get(&s, "/api/v1/admission-caps?year=2027").await).await;
     let implicit = d["caps"]
