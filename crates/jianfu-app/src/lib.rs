@@ -38,6 +38,13 @@ pub enum AppError {
 
 pub type Result<T> = std::result::Result<T, AppError>;
 
+/// Today's date where the server runs: the reference date of ages in
+/// filters and facts, of validity and of deadlines. Core rules take the
+/// date as an argument; this is the one place that reads the clock for it.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
 /// Shared application state: the database and the security settings.
 #[derive(Clone)]
 pub struct App {

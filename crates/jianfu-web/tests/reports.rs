@@ -540,6 +540,32 @@ async fn a_gap_filled_once_is_never_asked_again(backend: Backend) {
     assert_eq!(phone["display"], "138****2222");
     // The report-only column is still asked for: it is not a register fact.
     assert_eq!(row["cells"][column_of(&v2, "走访情况")]["state"], "manual");
+    // The dictionary tells which reports ask for the phone number.
+    let page = dept
+        .get(s.url("/dictionary/person.phone"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let used: String = page
+        .split("id=\"used-by\"")
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take(600)
+        .collect();
+    assert!(used.contains("困难群众走访表"), "{used}");
+    let unused = dept
+        .get(s.url("/dictionary/person.ethnicity"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!unused.contains("id=\"used-by\""));
 }
 
 async fn two_people_saving_one_cell_lose_nothing(backend: Backend) {

@@ -91,12 +91,51 @@ pub(crate) fn wanted(report: &CompiledReport) -> jianfu_store::codec::Wanted {
     jianfu_store::codec::Wanted::new(&report.def.entity, report.read_elements())
 }
 
-/// Today's date: the reference date of ages in filters.
-pub(crate) fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
+pub(crate) use crate::today;
+
+/// Whether `code` stands in `text` as a whole name (not as the start of a
+/// longer one).
+fn names_in(text: &str, code: &str) -> bool {
+    text.match_indices(code).any(|(i, _)| {
+        let next = text[i + code.len()..].chars().next();
+        !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
+/// A report that reads an element, as the dictionary shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReportUse {
+    pub id: i64,
+    pub title: String,
+    pub department: String,
+    pub status: String,
 }
 
 impl App {
+    /// The reports that read an element: ask for it, count or sum it, or
+    /// filter on it. Titles and departments only; nothing personal.
+    pub async fn reports_reading(&self, code: &str) -> Result<Vec<ReportUse>> {
+        let mut out = Vec::new();
+        for r in self.db.reports(None).await? {
+            // A report whose definition no longer compiles reads nothing.
+            let Ok(c) = self.compile(&r) else { continue };
+            // Household facts in expressions are read whole, so their
+            // names are found in the expressions' text.
+            let household = code.starts_with("household.")
+                && c.reads_household()
+                && names_in(&r.definition, code);
+            if household || c.read_elements().contains(code) {
+                out.push(ReportUse {
+                    id: r.id,
+                    title: r.title,
+                    department: r.department,
+                    status: r.status,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     pub(crate) fn parse_definition(&self, row: &ReportRow) -> Result<ReportDef> {
         serde_json::from_str(&row.definition)
             .map_err(|e| AppError::Invalid(format!("报表“{}”的定义损坏：{e}", row.title)))
@@ -434,5 +473,18 @@ impl App {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_in;
+
+    #[test]
+    fn element_names_are_found_whole() {
+        assert!(names_in("household.dibao == true", "household.dibao"));
+        assert!(names_in("x && household.size > 3", "household.size"));
+        assert!(!names_in("household.size_class == 1", "household.size"));
+        assert!(!names_in("age >= 60", "household.size"));
     }
 }

@@ -17,9 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
+use jianfu_app::today;
 
 #[derive(Deserialize)]
 pub struct SearchQuery {

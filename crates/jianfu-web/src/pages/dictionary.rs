@@ -70,7 +70,13 @@ async fn element_page(
         .element_versions(code)
         .await
         .map_err(|e| PageError::from_app(e, ctx.lang))?;
+    let used = state
+        .app
+        .reports_reading(code)
+        .await
+        .map_err(|e| PageError::from_app(e, ctx.lang))?;
     let mut data = base(ctx, Some(s));
+    data.insert("used_by".into(), json!(used));
     data.insert("e".into(), element_view(e));
     data.insert("versions".into(), json!(versions));
     data.insert(

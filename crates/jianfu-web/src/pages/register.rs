@@ -21,9 +21,7 @@ use std::collections::HashMap;
 
 const PAGE: i64 = 50;
 
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
+use jianfu_app::today;
 
 fn page_err(ctx: &ReqCtx) -> impl Fn(AppError) -> PageError + '_ {
     move |e| match e {
