@@ -3,6 +3,10 @@
 
 mod prefill;
 
+// The same allocator as the product binary, so the benchmarks measure it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use jianfu_core::id_number::{IdNumber, Sex};
