@@ -393,6 +393,49 @@ async fn template_to_export(backend: Backend) {
         "{diffs:?}"
     );
 
+    // In full, for the department's own use: a purpose is required, only
+    // the department may, and the numbers that leave are audited.
+    let full_url = s.url(&format!("/api/v1/reports/{}/export-full/xlsx", flow.report));
+    let none = dept
+        .post(&full_url)
+        .header("x-csrf-token", &dcsrf)
+        .json(&json!({"purpose": " "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 400);
+    let (office, ocsrf) = s.login("jianfuban").await;
+    let r = office
+        .post(&full_url)
+        .header("x-csrf-token", &ocsrf)
+        .json(&json!({"purpose": "核对发放名单"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let full = dept
+        .post(&full_url)
+        .header("x-csrf-token", &dcsrf)
+        .json(&json!({"purpose": "高龄津贴发放核对"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(full.status(), 200);
+    let sheets = read_workbook("full.xlsx", full.bytes().await.unwrap().to_vec()).unwrap();
+    let g = &sheets[0].1.as_ref().unwrap().grid;
+    let cells: Vec<String> = (0..g.height())
+        .flat_map(|r| (0..g.width()).map(move |c| g.raw(r, c).to_string()))
+        .collect();
+    let id_like = |c: &String| c.len() == 18 && c.bytes().take(17).all(|b| b.is_ascii_digit());
+    assert!(cells.iter().any(id_like), "{cells:?}");
+    let audit = s.audit("report.export_full", "minzheng").await;
+    assert_eq!(audit.len(), 1);
+    assert!(audit[0]
+        .detail
+        .as_deref()
+        .unwrap_or_default()
+        .contains("高龄津贴发放核对"));
+
     // Exported in the template's layout: the same 3-row merged header.
     let x = dept
         .get(s.url(&format!("/api/v1/reports/{}/export/xlsx", flow.report)))

@@ -4,7 +4,7 @@
 
 use crate::forms::{write_xlsx, SheetOut};
 use crate::{App, AppError, CurrentUser, Result};
-use jianfu_core::reports::{sheet, ColumnSource, GridRow, ReportDef};
+use jianfu_core::reports::{sheet, ColumnSource, GridRow, ReportDef, ReportKind};
 use jianfu_store::ReportRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,5 +178,91 @@ impl App {
         )
         .await?;
         Ok((format!("{}-汇总.{}", c.report.title, format.ext()), bytes))
+    }
+
+    /// The consolidated result with ID and phone numbers in full, for the
+    /// department that owns the report and must act on it (pay a subsidy,
+    /// visit a person). Only with a stated purpose, and audited with the
+    /// number of persons whose numbers left the system (PIPL).
+    pub async fn export_report_full(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        format: ExportFormat,
+        purpose: &str,
+        ip: Option<String>,
+    ) -> Result<(String, Vec<u8>)> {
+        if actor.role != jianfu_core::role::Role::Department {
+            return Err(AppError::Forbidden(
+                "只有报表所属部门可以完整导出身份证号和电话".into(),
+            ));
+        }
+        let purpose = purpose.trim();
+        if purpose.chars().count() < 4 {
+            return Err(AppError::Invalid(
+                "完整导出须写明用途（至少 4 个字），用途会记入审计日志".into(),
+            ));
+        }
+        let mut c = self.consolidation(actor, id, ip.clone()).await?;
+        let dict = self.dict();
+        let masked: Vec<(usize, &str)> = c
+            .definition
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, col)| match &col.source {
+                ColumnSource::Element { element } => dict
+                    .element(element)
+                    .filter(|e| crate::register::is_masked_type(e.value_type))
+                    .map(|_| (i, element.as_str())),
+                _ => None,
+            })
+            .collect();
+        let mut revealed = 0;
+        if !masked.is_empty() && c.definition.kind != ReportKind::Statistical {
+            let ids: Vec<i64> = c.rows.iter().filter_map(|r| r.key.parse().ok()).collect();
+            let entity = c.definition.entity.clone();
+            let persons = self.db.values_of(&entity, &ids).await?;
+            for row in &mut c.rows {
+                let Some(values) = row.key.parse().ok().and_then(|k: i64| persons.get(&k)) else {
+                    continue;
+                };
+                let mut any = false;
+                for (i, element) in &masked {
+                    if let (Some(cell), Some(v)) = (row.cells.get_mut(*i), values.get(*element)) {
+                        cell.display = dict.display_value(element, v);
+                        cell.value = v.clone();
+                        any = true;
+                    }
+                }
+                revealed += usize::from(any);
+            }
+        }
+        let bytes = self.export_bytes(
+            format,
+            &c.report,
+            &c.definition,
+            &format!(
+                "汇总单位：{}（含完整身份证号、电话，注意保密）",
+                c.report.department
+            ),
+            &c.rows,
+        )?;
+        self.audit(
+            Some(actor),
+            "report.export_full",
+            Some(format!("report:{id}")),
+            "ok",
+            Some(format!(
+                "完整导出“{}”，含 {revealed} 人的完整号码；用途：{purpose}",
+                c.report.title
+            )),
+            ip,
+        )
+        .await?;
+        Ok((
+            format!("{}-汇总-完整.{}", c.report.title, format.ext()),
+            bytes,
+        ))
     }
 }

@@ -64,6 +64,10 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/{id}/prefill", post(reports::prefill))
         .route("/reports/{id}/consolidated", get(reports::consolidated))
         .route("/reports/{id}/export/{format}", get(reports::export_report))
+        .route(
+            "/reports/{id}/export-full/{format}",
+            post(reports::export_report_full),
+        )
         .route("/tasks", get(reports::tasks))
         .route("/tasks/{id}", get(reports::task))
         .route("/tasks/{id}/cells", axum::routing::put(reports::save_cell))

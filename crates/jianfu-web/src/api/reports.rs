@@ -156,6 +156,29 @@ pub async fn export_report(
     Ok(download(&name, format, bytes))
 }
 
+#[derive(Deserialize)]
+pub struct PurposeInput {
+    #[serde(default)]
+    purpose: String,
+}
+
+/// The consolidated result with full ID and phone numbers: the owning
+/// department only, with a stated purpose, audited.
+pub async fn export_report_full(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    Path((id, format)): Path<(i64, String)>,
+    Json(p): Json<PurposeInput>,
+) -> Result<Response, ApiError> {
+    let format = parse_format(&format)?;
+    let (name, bytes) = state
+        .app
+        .export_report_full(&s.user, id, format, &p.purpose, ctx.ip)
+        .await?;
+    Ok(download(&name, format, bytes))
+}
+
 pub async fn tasks(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,

@@ -64,6 +64,10 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/{id}", get(reports::detail))
         .route("/reports/{id}/publish", post(reports::publish))
         .route("/reports/{id}/export/{format}", get(reports::export_report))
+        .route(
+            "/reports/{id}/export-full",
+            post(reports::export_report_full),
+        )
         .route("/tasks/{id}", get(reports::task))
         .route("/tasks/{id}/submit", post(reports::submit))
         .route("/tasks/{id}/review", post(reports::review))

@@ -383,3 +383,25 @@ pub async fn export_report(
         .map_err(err(&ctx))?;
     Ok(download(&name, format, bytes))
 }
+
+#[derive(Deserialize)]
+pub struct PurposeForm {
+    #[serde(default)]
+    purpose: String,
+}
+
+pub async fn export_report_full(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<PurposeForm>,
+) -> Result<Response, PageError> {
+    let format = jianfu_app::reports::ExportFormat::Xlsx;
+    let (name, bytes) = state
+        .app
+        .export_report_full(&s.user, id, format, &f.purpose, ctx.ip.clone())
+        .await
+        .map_err(err(&ctx))?;
+    Ok(download(&name, format, bytes))
+}
