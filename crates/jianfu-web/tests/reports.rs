@@ -925,9 +925,110 @@ async fn household_facts_reach_person_reports(backend: Backend) {
 }
 
 on_both_backends!(
+    a_card_exports_one_filled_card_per_resident,
     household_facts_reach_person_reports,
     template_to_export,
     a_gap_filled_once_is_never_asked_again,
     two_people_saving_one_cell_lose_nothing,
     a_statistical_report_built_in_the_ui_counts_and_consolidates,
 );
+
+/// A card (登记表) comes back as the department printed it: one filled
+/// card per resident, each value in its own cell beside its label.
+async fn a_card_exports_one_filled_card_per_resident(backend: Backend) {
+    let srv = TestServer::start(backend).await;
+    let (dept, dcsrf) = srv.login("minzheng").await;
+    let rows = vec![
+        s(&["居民基本情况登记表", "", "", ""]),
+        s(&["姓名", "", "性别", ""]),
+        s(&["公民身份号码", "", "民族", ""]),
+        s(&["家庭住址", "", "", ""]),
+        s(&["填表人：", "", "审核人：", ""]),
+    ];
+    let merges = vec![m(0, 0, 0, 3), m(3, 1, 3, 3)];
+    let bytes = write_xlsx(&[SheetOut {
+        name: "登记表",
+        rows: &rows,
+        merges: &merges,
+        header_rows: (1, 3),
+        data_rows: None,
+        number_formats: &[],
+    }])
+    .unwrap();
+    let form = Form::new().part(
+        "file",
+        Part::bytes(bytes)
+            .file_name("居民基本情况登记表.xlsx")
+            .mime_str("application/octet-stream")
+            .unwrap(),
+    );
+    let analysed = json_ok(
+        dept.post(srv.url("/api/v1/templates/analyze"))
+            .header("x-csrf-token", &dcsrf)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let def = analysed["proposals"][0]["definition"].clone();
+    assert_eq!(def["kind"], "card", "{analysed}");
+    let name_col = def["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["path"].as_array().unwrap().last().unwrap() == "姓名")
+        .unwrap()
+        .clone();
+    assert_eq!(name_col["value_cell"], json!([0, 1]), "{def}");
+    let minzhu = srv.unit_id("500107003003").await;
+    let id = json_ok(
+        dept.post(srv.url("/api/v1/reports"))
+            .header("x-csrf-token", &dcsrf)
+            .json(
+                &json!({"definition": def, "frequency": "once", "period": "2026年",
+                          "deadline": "2026-12-31", "targets": [minzhu]}),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    srv.admit_report(id).await;
+    json_ok(
+        dept.post(srv.url(&format!("/api/v1/reports/{id}/publish")))
+            .header("x-csrf-token", &dcsrf)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let c = json_ok(
+        dept.get(srv.url(&format!("/api/v1/reports/{id}/consolidated")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let task = c["tasks"][0]["id"].as_i64().unwrap();
+    let x = dept
+        .get(srv.url(&format!("/api/v1/tasks/{task}/export/xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(x.status(), 200);
+    let sheets = read_workbook("card.xlsx", x.bytes().await.unwrap().to_vec()).unwrap();
+    let g = &sheets[0].1.as_ref().unwrap().grid;
+    let label_rows: Vec<usize> = (0..g.height()).filter(|r| g.raw(*r, 0) == "姓名").collect();
+    assert!(label_rows.len() >= 2, "one card per resident");
+    for r in &label_rows {
+        assert!(
+            !g.raw(*r, 1).is_empty(),
+            "a name beside its label in row {r}"
+        );
+        assert!(["男", "女"].contains(&g.raw(*r, 3)), "{}", g.raw(*r, 3));
+        assert!(g.raw(r + 1, 1).contains('*'), "ID numbers stay masked");
+    }
+}

@@ -152,11 +152,21 @@ impl App {
                         _ => ColumnSource::Manual,
                     }
                 };
+                // A card's value cell, relative to the card's first row;
+                // one outside the card is not kept.
+                let (top, bottom) = layout.header_rows;
+                let value_cell = layout
+                    .columns
+                    .get(i)
+                    .and_then(|l| l.value_cell)
+                    .filter(|(r, _)| kind == ReportKind::Card && (top..=bottom).contains(r))
+                    .map(|(r, col)| (r - top, col));
                 columns.push(ColumnDef {
                     path: c.path.clone(),
                     source,
                     left: c.left,
                     right: c.right,
+                    value_cell,
                 });
                 reasons.push((c.matched.confidence, c.matched.reason.clone()));
             }

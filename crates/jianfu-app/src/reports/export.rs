@@ -4,7 +4,7 @@
 
 use crate::forms::{write_xlsx, SheetOut};
 use crate::{App, AppError, CurrentUser, Result};
-use jianfu_core::reports::{sheet, ColumnSource, GridRow, ReportDef, ReportKind};
+use jianfu_core::reports::{card_sheet, sheet, ColumnSource, GridRow, ReportDef, ReportKind};
 use jianfu_store::ReportRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +59,12 @@ fn xlsx_bytes(
         .iter()
         .map(|r| r.cells.iter().map(|c| c.display.clone()).collect())
         .collect();
-    let laid = sheet(def, &title, &meta, &data);
+    let card = def.kind == ReportKind::Card && def.columns.iter().any(|c| c.value_cell.is_some());
+    let laid = if card {
+        card_sheet(def, &title, &meta, &data)
+    } else {
+        sheet(def, &title, &meta, &data)
+    };
     let width = laid.rows.first().map_or(0, Vec::len);
     let mut formats: Vec<Option<&str>> = vec![None; width];
     for c in &def.columns {

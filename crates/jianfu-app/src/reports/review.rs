@@ -289,6 +289,7 @@ mod tests {
             source,
             left: 0,
             right: 0,
+            value_cell: None,
         };
         let def = ReportDef {
             title: "t".into(),

@@ -141,6 +141,11 @@ pub struct ColumnDef {
     /// Sheet columns the leaf spans in the template (inclusive).
     pub left: usize,
     pub right: usize,
+    /// For a card (登记表): where the value goes, as (row within the
+    /// layout's header, sheet column). A card is exported one filled card
+    /// per entity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_cell: Option<(usize, usize)>,
 }
 
 impl ColumnDef {

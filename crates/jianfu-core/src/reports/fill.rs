@@ -499,6 +499,7 @@ mod tests {
             source,
             left: 0,
             right: 0,
+            value_cell: None,
         }
     }
 

@@ -17,4 +17,4 @@ pub use fill::{
     fill_roster, fill_statistical, fixed, number_text, CellCounts, CellState, CompiledReport,
     FilledGrid, GridCell, GridRow, RosterEntity, TaskInputs, UnitGroup,
 };
-pub use sheet::{header_from_paths, layout_for, sheet, SheetLayout};
+pub use sheet::{card_sheet, header_from_paths, layout_for, sheet, SheetLayout};

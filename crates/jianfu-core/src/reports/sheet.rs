@@ -154,9 +154,143 @@ pub fn sheet(def: &ReportDef, title: &str, meta: &[String], data: &[Vec<String>]
     }
 }
 
+/// Lays a card (登记表) out as the department printed it: the title and
+/// meta lines once, then for each entity the card's own rows and merges
+/// with each value in its cell, a blank row between cards.
+pub fn card_sheet(
+    def: &ReportDef,
+    title: &str,
+    meta: &[String],
+    data: &[Vec<String>],
+) -> SheetLayout {
+    let width = def
+        .layout
+        .header
+        .iter()
+        .map(Vec::len)
+        .chain(
+            def.columns
+                .iter()
+                .filter_map(|c| c.value_cell.map(|(_, col)| col + 1)),
+        )
+        .max()
+        .unwrap_or(1);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut merges = Vec::new();
+    for text in std::iter::once(title)
+        .chain(def.layout.meta.iter().map(String::as_str))
+        .chain(meta.iter().map(String::as_str))
+    {
+        let r = rows.len();
+        let mut row = vec![String::new(); width];
+        row[0] = text.to_string();
+        rows.push(row);
+        if width > 1 {
+            merges.push(Merge {
+                top: r,
+                left: 0,
+                bottom: r,
+                right: width - 1,
+            });
+        }
+    }
+    let first = rows.len();
+    for (n, d) in data.iter().enumerate() {
+        if n > 0 {
+            rows.push(vec![String::new(); width]);
+        }
+        let top = rows.len();
+        for h in &def.layout.header {
+            let mut row = h.clone();
+            row.resize(width, String::new());
+            rows.push(row);
+        }
+        merges.extend(def.layout.merges.iter().map(|m| Merge {
+            top: m.top + top,
+            bottom: m.bottom + top,
+            ..*m
+        }));
+        for (c, text) in def.columns.iter().zip(d) {
+            if let Some((r, col)) = c.value_cell {
+                if let Some(cell) = rows.get_mut(top + r).and_then(|row| row.get_mut(col)) {
+                    *cell = text.clone();
+                }
+            }
+        }
+    }
+    let last = rows.len().saturating_sub(1).max(first);
+    SheetLayout {
+        rows,
+        merges,
+        header_rows: (first, last),
+        data_rows: (first, last),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_card_is_filled_once_per_entity_in_its_own_cells() {
+        let cell = |label: &str, left: usize, value_cell| ColumnDef {
+            path: vec![label.to_string()],
+            source: crate::reports::ColumnSource::Manual,
+            left,
+            right: left,
+            value_cell,
+        };
+        let def = ReportDef {
+            title: "困难群众登记表".into(),
+            kind: crate::reports::ReportKind::Card,
+            entity: "person".into(),
+            filter: None,
+            columns: vec![
+                cell("姓名", 0, Some((0, 1))),
+                cell("性别", 2, Some((0, 3))),
+                cell("家庭住址", 0, Some((1, 1))),
+            ],
+            rows: Default::default(),
+            layout: TemplateLayout {
+                header: vec![p(&["姓名", "", "性别", ""]), p(&["家庭住址", "", "", ""])],
+                merges: vec![Merge {
+                    top: 1,
+                    left: 1,
+                    bottom: 1,
+                    right: 3,
+                }],
+                meta: vec![],
+                footer: vec![],
+                number_row: false,
+            },
+        };
+        let data = vec![
+            p(&["张三", "男", "民主村1号"]),
+            p(&["李四", "女", "民主村2号"]),
+        ];
+        let s = card_sheet(
+            &def,
+            "困难群众登记表（2026年）",
+            &p(&["填报单位：民主村社区"]),
+            &data,
+        );
+        // Title, unit line, card one (2 rows), a blank row, card two.
+        assert_eq!(s.rows.len(), 7);
+        assert_eq!(s.rows[2], p(&["姓名", "张三", "性别", "男"]));
+        assert_eq!(s.rows[3], p(&["家庭住址", "民主村1号", "", ""]));
+        assert!(s.rows[4].iter().all(String::is_empty));
+        assert_eq!(s.rows[5], p(&["姓名", "李四", "性别", "女"]));
+        assert_eq!(s.rows[6][1], "民主村2号");
+        // Each card keeps its own merges.
+        let address_merges: Vec<usize> = s
+            .merges
+            .iter()
+            .filter(|m| m.left == 1 && m.right == 3)
+            .map(|m| m.top)
+            .collect();
+        assert_eq!(address_merges, vec![3, 6]);
+        assert_eq!(s.header_rows, (2, 6));
+    }
 
     fn p(parts: &[&str]) -> Vec<String> {
         parts.iter().map(|s| s.to_string()).collect()
