@@ -1032,3 +1032,65 @@ async fn a_card_exports_one_filled_card_per_resident(backend: Backend) {
         assert!(g.raw(r + 1, 1).contains('*'), "ID numbers stay masked");
     }
 }
+
+/// The same template saved in the old binary format (.xls, written by
+/// scripts/make-xls-fixture.py) is understood exactly as the .xlsx: the
+/// same columns, header tree and merges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_xls_template_reads_like_its_xlsx() {
+    let srv = TestServer::start(Backend::Sqlite).await;
+    let (dept, dcsrf) = srv.login("minzheng").await;
+    let analyse = |name: &'static str, bytes: Vec<u8>| {
+        let dept = dept.clone();
+        let dcsrf = dcsrf.clone();
+        let url = srv.url("/api/v1/templates/analyze");
+        async move {
+            let form = Form::new().part(
+                "file",
+                Part::bytes(bytes)
+                    .file_name(name)
+                    .mime_str("application/octet-stream")
+                    .unwrap(),
+            );
+            json_ok(
+                dept.post(url)
+                    .header("x-csrf-token", dcsrf)
+                    .multipart(form)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await["proposals"][0]["definition"]
+                .clone()
+        }
+    };
+    let xls = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/老年人信息登记表.xls"),
+    )
+    .unwrap();
+    let from_xls = analyse("老年人信息登记表.xls", xls).await;
+    let from_xlsx = analyse("老年人信息登记表.xlsx", template_xlsx()).await;
+    assert_eq!(from_xls["kind"], "roster");
+    assert_eq!(from_xls["columns"], from_xlsx["columns"]);
+    assert_eq!(from_xls["layout"]["merges"], from_xlsx["layout"]["merges"]);
+    assert_eq!(from_xls["layout"]["header"], from_xlsx["layout"]["header"]);
+    let paths: Vec<String> = from_xls["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c["path"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    assert!(
+        paths.contains(&"老人基本情况/联系信息/联系电话".to_string()),
+        "{paths:?}"
+    );
+}

@@ -620,3 +620,37 @@ fn forms_analyze_summarises_in_chinese() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("/no/such/folder"));
 }
+
+#[test]
+fn forms_analyze_reads_old_binary_excel() {
+    // Written by scripts/make-xls-fixture.py: the .xls format departments
+    // still send.
+    let xls = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../jianfu-web/tests/fixtures/老年人信息登记表.xls");
+    let out = Command::new(BIN)
+        .args(["forms", "analyze", "--json"])
+        .arg(&xls)
+        .env_remove("JIANFU_DATABASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let form = &v["forms"][0];
+    assert_eq!(form["kind"], "roster");
+    assert_eq!(form["title"], "老年人信息登记表");
+    let phone = form["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["path"] == serde_json::json!(["老人基本情况", "联系信息", "联系电话"]))
+        .expect("the phone column under its two parents");
+    assert_eq!(phone["element"], "person.phone");
+    let sign = form["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["path"] == serde_json::json!(["签字"]))
+        .unwrap();
+    assert_eq!(sign["data"], false);
+}

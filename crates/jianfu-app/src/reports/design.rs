@@ -178,7 +178,7 @@ impl App {
                         .collect()
                 })
                 .collect();
-            let merges = grid
+            let mut merges: Vec<jianfu_core::forms::Merge> = grid
                 .grid
                 .merges()
                 .iter()
@@ -189,6 +189,9 @@ impl App {
                     ..*m
                 })
                 .collect();
+            // Files list merges in their own order (.xls backwards); the
+            // definition lists them top to bottom, left to right.
+            merges.sort_by_key(|m| (m.top, m.left));
             let title = layout.title.clone().unwrap_or_else(|| sheet.clone());
             out.push(TemplateProposal {
                 sheet: sheet.clone(),
