@@ -683,6 +683,31 @@ async fn caps_refuse_with_numbers_unless_overridden(backend: Backend) {
         )
         .await;
     }
+    // Beyond the caps per kind, the department's total over all kinds may
+    // not rise above last year's (one item): a plaque, uncapped as a kind,
+    // is refused with the numbers.
+    let (p, v) = dept
+        .request(
+            &s,
+            json!({"title": "救助站挂牌", "details": {"kind": "plaque", "name": "社会救助服务站"},
+                   "duty_item": ON_LIST, "lead_hours": 240, "targets": [minzhu]}),
+        )
+        .await;
+    assert!(
+        v["cap"]["breach"]
+            .as_str()
+            .unwrap()
+            .contains("部门年度总量"),
+        "{v}"
+    );
+    let v = json_ok(office.decide(&s, p, "admit", "").await).await;
+    assert_eq!(v["status"], "refused");
+    let reason = v["decisions"].as_array().unwrap().last().unwrap()["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reason.contains("上年共 1 项"), "{reason}");
+
     // Without a cap set, last year's total is the cap.
     let d = json_ok(office.get(&s, "/api/v1/admission-caps?year=2027").await).await;
     let implicit = d["caps"]

@@ -217,7 +217,11 @@ impl App {
                     &row.kind,
                 );
                 let (cap, basis) = caps::in_force(set, last);
-                match caps::breach(&cap, &used, row.hours, basis) {
+                let (dept_used, dept_last) =
+                    self.department_totals(row.year, row.department_id).await?;
+                let breach = caps::breach(&cap, &used, row.hours, basis)
+                    .or_else(|| caps::department_breach(&dept_used, row.hours, dept_last));
+                match breach {
                     Some(b) => {
                         match self.db.cap_override(row.id).await? {
                             Some(o) => {
@@ -310,6 +314,26 @@ impl App {
         self.admission_view(actor, id, ip).await
     }
 
+    /// A department's admitted totals over all kinds: this year, and last
+    /// year if it has any.
+    async fn department_totals(
+        &self,
+        year: i64,
+        department_id: i64,
+    ) -> Result<(Usage, Option<Usage>)> {
+        let total = |rows: Vec<UsageRow>| {
+            rows.iter()
+                .filter(|u| u.department_id == department_id)
+                .fold(Usage::default(), |a, u| Usage {
+                    count: a.count + u.count.clamp(0, u32::MAX as i64) as u32,
+                    hours: a.hours + u.hours,
+                })
+        };
+        let now = total(self.db.admitted_usage(year).await?);
+        let last = total(self.db.admitted_usage(year - 1).await?);
+        Ok((now, (last.count > 0).then_some(last)))
+    }
+
     /// The six-digit code of the county a department belongs to.
     async fn district_code(&self, department_id: i64) -> Result<String> {
         let mut id = Some(department_id);
@@ -352,8 +376,15 @@ impl App {
             &row.kind,
         );
         let (cap, basis) = caps::in_force(set, last);
+        let (mut dept_used, dept_last) =
+            self.department_totals(row.year, row.department_id).await?;
+        if row.status == "admitted" {
+            dept_used.count = dept_used.count.saturating_sub(1);
+            dept_used.hours -= row.hours;
+        }
         Ok(CapStatus {
-            breach: caps::breach(&cap, &used, row.hours, basis),
+            breach: caps::breach(&cap, &used, row.hours, basis)
+                .or_else(|| caps::department_breach(&dept_used, row.hours, dept_last)),
             basis,
             cap,
             used,

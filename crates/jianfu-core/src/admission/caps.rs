@@ -77,6 +77,28 @@ pub fn breach(cap: &Cap, used: &Usage, hours: f64, basis: CapBasis) -> Option<St
     (!parts.is_empty()).then(|| parts.join("；"))
 }
 
+/// Why adding `hours` would take a department's total over all kinds
+/// above last year's total (总量只减不增), with the numbers; `None` if it
+/// fits or there is no last year on record.
+pub fn department_breach(used: &Usage, hours: f64, last_year: Option<Usage>) -> Option<String> {
+    let last = last_year.filter(|u| u.count > 0)?;
+    let mut parts = Vec::new();
+    if used.count + 1 > last.count {
+        parts.push(format!(
+            "本部门今年已准入 {} 项，上年共 {} 项",
+            used.count, last.count
+        ));
+    }
+    if used.hours + hours > last.hours + 0.01 {
+        parts.push(format!(
+            "今年负担将达 {:.1} 小时，上年共 {:.1} 小时",
+            used.hours + hours,
+            last.hours
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("部门年度总量不得高于上年：{}", parts.join("，")))
+}
+
 /// Whether a cap may be set for a year: never above last year's total.
 pub fn check_new_cap(cap: &Cap, last_year: Option<Usage>) -> Result<(), String> {
     if let Some(h) = cap.max_hours {
@@ -149,6 +171,29 @@ mod tests {
             max_hours: None,
         };
         assert_eq!(in_force(Some(set), Some(last)), (set, CapBasis::Set));
+    }
+
+    #[test]
+    fn a_department_total_may_not_rise_above_last_year() {
+        let last = Some(Usage {
+            count: 3,
+            hours: 100.0,
+        });
+        let used = Usage {
+            count: 2,
+            hours: 60.0,
+        };
+        assert_eq!(department_breach(&used, 40.0, last), None);
+        let b = department_breach(&used, 41.0, last).unwrap();
+        assert!(b.contains("101.0") && b.contains("100.0"), "{b}");
+        let full = Usage {
+            count: 3,
+            hours: 10.0,
+        };
+        assert!(department_breach(&full, 1.0, last)
+            .unwrap()
+            .contains("已准入 3 项，上年共 3 项"));
+        assert_eq!(department_breach(&full, 1e6, None), None);
     }
 
     #[test]
