@@ -382,22 +382,22 @@ impl Db {
         .await?)
     }
 
-    /// [`Db::admitted_usage`] of one department and kind, inside the
-    /// admitting transaction so the check and the admission agree.
-    pub async fn admitted_usage_tx(
+    /// [`Db::admitted_usage`] of one department, inside a transaction so a
+    /// cap check and the admission it allows see the same totals.
+    pub async fn department_usage_tx(
         tx: &mut Tx,
         year: i64,
         department_id: i64,
-        kind: &str,
-    ) -> Result<(i64, f64)> {
+    ) -> Result<Vec<UsageRow>> {
         Ok(sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(hours), 0.0) FROM admissions \
-             WHERE year = $1 AND department_id = $2 AND kind = $3 AND status = 'admitted'",
+            "SELECT department_id, kind, COUNT(*) AS count, \
+             COALESCE(SUM(hours), 0.0) AS hours FROM admissions \
+             WHERE year = $1 AND department_id = $2 AND status = 'admitted' \
+             GROUP BY department_id, kind",
         )
         .bind(year)
         .bind(department_id)
-        .bind(kind)
-        .fetch_one(&mut **tx)
+        .fetch_all(&mut **tx)
         .await?)
     }
 

@@ -6,7 +6,7 @@
 //! step taken on a request someone else has just moved is refused rather
 //! than applied twice.
 
-use super::{require_office, status_label, Json};
+use super::{require_office, status_label, to_json};
 use crate::{App, AppError, CurrentUser, Result};
 use chrono::Datelike;
 use jianfu_core::admission::caps::{self, Cap, CapBasis, Usage};
@@ -187,9 +187,9 @@ impl App {
                     row.id,
                     "submitted",
                     &Assessment {
-                        estimate: est.json()?,
+                        estimate: to_json(&est)?,
                         hours: est.hours_per_year,
-                        findings: findings.json()?,
+                        findings: to_json(&findings)?,
                         needs_escalation: escalate,
                     },
                 )
@@ -203,25 +203,8 @@ impl App {
             Action::Return => "returned",
             Action::Refuse => "refused",
             Action::Admit => {
-                let used =
-                    Db::admitted_usage_tx(&mut tx, row.year, row.department_id, &row.kind).await?;
-                let used = Usage {
-                    count: used.0.clamp(0, u32::MAX as i64) as u32,
-                    hours: used.1,
-                };
-                let set =
-                    cap_of(Db::cap_tx(&mut tx, row.year, row.department_id, &row.kind).await?);
-                let last = usage_of(
-                    &self.db.admitted_usage(row.year - 1).await?,
-                    row.department_id,
-                    &row.kind,
-                );
-                let (cap, basis) = caps::in_force(set, last);
-                let (dept_used, dept_last) =
-                    self.department_totals(row.year, row.department_id).await?;
-                let breach = caps::breach(&cap, &used, row.hours, basis)
-                    .or_else(|| caps::department_breach(&dept_used, row.hours, dept_last));
-                match breach {
+                let standing = self.standing_tx(&mut tx, &row).await?;
+                match standing.breach {
                     Some(b) => {
                         match self.db.cap_override(row.id).await? {
                             Some(o) => {
@@ -314,74 +297,34 @@ impl App {
         self.admission_view(actor, id, ip).await
     }
 
-    /// A department's admitted totals over all kinds: this year, and last
-    /// year if it has any.
-    async fn department_totals(
+    /// Where a request stands against its department's cap for its kind
+    /// and against the department's total over all kinds, read in `tx` so
+    /// an admission is decided on the totals it then adds to. An admitted
+    /// request's own share is left out.
+    async fn standing_tx(
         &self,
-        year: i64,
-        department_id: i64,
-    ) -> Result<(Usage, Option<Usage>)> {
-        let total = |rows: Vec<UsageRow>| {
-            rows.iter()
-                .filter(|u| u.department_id == department_id)
-                .fold(Usage::default(), |a, u| Usage {
-                    count: a.count + u.count.clamp(0, u32::MAX as i64) as u32,
-                    hours: a.hours + u.hours,
-                })
+        tx: &mut jianfu_store::Tx,
+        row: &AdmissionRow,
+    ) -> Result<CapStatus> {
+        let this_year = Db::department_usage_tx(tx, row.year, row.department_id).await?;
+        let last_year = Db::department_usage_tx(tx, row.year - 1, row.department_id).await?;
+        let set = cap_of(Db::cap_tx(tx, row.year, row.department_id, &row.kind).await?);
+        let total = |rows: &[UsageRow]| {
+            rows.iter().fold(Usage::default(), |a, u| Usage {
+                count: a.count + u.count.clamp(0, u32::MAX as i64) as u32,
+                hours: a.hours + u.hours,
+            })
         };
-        let now = total(self.db.admitted_usage(year).await?);
-        let last = total(self.db.admitted_usage(year - 1).await?);
-        Ok((now, (last.count > 0).then_some(last)))
-    }
-
-    /// The six-digit code of the county a department belongs to.
-    async fn district_code(&self, department_id: i64) -> Result<String> {
-        let mut id = Some(department_id);
-        for _ in 0..8 {
-            let Some(unit) = (match id {
-                Some(i) => self.db.unit(i).await?,
-                None => None,
-            }) else {
-                break;
-            };
-            if unit.kind() == Some(jianfu_core::org::OrgKind::County) {
-                if let Some(code) = unit.code.filter(|c| c.len() >= 6) {
-                    return Ok(code.chars().take(6).collect());
-                }
+        let mut used = usage_of(&this_year, row.department_id, &row.kind).unwrap_or_default();
+        let mut dept_used = total(&this_year);
+        if row.status == "admitted" {
+            for u in [&mut used, &mut dept_used] {
+                u.count = u.count.saturating_sub(1);
+                u.hours -= row.hours;
             }
-            id = unit.parent_id;
         }
-        Ok("000000".into())
-    }
-
-    /// Where a request stands against its cap.
-    pub(crate) async fn cap_status(&self, row: &AdmissionRow) -> Result<CapStatus> {
-        let usage = self.db.admitted_usage(row.year).await?;
-        let mut used = usage_of(&usage, row.department_id, &row.kind).unwrap_or_default();
-        if row.status == "admitted" {
-            // Its own hours are in the usage already.
-            used.count = used.count.saturating_sub(1);
-            used.hours -= row.hours;
-        }
-        let set = self
-            .db
-            .caps(row.year)
-            .await?
-            .into_iter()
-            .find(|c| c.department_id == row.department_id && c.kind == row.kind);
-        let set = cap_of(set.map(|c| (c.max_count, c.max_hours)));
-        let last = usage_of(
-            &self.db.admitted_usage(row.year - 1).await?,
-            row.department_id,
-            &row.kind,
-        );
-        let (cap, basis) = caps::in_force(set, last);
-        let (mut dept_used, dept_last) =
-            self.department_totals(row.year, row.department_id).await?;
-        if row.status == "admitted" {
-            dept_used.count = dept_used.count.saturating_sub(1);
-            dept_used.hours -= row.hours;
-        }
+        let dept_last = Some(total(&last_year)).filter(|u| u.count > 0);
+        let (cap, basis) = caps::in_force(set, usage_of(&last_year, row.department_id, &row.kind));
         Ok(CapStatus {
             breach: caps::breach(&cap, &used, row.hours, basis)
                 .or_else(|| caps::department_breach(&dept_used, row.hours, dept_last)),
@@ -390,6 +333,28 @@ impl App {
             used,
             hours: row.hours,
         })
+    }
+
+    /// The six-digit code of the county a department belongs to.
+    async fn district_code(&self, department_id: i64) -> Result<String> {
+        let county = match self.db.unit(department_id).await? {
+            Some(unit) => self.county_of(unit).await?,
+            None => None,
+        };
+        Ok(county
+            .and_then(|c| c.code)
+            .filter(|c| c.len() >= 6)
+            .map_or_else(|| "000000".into(), |c| c.chars().take(6).collect()))
+    }
+
+    /// Where a request stands against its cap.
+    pub(crate) async fn cap_status(&self, row: &AdmissionRow) -> Result<CapStatus> {
+        let mut tx = self.db.begin().await?;
+        let standing = self.standing_tx(&mut tx, row).await?;
+        tx.rollback()
+            .await
+            .map_err(jianfu_store::StoreError::from)?;
+        Ok(standing)
     }
 
     /// The county level records that a request may pass its cap.

@@ -172,22 +172,29 @@ impl App {
 
     /// The county a user works in: their unit's nearest county ancestor.
     async fn district_of(&self, actor: &CurrentUser) -> Result<jianfu_store::OrgUnit> {
-        let mut unit = actor.unit.clone();
+        self.county_of(actor.unit.clone()).await?.ok_or_else(|| {
+            AppError::Invalid(format!("“{}”不属于任何区县，无法申请准入", actor.unit.name))
+        })
+    }
+
+    /// A unit's nearest county ancestor (itself if it is one).
+    pub(crate) async fn county_of(
+        &self,
+        mut unit: jianfu_store::OrgUnit,
+    ) -> Result<Option<jianfu_store::OrgUnit>> {
+        // The tree is province > city > county > …; a few steps suffice,
+        // and a bound keeps a damaged tree from looping.
         for _ in 0..8 {
             if unit.kind() == Some(OrgKind::County) {
-                return Ok(unit);
+                return Ok(Some(unit));
             }
             let Some(parent) = unit.parent_id else { break };
-            unit = self
-                .db
-                .unit(parent)
-                .await?
-                .ok_or_else(|| AppError::NotFound(format!("上级单位 {parent}")))?;
+            match self.db.unit(parent).await? {
+                Some(p) => unit = p,
+                None => break,
+            }
         }
-        Err(AppError::Invalid(format!(
-            "“{}”不属于任何区县，无法申请准入",
-            actor.unit.name
-        )))
+        Ok(None)
     }
 
     /// The stored form of a request: report requests take the report's
@@ -241,13 +248,12 @@ impl App {
                 .map(|d| d.trim().to_string())
                 .filter(|d| !d.is_empty()),
         };
-        let json = |v: &dyn erased::Json| v.json();
         Ok(AdmissionDraft {
             department_id: actor.unit.id,
             kind: input.details.kind().code().to_string(),
             title,
-            demand: json(&demand)?,
-            targets: json(&communities)?,
+            demand: to_json(&demand)?,
+            targets: to_json(&communities)?,
             report_id: match input.details {
                 Details::Report { report_id } => report_id,
                 _ => None,
@@ -447,18 +453,7 @@ pub(crate) fn require_office(actor: &CurrentUser) -> Result<()> {
     }
 }
 
-/// Serialising to JSON through one error path.
-mod erased {
-    use crate::{AppError, Result};
-
-    pub trait Json {
-        fn json(&self) -> Result<String>;
-    }
-
-    impl<T: serde::Serialize> Json for T {
-        fn json(&self) -> Result<String> {
-            serde_json::to_string(self).map_err(|e| AppError::Invalid(format!("无法保存：{e}")))
-        }
-    }
+/// A value as the JSON it is stored as.
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| AppError::Invalid(format!("无法保存：{e}")))
 }
-pub(crate) use erased::Json;
