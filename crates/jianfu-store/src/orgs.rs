@@ -154,6 +154,17 @@ impl Db {
         )
     }
 
+    /// [`Db::unit`] inside a transaction, for a caller that must not touch
+    /// the pool meanwhile (an exclusive bulk load, see [`Db::begin_bulk`]).
+    pub async fn unit_tx(tx: &mut crate::Tx, id: i64) -> Result<Option<OrgUnit>> {
+        Ok(
+            sqlx::query_as(&format!("SELECT {COLS} FROM org_units WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?,
+        )
+    }
+
     pub async fn unit_by_code(&self, code: &str) -> Result<Option<OrgUnit>> {
         Ok(
             sqlx::query_as(&format!("SELECT {COLS} FROM org_units WHERE code = $1"))

@@ -225,12 +225,76 @@ async fn healthz_names_the_database(b: Backend) {
     assert_eq!(body, serde_json::json!({"status": "ok", "database": want}));
 }
 
+/// A bulk load writes without the WAL only while the database is its own:
+/// committed and rolled back alike it returns to WAL, and beside another
+/// open connection (a running server) it keeps WAL and the other reader
+/// is never blocked.
+async fn a_bulk_load_leaves_the_wal_only_when_alone(b: Backend) {
+    let t = TestDb::new(b).await;
+    let db = Db::connect(&t.url).await.unwrap();
+    let unit = db
+        .insert_unit(Some("500107"), "九龙坡区", "九龙坡", OrgKind::County, None)
+        .await
+        .unwrap();
+    // Several pool connections open at once, as a real run leaves them.
+    let (x, y, z) = tokio::join!(
+        db.count_rows("imports"),
+        db.count_rows("persons"),
+        db.count_rows("fact_log")
+    );
+    assert_eq!((x.unwrap(), y.unwrap(), z.unwrap()), (0, 0, 0));
+    let import = |name: &str| jianfu_store::NewImport {
+        file_name: name.into(),
+        unit_id: unit,
+        source: "导入".into(),
+        ..Default::default()
+    };
+    let sqlite = b == Backend::Sqlite;
+
+    let (mut tx, alone) = db.begin_bulk().await.unwrap();
+    assert_eq!(alone, sqlite, "only SQLite switches its journal");
+    Db::insert_import(&mut tx, &import("a.csv")).await.unwrap();
+    tx.commit().await.unwrap();
+    db.end_bulk().await;
+    assert_eq!(db.count_rows("imports").await.unwrap(), 1);
+
+    let (mut tx, _) = db.begin_bulk().await.unwrap();
+    Db::insert_import(&mut tx, &import("b.csv")).await.unwrap();
+    tx.rollback().await.unwrap();
+    db.end_bulk().await;
+    assert_eq!(db.count_rows("imports").await.unwrap(), 1, "rolled back");
+    if sqlite {
+        assert_eq!(db.sqlite_pragma("journal_mode").await.unwrap(), "wal");
+    }
+
+    // Another process (the server) has the database open.
+    let other = Db::connect(&t.url).await.unwrap();
+    assert_eq!(other.count_rows("imports").await.unwrap(), 1);
+    let (mut tx, alone) = db.begin_bulk().await.unwrap();
+    assert!(!alone, "a shared database keeps its WAL");
+    Db::insert_import(&mut tx, &import("c.csv")).await.unwrap();
+    assert_eq!(
+        other.count_rows("imports").await.unwrap(),
+        1,
+        "the other reader goes on reading the committed state"
+    );
+    tx.commit().await.unwrap();
+    db.end_bulk().await;
+    assert_eq!(other.count_rows("imports").await.unwrap(), 2);
+    if sqlite {
+        assert_eq!(other.sqlite_pragma("journal_mode").await.unwrap(), "wal");
+    }
+    other.close().await;
+    db.close().await;
+}
+
 on_both_backends!(
     migrations_apply_to_an_empty_database,
     audit_log_refuses_update_and_delete,
     demo_builds_the_real_district,
     org_import_is_idempotent_and_names_rejected_rows,
     healthz_names_the_database,
+    a_bulk_load_leaves_the_wal_only_when_alone,
 );
 
 #[tokio::test]

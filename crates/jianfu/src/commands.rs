@@ -380,6 +380,7 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
         },
         dry_run: a.dry_run,
         today: chrono::Local::now().date_naive(),
+        exclusive: true,
     };
     let started = std::time::Instant::now();
     let report = match &whole {
@@ -390,6 +391,9 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
         None => app.import_csv_file(None, &a.file, &mapping, &opts).await?,
     };
     let secs = started.elapsed().as_secs_f64();
+    if !report.exclusive && app.db.backend() == Backend::Sqlite && !a.dry_run {
+        println!("注意：数据库正被其他程序（如运行中的服务）打开，本次导入与其共享写入，速度较慢；大批量导入宜在停止服务后进行。");
+    }
     for e in report.errors.iter().take(200) {
         println!("拒绝：{e}");
     }

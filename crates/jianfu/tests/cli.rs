@@ -444,6 +444,60 @@ fn import_is_atomic_idempotent_and_lists_rejected_rows() {
     assert!(text.contains("部门"), "{text}");
 }
 
+/// The command line writes a large import without the WAL only when the
+/// database is its own; beside a running server it shares the database, says
+/// so, and the server keeps answering. Either way the file ends in WAL mode.
+#[test]
+fn import_beside_a_running_server_shares_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = run(&mut jianfu(
+        &["demo", "--residents", "20", "--no-serve"],
+        dir.path(),
+    ));
+    assert!(out.status.success());
+    std::fs::rename(dir.path().join("demo.db"), dir.path().join("jianfu.db")).unwrap();
+    let _ = std::fs::remove_file(dir.path().join("demo.db-wal"));
+    let _ = std::fs::remove_file(dir.path().join("demo.db-shm"));
+    let roster = |seq: u32| {
+        format!(
+            "姓名,公民身份号码\n甲{seq},{}\n乙{seq},{}\n",
+            id_number((1970, 1, 1), seq),
+            id_number((1971, 1, 1), seq)
+        )
+    };
+    std::fs::write(dir.path().join("one.csv"), roster(21)).unwrap();
+    std::fs::write(dir.path().join("two.csv"), roster(23)).unwrap();
+    // WAL is marked in the file header (bytes 18 and 19 are 2, rollback 1).
+    let header_says_wal = || {
+        let bytes = std::fs::read(dir.path().join("jianfu.db")).unwrap();
+        (bytes[18], bytes[19]) == (2, 2)
+    };
+
+    let (mut server, addr) =
+        spawn_server(jianfu(&["serve", "--listen", "127.0.0.1:0"], dir.path()));
+    assert!(http_get(&addr, "/healthz").contains("\"ok\""));
+    let (out, text) = run(&mut jianfu(
+        &["import", "one.csv", "--community", "500107003003"],
+        dir.path(),
+    ));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("新增2人"), "{text}");
+    assert!(text.contains("数据库正被其他程序"), "{text}");
+    assert!(http_get(&addr, "/healthz").contains("\"ok\""));
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(header_says_wal());
+
+    let (out, text) = run(&mut jianfu(
+        &["import", "two.csv", "--community", "500107003003"],
+        dir.path(),
+    ));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("新增2人"), "{text}");
+    assert!(!text.contains("数据库正被其他程序"), "{text}");
+    assert!(header_says_wal(), "the import put WAL back");
+}
+
 /// A folder of department forms: three real corpus forms, a workbook whose
 /// second sheet is only notes, and a corrupt file.
 fn forms_folder(dir: &Path) {

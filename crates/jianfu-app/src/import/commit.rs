@@ -41,6 +41,10 @@ pub struct ImportOptions {
     pub mode: ImportMode,
     pub dry_run: bool,
     pub today: chrono::NaiveDate,
+    /// The caller owns the database (the command line, not the server): a
+    /// SQLite import may then write without the WAL while nothing else has
+    /// the database open (see `Db::begin_bulk`).
+    pub exclusive: bool,
 }
 
 /// A row that cannot be imported, and why. Rows are numbered as the
@@ -86,6 +90,9 @@ pub struct ImportReport {
     pub flags: Vec<RowFlag>,
     pub committed: bool,
     pub import_id: Option<i64>,
+    /// Written with the database to itself (no WAL; see
+    /// `ImportOptions::exclusive`).
+    pub exclusive: bool,
 }
 
 impl ImportReport {
@@ -628,9 +635,34 @@ impl App {
             }
         }
         let prep = self.prepare(actor, mapping, opts).await?;
+        let (tx, bulk) = if opts.exclusive {
+            self.db.begin_bulk().await?
+        } else {
+            (self.db.begin().await?, false)
+        };
+        let outcome = self
+            .import_people(actor, tx, rows, &prep, opts, digest)
+            .await;
+        if bulk {
+            self.db.end_bulk().await;
+        }
+        outcome.map(|report| ImportReport {
+            exclusive: bulk,
+            ..report
+        })
+    }
+
+    async fn import_people(
+        &self,
+        actor: Option<&CurrentUser>,
+        mut tx: jianfu_store::Tx,
+        rows: impl Iterator<Item = Result<(usize, Cells)>> + Send + 'static,
+        prep: &Prepared,
+        opts: &ImportOptions,
+        digest: &str,
+    ) -> Result<ImportReport> {
         let mut report = ImportReport::default();
         let mut error_rows = 0usize;
-        let mut tx = self.db.begin().await?;
         let import_id = Db::insert_import(
             &mut tx,
             &NewImport {
@@ -675,7 +707,7 @@ impl App {
                 .write_chunk(
                     &mut tx,
                     &ctx,
-                    &prep,
+                    prep,
                     batch.rows,
                     opts,
                     import_id,
@@ -775,9 +807,7 @@ impl App {
             match existing.get(r.id_number.as_str()) {
                 Some(p) if prep.community_units.contains(&p.unit_id) => update_rows.push((*p, r)),
                 Some(p) => {
-                    let where_ = self
-                        .db
-                        .unit(p.unit_id)
+                    let where_ = Db::unit_tx(tx, p.unit_id)
                         .await?
                         .map(|u| u.name)
                         .unwrap_or_default();

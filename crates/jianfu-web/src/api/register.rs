@@ -323,6 +323,8 @@ pub async fn run_import(
                 },
                 dry_run: f.dry_run,
                 today: today(),
+                // The server's other requests must not wait for an upload.
+                exclusive: false,
             },
         )
         .await?;
