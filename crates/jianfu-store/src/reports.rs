@@ -83,32 +83,38 @@ const TASK_COLUMNS: &str =
      u.path AS unit_path, t.status, t.cells_total, t.cells_prefilled, t.cells_typed, t.active_ms, \
      t.last_edit_at, t.submitted_at, t.snapshot, t.reviewed_at, t.review_comment";
 
-/// id, unit, household, name, current document.
-/// Separators of [`EntityPack`]: fields of an entity (id, household,
+/// Separators of [`EntityPack`]: fields of an entity (unit, id, household,
 /// name, document), and entities. JSON never holds them raw, and names
 /// have them replaced. The document comes last so the database copies it
 /// once while concatenating.
 const FIELD_SEP: char = '\u{1f}';
 const RECORD_SEP: char = '\u{1e}';
 
-/// Households packed per unit (no name field), those `condition` picks.
+/// The `string_agg(` of a person's record, left open for its separator.
+/// One aggregate over all the persons, not one per unit: a GROUP BY made
+/// SQLite sort every document through a temporary B-tree first.
+const PERSON_RECORD: &str =
+    "string_agg(CAST(p.unit_id AS TEXT) || '\u{1f}' || CAST(p.id AS TEXT) || '\u{1f}' || \
+     COALESCE(CAST(p.household_id AS TEXT), '') || '\u{1f}' || \
+     replace(replace(p.name, '\u{1e}', ' '), '\u{1f}', ' ') || '\u{1f}' || COALESCE(e.doc, '')";
+
+/// Households packed (no name field), those `condition` picks.
 fn household_pack_sql(condition: &str) -> String {
     format!(
-        "SELECT h.unit_id, string_agg(CAST(h.id AS TEXT) || '{F}' || \
+        "SELECT string_agg(CAST(h.unit_id AS TEXT) || '{F}' || CAST(h.id AS TEXT) || '{F}' || \
          CAST(h.id AS TEXT) || '{F}{F}' || COALESCE(e.doc, ''), '{R}') \
          FROM households h \
          LEFT JOIN entity_current e ON e.entity_type = 'household' AND e.entity_id = h.id \
-         WHERE {condition} GROUP BY h.unit_id",
+         WHERE {condition}",
         F = FIELD_SEP,
         R = RECORD_SEP
     )
 }
 
-/// The entities registered in one unit, as the database packed them.
+/// Entities of one type as the database packed them, each with its unit.
 #[derive(Debug, Clone)]
 pub struct EntityPack {
     entity_type: String,
-    pub unit_id: i64,
     packed: String,
 }
 
@@ -116,10 +122,10 @@ impl EntityPack {
     /// The pack's entities with their values: all, or only the wanted.
     pub fn unpack(&self, wanted: Option<&codec::Wanted>) -> Result<Vec<EntityFacts>> {
         let mut out = Vec::new();
-        self.each_record(|id, household_id, name, doc| {
+        self.each_record(|unit_id, id, household_id, name, doc| {
             out.push(EntityFacts {
                 id,
-                unit_id: self.unit_id,
+                unit_id,
                 household_id,
                 name: name.to_string(),
                 facts: self.decode(id, doc, wanted)?,
@@ -139,11 +145,11 @@ impl EntityPack {
         mut keep: impl FnMut(i64, &HashMap<String, String>) -> bool,
     ) -> Result<Vec<EntityFacts>> {
         let mut out = Vec::new();
-        self.each_record(|id, household_id, name, doc| {
+        self.each_record(|unit_id, id, household_id, name, doc| {
             if keep(id, &self.decode(id, doc, Some(first))?) {
                 out.push(EntityFacts {
                     id,
-                    unit_id: self.unit_id,
+                    unit_id,
                     household_id,
                     name: name.to_string(),
                     facts: self.decode(id, doc, Some(then))?,
@@ -169,28 +175,37 @@ impl EntityPack {
         .map_err(|e| StoreError::Invalid(format!("实体 {et}:{id} 的当前值损坏：{e}")))
     }
 
-    /// Calls `f` with each record's id, household, name and document.
+    /// Calls `f` with each record's unit, id, household, name and document.
     fn each_record(
         &self,
-        mut f: impl FnMut(i64, Option<i64>, &str, &str) -> Result<()>,
+        mut f: impl FnMut(i64, i64, Option<i64>, &str, &str) -> Result<()>,
     ) -> Result<()> {
         let et = self.entity_type.as_str();
-        let bad = |what: &str| {
-            StoreError::Invalid(format!("单位 {} 的{et}数据损坏：{what}", self.unit_id))
-        };
+        if self.packed.is_empty() {
+            return Ok(());
+        }
         for record in self.packed.split(RECORD_SEP) {
-            let mut fields = record.splitn(4, FIELD_SEP);
-            let (Some(id), Some(household), Some(name), Some(doc)) =
-                (fields.next(), fields.next(), fields.next(), fields.next())
-            else {
+            let bad = |what: &str| {
+                let at: String = record.chars().take(24).collect();
+                StoreError::Invalid(format!("{et}数据损坏（“{at}”）：{what}"))
+            };
+            let mut fields = record.splitn(5, FIELD_SEP);
+            let (Some(unit), Some(id), Some(household), Some(name), Some(doc)) = (
+                fields.next(),
+                fields.next(),
+                fields.next(),
+                fields.next(),
+                fields.next(),
+            ) else {
                 return Err(bad("字段不全"));
             };
+            let unit_id: i64 = unit.parse().map_err(|_| bad("单位编号无效"))?;
             let id: i64 = id.parse().map_err(|_| bad("编号无效"))?;
             let household_id = match household {
                 "" => None,
                 h => Some(h.parse().map_err(|_| bad("家庭户编号无效"))?),
             };
-            f(id, household_id, name, doc)?;
+            f(unit_id, id, household_id, name, doc)?;
         }
         Ok(())
     }
@@ -312,12 +327,12 @@ impl Db {
             .await?)
     }
 
-    /// The entities of a type under a unit, one pack per unit they are
-    /// registered in, in no particular order. Unpack them with
+    /// The entities of a type under a unit, in no particular order, each
+    /// with the unit it is registered in. Unpack them with
     /// [`EntityPack::unpack`].
     ///
-    /// Each pack is one row the database concatenated: a community of
-    /// thousands of persons comes back as a few rows, because handing rows
+    /// The pack is one value the database concatenated: a community of
+    /// thousands of persons comes back as one row, because handing rows
     /// over one by one (SQLite's worker thread wakes the reader for each)
     /// cost more than reading them. `string_agg` is the same SQL on
     /// PostgreSQL and on SQLite (3.44 and later; bundled).
@@ -336,17 +351,15 @@ impl Db {
         }
         let sql = match entity_type {
             "person" => format!(
-                "SELECT p.unit_id, string_agg(CAST(p.id AS TEXT) || '{F}' || \
-                 COALESCE(CAST(p.household_id AS TEXT), '') || '{F}' || \
-                 replace(replace(p.name, '{R}', ' '), '{F}', ' ') || '{F}' || COALESCE(e.doc, ''), '{R}') \
+                "SELECT {PERSON_RECORD}, '{R}') \
                  FROM persons p \
                  LEFT JOIN entity_current e ON e.entity_type = 'person' AND e.entity_id = p.id \
-                 WHERE p.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1) \
-                 GROUP BY p.unit_id",
-                F = FIELD_SEP,
+                 WHERE p.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1)",
                 R = RECORD_SEP
             ),
-            "household" => household_pack_sql("h.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1)"),
+            "household" => {
+                household_pack_sql("h.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1)")
+            }
             other => return Err(StoreError::Invalid(format!("报表不支持对象类型“{other}”"))),
         };
         self.packs_of(entity_type, &sql, scope_path).await
@@ -377,39 +390,31 @@ impl Db {
         // CROSS JOIN makes SQLite walk the documents first; PostgreSQL
         // plans it as the inner join it is.
         let sql = format!(
-            "SELECT p.unit_id, string_agg(CAST(p.id AS TEXT) || '{F}' || \
-             COALESCE(CAST(p.household_id AS TEXT), '') || '{F}' || \
-             replace(replace(p.name, '{R}', ' '), '{F}', ' ') || '{F}' || e.doc, '{R}') \
+            "SELECT {PERSON_RECORD}, '{R}') \
              FROM entity_current e CROSS JOIN persons p \
              WHERE e.entity_type = 'person' AND e.entity_id BETWEEN $2 AND $3 \
              AND p.id = e.entity_id \
-             AND p.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1) \
-             GROUP BY p.unit_id",
-            F = FIELD_SEP,
+             AND p.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1)",
             R = RECORD_SEP
         );
-        let rows: Vec<(i64, String)> = sqlx::query_as(&sql)
+        let (packed,): (Option<String>,) = sqlx::query_as(&sql)
             .bind(&pattern)
             .bind(lo)
             .bind(hi)
-            .fetch_all(&self.pool)
+            .fetch_one(&self.pool)
             .await?;
-        let found: i64 = rows
-            .iter()
-            .map(|(_, packed)| packed.matches(RECORD_SEP).count() as i64 + 1)
-            .sum();
+        let packed = packed.unwrap_or_default();
+        let found = match packed.as_str() {
+            "" => 0,
+            p => p.matches(RECORD_SEP).count() as i64 + 1,
+        };
         if found != n {
             return Ok(None);
         }
-        Ok(Some(
-            rows.into_iter()
-                .map(|(unit_id, packed)| EntityPack {
-                    entity_type: "person".into(),
-                    unit_id,
-                    packed,
-                })
-                .collect(),
-        ))
+        Ok(Some(vec![EntityPack {
+            entity_type: "person".into(),
+            packed,
+        }]))
     }
 
     /// The households of the persons under a unit, packed like
@@ -429,18 +434,14 @@ impl Db {
         sql: &str,
         scope_path: &str,
     ) -> Result<Vec<EntityPack>> {
-        let rows: Vec<(i64, String)> = sqlx::query_as(sql)
+        let (packed,): (Option<String>,) = sqlx::query_as(sql)
             .bind(subtree_pattern(scope_path))
-            .fetch_all(&self.pool)
+            .fetch_one(&self.pool)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(unit_id, packed)| EntityPack {
-                entity_type: entity_type.to_string(),
-                unit_id,
-                packed,
-            })
-            .collect())
+        Ok(vec![EntityPack {
+            entity_type: entity_type.to_string(),
+            packed: packed.unwrap_or_default(),
+        }])
     }
 
     /// Entities of a type under a unit, with their current values (all of
@@ -718,15 +719,20 @@ mod tests {
     fn pack(packed: String) -> EntityPack {
         EntityPack {
             entity_type: "person".into(),
-            unit_id: 7,
             packed,
         }
     }
 
     #[test]
+    fn the_sql_record_uses_the_separators_the_reader_splits_on() {
+        assert_eq!(PERSON_RECORD.matches(FIELD_SEP).count(), 5);
+        assert_eq!(PERSON_RECORD.matches(RECORD_SEP).count(), 1);
+    }
+
+    #[test]
     fn packs_unpack_into_entities() {
         let doc = r#"{"p":[["导入",null,1]],"v":{"name":["张三",0],"sex":["1",0],"note":["a\u001eb",0]}}"#;
-        let text = format!("12{FIELD_SEP}5{FIELD_SEP}张三{FIELD_SEP}{doc}{RECORD_SEP}13{FIELD_SEP}{FIELD_SEP}李四{FIELD_SEP}");
+        let text = format!("7{FIELD_SEP}12{FIELD_SEP}5{FIELD_SEP}张三{FIELD_SEP}{doc}{RECORD_SEP}8{FIELD_SEP}13{FIELD_SEP}{FIELD_SEP}李四{FIELD_SEP}");
         let all = pack(text.clone()).unpack(None).unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(
@@ -736,25 +742,31 @@ mod tests {
         assert_eq!(all[0].name, "张三");
         assert_eq!(all[0].facts["person.note"], "a\u{1e}b");
         // No household and no document: no facts, not an error.
-        assert_eq!((all[1].household_id, all[1].facts.len()), (None, 0));
+        assert_eq!(
+            (all[1].unit_id, all[1].household_id, all[1].facts.len()),
+            (8, None, 0)
+        );
         let some = pack(text)
             .unpack(Some(&codec::Wanted::new("person", ["person.sex"])))
             .unwrap();
         assert_eq!(some[0].facts.len(), 1);
         assert_eq!(some[0].facts["person.sex"], "1");
+        // Nothing registered: an empty pack, no entities.
+        assert!(pack(String::new()).unpack(None).unwrap().is_empty());
     }
 
     #[test]
     fn a_damaged_pack_is_named_not_misread() {
         for bad in [
-            "x\u{1f}\u{1f}名\u{1f}".to_string(),
-            "1\u{1f}y\u{1f}名\u{1f}".to_string(),
-            "1\u{1f}2".to_string(),
-            "1\u{1f}\u{1f}名\u{1f}{not json".to_string(),
+            "u\u{1f}1\u{1f}\u{1f}名\u{1f}".to_string(),
+            "7\u{1f}x\u{1f}\u{1f}名\u{1f}".to_string(),
+            "7\u{1f}1\u{1f}y\u{1f}名\u{1f}".to_string(),
+            "7\u{1f}1\u{1f}2".to_string(),
+            "7\u{1f}1\u{1f}\u{1f}名\u{1f}{not json".to_string(),
         ] {
             let err = pack(bad.clone()).unpack(None).unwrap_err().to_string();
             assert!(
-                err.contains('7') || err.contains("person:1"),
+                err.contains("数据损坏") || err.contains("person:1"),
                 "{bad:?}: {err}"
             );
         }
