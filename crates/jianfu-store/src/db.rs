@@ -69,6 +69,11 @@ impl Db {
                     // SQLite has one writer; a small pool avoids lock churn
                     // while WAL still lets readers run beside the writer.
                     .max_connections(4)
+                    // Always one connection open, however idle: a bulk load
+                    // started beside a running server must find the
+                    // database in use (see `begin_bulk`), not take it over
+                    // because the server's connections had timed out.
+                    .min_connections(1)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // Page size only takes effect on a new file, before
