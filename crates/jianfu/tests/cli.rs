@@ -264,21 +264,27 @@ fn demo_without_serving_reports_what_it_built() {
     assert!(text.contains("--demo-password"), "{text}");
 }
 
+/// A demo district of `residents` built with `--no-serve` and made the
+/// data directory's default database. A closed database is one
+/// self-contained file: nothing may be left in its WAL.
+fn demo_as_default_database(dir: &Path, residents: usize) {
+    let (out, text) = run(&mut jianfu(
+        &["demo", "--residents", &residents.to_string(), "--no-serve"],
+        dir,
+    ));
+    assert!(out.status.success(), "{text}");
+    let wal = dir.join("demo.db-wal");
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal_len, 0, "demo left {wal_len} bytes in its WAL");
+    std::fs::rename(dir.join("demo.db"), dir.join("jianfu.db")).unwrap();
+    let _ = std::fs::remove_file(&wal);
+    let _ = std::fs::remove_file(dir.join("demo.db-shm"));
+}
+
 #[test]
 fn backup_copies_a_running_database() {
     let dir = tempfile::tempdir().unwrap();
-    let (out, _) = run(&mut jianfu(
-        &["demo", "--residents", "200", "--no-serve"],
-        dir.path(),
-    ));
-    assert!(out.status.success());
-    // A closed database is one self-contained file: nothing is left in a WAL.
-    let wal = dir.path().join("demo.db-wal");
-    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
-    assert_eq!(wal_len, 0, "demo left {wal_len} bytes in its WAL");
-    std::fs::rename(dir.path().join("demo.db"), dir.path().join("jianfu.db")).unwrap();
-    let _ = std::fs::remove_file(&wal);
-    let _ = std::fs::remove_file(dir.path().join("demo.db-shm"));
+    demo_as_default_database(dir.path(), 200);
     let (mut server, addr) = spawn_server({
         let mut c = jianfu(&["serve", "--listen", "127.0.0.1:0"], dir.path());
         c.env("JIANFU_LOG", "info");
@@ -364,18 +370,7 @@ fn id_number(birth: (i32, u32, u32), seq: u32) -> String {
 #[test]
 fn import_is_atomic_idempotent_and_lists_rejected_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let (out, _) = run(&mut jianfu(
-        &["demo", "--residents", "50", "--no-serve"],
-        dir.path(),
-    ));
-    assert!(out.status.success());
-    // A closed database is one self-contained file: nothing is left in a WAL.
-    let wal = dir.path().join("demo.db-wal");
-    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
-    assert_eq!(wal_len, 0, "demo left {wal_len} bytes in its WAL");
-    std::fs::rename(dir.path().join("demo.db"), dir.path().join("jianfu.db")).unwrap();
-    let _ = std::fs::remove_file(&wal);
-    let _ = std::fs::remove_file(dir.path().join("demo.db-shm"));
+    demo_as_default_database(dir.path(), 50);
     let good = format!(
         "民主村社区花名册\n序号,姓名,身份证号,联系电话\n1,甲一,{},13800001111\n2,乙二,{},13800002222\n",
         id_number((1980, 1, 1), 11),
@@ -450,14 +445,7 @@ fn import_is_atomic_idempotent_and_lists_rejected_rows() {
 #[test]
 fn import_beside_a_running_server_shares_the_database() {
     let dir = tempfile::tempdir().unwrap();
-    let (out, _) = run(&mut jianfu(
-        &["demo", "--residents", "20", "--no-serve"],
-        dir.path(),
-    ));
-    assert!(out.status.success());
-    std::fs::rename(dir.path().join("demo.db"), dir.path().join("jianfu.db")).unwrap();
-    let _ = std::fs::remove_file(dir.path().join("demo.db-wal"));
-    let _ = std::fs::remove_file(dir.path().join("demo.db-shm"));
+    demo_as_default_database(dir.path(), 20);
     let roster = |seq: u32| {
         format!(
             "姓名,公民身份号码\n甲{seq},{}\n乙{seq},{}\n",
