@@ -620,6 +620,25 @@ impl Db {
             .await?)
     }
 
+    /// How many persons are registered in each of these households (those
+    /// with none are left out): the derived 家庭人口数.
+    pub async fn household_sizes(&self, household_ids: &[i64]) -> Result<HashMap<i64, i64>> {
+        let mut out = HashMap::with_capacity(household_ids.len());
+        for chunk in household_ids.chunks(CHUNK) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT household_id, COUNT(*) FROM persons WHERE household_id IN ({}) GROUP BY household_id",
+                marks.join(",")
+            );
+            let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            out.extend(q.fetch_all(&self.pool).await?);
+        }
+        Ok(out)
+    }
+
     pub async fn household_unit(&self, household_id: i64) -> Result<Option<i64>> {
         let row: Option<(i64,)> = sqlx::query_as("SELECT unit_id FROM households WHERE id = $1")
             .bind(household_id)

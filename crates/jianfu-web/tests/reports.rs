@@ -924,9 +924,99 @@ async fn household_facts_reach_person_reports(backend: Backend) {
     );
 }
 
+/// Values the register derives are prefilled, never asked: 年龄 from the
+/// birth date and 家庭人口数 counted from the household's members, in a
+/// column and in a count. Typing over one is refused.
+async fn derived_values_are_prefilled_never_asked(backend: Backend) {
+    let opts = common::Options {
+        residents: 3000,
+        ..Default::default()
+    };
+    let s = TestServer::start_with(backend, opts).await;
+    let minzhu = s
+        .app
+        .db
+        .unit(s.unit_id("500107003003").await)
+        .await
+        .unwrap()
+        .unwrap();
+    let persons = s
+        .app
+        .db
+        .entities_in_scope("person", &minzhu.path, None)
+        .await
+        .unwrap();
+    let mut sizes = std::collections::HashMap::new();
+    for h in persons.iter().filter_map(|p| p.household_id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = sizes.entry(h) {
+            e.insert(s.app.db.household_members(h).await.unwrap().len());
+        }
+    }
+    let on = jianfu_app::today();
+
+    let roster = json!({
+        "title": "老年人家庭情况表", "kind": "roster", "entity": "person",
+        "filter": "age >= 60",
+        "columns": [
+            {"path": ["姓名"], "source": {"type": "element", "element": "person.name"}, "left": 0, "right": 0},
+            {"path": ["年龄"], "source": {"type": "element", "element": "person.age"}, "left": 0, "right": 0},
+            {"path": ["家庭人口数"], "source": {"type": "element", "element": "household.size"}, "left": 0, "right": 0}
+        ]
+    });
+    let view = publish_and_open(&s, roster).await;
+    let rows = view["grid"]["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let id: i64 = row["key"].as_str().unwrap().parse().unwrap();
+        let p = persons.iter().find(|p| p.id == id).unwrap();
+        let age = jianfu_core::reports::expr::age_on(&p.facts["person.birth_date"], on).unwrap();
+        assert!(age >= 60);
+        assert_eq!(row["cells"][1]["value"], age.to_string(), "person {id}");
+        assert_eq!(row["cells"][1]["state"], "prefilled");
+        let size = sizes[&p.household_id.unwrap()];
+        assert_eq!(row["cells"][2]["value"], size.to_string(), "person {id}");
+        assert_eq!(row["cells"][2]["state"], "prefilled");
+    }
+    assert_eq!(view["grid"]["counts"]["gaps"], 0);
+    let (w, wcsrf) = s.login("minzhu").await;
+    let task = view["task"]["id"].as_i64().unwrap();
+    for col in [1, 2] {
+        let r = w
+            .put(s.url(&format!("/api/v1/tasks/{task}/cells")))
+            .header("x-csrf-token", &wcsrf)
+            .json(&json!({"row": rows[0]["key"], "col": col, "value": "3"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "column {col}");
+    }
+
+    let table = json!({
+        "title": "三人以上户人员统计", "kind": "statistical", "entity": "person",
+        "columns": [
+            {"path": ["单位"], "source": {"type": "row_label"}, "left": 0, "right": 0},
+            {"path": ["三人以上户人员"], "source": {"type": "count", "filter": "household.size >= 3"}, "left": 0, "right": 0}
+        ]
+    });
+    let view = publish_and_open(&s, table).await;
+    let want = persons
+        .iter()
+        .filter(|p| p.household_id.is_some_and(|h| sizes[&h] >= 3))
+        .count();
+    assert!(
+        want > 0,
+        "the demo community has households of three or more"
+    );
+    assert_eq!(
+        view["grid"]["rows"][0]["cells"][1]["value"],
+        want.to_string()
+    );
+}
+
 on_both_backends!(
     a_card_exports_one_filled_card_per_resident,
     household_facts_reach_person_reports,
+    derived_values_are_prefilled_never_asked,
     template_to_export,
     a_gap_filled_once_is_never_asked_again,
     two_people_saving_one_cell_lose_nothing,

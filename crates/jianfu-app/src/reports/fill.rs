@@ -170,6 +170,16 @@ impl App {
                 let el = dict
                     .element(element)
                     .ok_or_else(|| AppError::Invalid(format!("指标“{element}”不存在")))?;
+                if crate::register::DERIVED_ELEMENTS.contains(&element.as_str()) {
+                    let how = if element.starts_with("household.") {
+                        "由户成员派生：请在居民信息中登记所属家庭户"
+                    } else {
+                        "由身份证号派生：请在居民信息中更正身份证号"
+                    };
+                    return Err(AppError::Invalid(format!(
+                        "“{label}”（{who}）{how}，不能在报表中填写"
+                    )));
+                }
                 // Clearing is allowed only for a value typed in this task
                 // (undoing a paste); a gap stays a gap.
                 let stored = if raw.is_empty() {

@@ -93,6 +93,33 @@ pub(crate) fn wanted(report: &CompiledReport) -> jianfu_store::codec::Wanted {
 
 pub(crate) use crate::today;
 
+/// 家庭人口数: derived from the members, never stored.
+const HOUSEHOLD_SIZE: &str = "household.size";
+
+/// Whether a report reads 家庭人口数: in a column, or in an expression
+/// (a person's report reads its household's facts by name).
+fn reads_household_size(report: &CompiledReport) -> bool {
+    report.read_elements().contains(HOUSEHOLD_SIZE)
+        || serde_json::to_string(&report.def).is_ok_and(|d| names_in(&d, HOUSEHOLD_SIZE))
+}
+
+fn def_is_household(report: &CompiledReport) -> bool {
+    report.def.entity == "household"
+}
+
+/// Puts the counted size into a household's facts, over anything typed
+/// there before sizes were derived.
+fn put_size(facts: &mut HashMap<String, String>, members: Option<&i64>) {
+    match members {
+        Some(n) => {
+            facts.insert(HOUSEHOLD_SIZE.to_string(), n.to_string());
+        }
+        None => {
+            facts.remove(HOUSEHOLD_SIZE);
+        }
+    }
+}
+
 /// Whether `code` stands in `text` as a whole name (not as the start of a
 /// longer one).
 fn names_in(text: &str, code: &str) -> bool {
@@ -323,11 +350,35 @@ impl App {
                 self.db.household_packs_of_persons(&task.unit_path).await?,
             ),
         };
+        let sizes = if reads_household_size(&report) {
+            let ids: HashSet<i64> = if def.entity == "household" {
+                entities.iter().map(|e| e.id).collect()
+            } else {
+                entities.iter().filter_map(|e| e.household_id).collect()
+            };
+            self.db
+                .household_sizes(&ids.into_iter().collect::<Vec<_>>())
+                .await?
+        } else {
+            HashMap::new()
+        };
         let (dict, task) = (self.dict(), task.clone());
         blocking(move || {
             let mut households = households;
+            let mut entities = entities;
             for pack in &household_packs {
                 households.extend(pack.unpack(None)?.into_iter().map(|h| (h.id, h.facts)));
+            }
+            if !sizes.is_empty() {
+                if def_is_household(&report) {
+                    for e in &mut entities {
+                        put_size(&mut e.facts, sizes.get(&e.id));
+                    }
+                } else {
+                    for (id, n) in &sizes {
+                        put_size(households.entry(*id).or_default(), Some(n));
+                    }
+                }
             }
             let members: Vec<&EntityFacts> = entities.iter().collect();
             Ok(fill_task(
@@ -421,10 +472,20 @@ impl App {
             .await?
             .remove(&id)
             .unwrap_or_default();
-        let households = match household_id {
+        let mut facts = facts;
+        let mut households = match household_id {
             Some(h) if report.reads_household() => self.db.values_of("household", &[h]).await?,
             _ => HashMap::new(),
         };
+        if let (Some(h), true) = (household_id, reads_household_size(report)) {
+            let sizes = self.db.household_sizes(&[h]).await?;
+            let facts = if def.entity == "household" {
+                &mut facts
+            } else {
+                households.entry(h).or_default()
+            };
+            put_size(facts, sizes.get(&h));
+        }
         let inputs = TaskInputs {
             manual,
             typed: self

@@ -74,6 +74,10 @@ impl CompiledReport {
         for e in exprs {
             out.extend(e.elements());
         }
+        // 年龄 is never stored: it is counted from the birth date.
+        if out.contains(AGE) {
+            out.insert("person.birth_date");
+        }
         out
     }
 
@@ -242,6 +246,23 @@ pub fn fixed(text: String) -> GridCell {
     }
 }
 
+/// 年龄: derived from the birth date on the report's reference date.
+const AGE: &str = "person.age";
+
+/// The value of an element the register derives rather than stores, for
+/// one entity (家庭人口数 arrives with the household's facts, counted by
+/// the caller from the register).
+pub fn derived_value(element: &str, s: Subject<'_>, on: NaiveDate) -> Option<String> {
+    match element {
+        AGE => s
+            .facts
+            .get("person.birth_date")
+            .and_then(|d| crate::reports::expr::age_on(d, on))
+            .map(|a| a.to_string()),
+        _ => None,
+    }
+}
+
 /// Fills a roster (or a card, one row per entity).
 pub fn fill_roster(
     report: &CompiledReport,
@@ -270,10 +291,11 @@ pub fn fill_roster(
                     } else {
                         Some(e.subject.facts)
                     };
-                    match facts.and_then(|f| f.get(element)) {
+                    let stored = facts.and_then(|f| f.get(element)).cloned();
+                    match stored.or_else(|| derived_value(element, e.subject, on)) {
                         Some(v) => GridCell {
-                            value: v.clone(),
-                            display: dict.display_value(element, v),
+                            display: dict.display_value(element, &v),
+                            value: v,
                             state: if inputs.typed.contains(&(e.id, element.clone())) {
                                 CellState::Filled
                             } else {
@@ -557,6 +579,52 @@ mod tests {
                 "person.ethnicity",
                 "person.name",
                 "person.phone"
+            ]
+        );
+    }
+
+    #[test]
+    fn age_is_counted_from_the_birth_date_not_asked() {
+        let d = dict();
+        let mut def = elderly_roster();
+        def.filter = None;
+        def.columns = vec![
+            col("姓名", el("person.name")),
+            col("年龄", el("person.age")),
+        ];
+        let report = CompiledReport::new(def, &d).unwrap();
+        assert!(report.read_elements().contains("person.birth_date"));
+        // The day before and the day of the 76th birthday, and no birth date.
+        let a = facts(&[("person.name", "甲"), ("person.birth_date", "1950-11-22")]);
+        let b = facts(&[("person.name", "乙"), ("person.birth_date", "1950-11-21")]);
+        let c = facts(&[("person.name", "丙")]);
+        let entity = |id, f| RosterEntity {
+            id,
+            label: String::new(),
+            subject: Subject {
+                facts: f,
+                household: None,
+            },
+            pinned: false,
+        };
+        let g = fill_roster(
+            &report,
+            &d,
+            &[entity(1, &a), entity(2, &b), entity(3, &c)],
+            &TaskInputs::default(),
+            on(),
+        );
+        let ages: Vec<(&str, CellState)> = g
+            .rows
+            .iter()
+            .map(|r| (r.cells[1].value.as_str(), r.cells[1].state))
+            .collect();
+        assert_eq!(
+            ages,
+            [
+                ("75", CellState::Prefilled),
+                ("76", CellState::Prefilled),
+                ("", CellState::Gap)
             ]
         );
     }
