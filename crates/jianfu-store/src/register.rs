@@ -639,6 +639,47 @@ impl Db {
         Ok(out)
     }
 
+    /// The members of these households with their 与户主关系 (storage
+    /// code), read from their current documents.
+    pub async fn household_member_relations(
+        &self,
+        household_ids: &[i64],
+    ) -> Result<Vec<MemberRelation>> {
+        let wanted = codec::Wanted::new("person", ["person.relation_to_head"]);
+        let mut out = Vec::new();
+        for chunk in household_ids.chunks(CHUNK) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT p.household_id, p.id, p.name, p.id_number, e.doc FROM persons p \
+                 LEFT JOIN entity_current e ON e.entity_type = 'person' AND e.entity_id = p.id \
+                 WHERE p.household_id IN ({}) ORDER BY p.id",
+                marks.join(",")
+            );
+            let mut q = sqlx::query_as::<_, (i64, i64, String, String, Option<String>)>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (household_id, id, name, id_number, doc) in q.fetch_all(&self.pool).await? {
+                let relation = match doc {
+                    Some(d) => codec::decode_selected(&d, &wanted)
+                        .map_err(|e| {
+                            StoreError::Invalid(format!("实体 person:{id} 的当前值损坏：{e}"))
+                        })?
+                        .remove("person.relation_to_head"),
+                    None => None,
+                };
+                out.push(MemberRelation {
+                    household_id,
+                    id,
+                    name,
+                    id_number,
+                    relation,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn household_unit(&self, household_id: i64) -> Result<Option<i64>> {
         let row: Option<(i64,)> = sqlx::query_as("SELECT unit_id FROM households WHERE id = $1")
             .bind(household_id)
@@ -776,6 +817,17 @@ impl Db {
             .await?;
         Ok(())
     }
+}
+
+/// A member of a household and how they stand to its head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRelation {
+    pub household_id: i64,
+    pub id: i64,
+    pub name: String,
+    pub id_number: String,
+    /// 与户主关系 as a GB/T 4761 code, if recorded.
+    pub relation: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

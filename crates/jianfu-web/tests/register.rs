@@ -785,6 +785,32 @@ async fn households_show_members_within_scope(b: Backend) {
         .unwrap();
     assert_eq!(r.status(), 403);
     assert_eq!(s.audit("access.denied", "minzhu").await.len(), 1);
+    // The list names each household's head: the member recorded as 户主.
+    let household = mine.household_id.unwrap();
+    let mut head = None;
+    for m in s.app.db.household_members(household).await.unwrap() {
+        let doc = s.app.db.current_doc("person", m.id).await.unwrap();
+        if doc
+            .get("person.relation_to_head")
+            .is_some_and(|c| c.v == "01" || c.v == "02")
+        {
+            head = Some(m.name);
+        }
+    }
+    let head = head.expect("the demo household has a head");
+    let html = c
+        .get(s.url("/register/households"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = html
+        .split("<tr")
+        .find(|r| r.contains(&format!("/register/households/{household}\"")))
+        .expect("the household is listed");
+    assert!(row.contains(&head), "{row}");
 }
 
 async fn a_resident_who_moves_keeps_their_history(b: Backend) {

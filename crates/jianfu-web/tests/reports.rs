@@ -925,8 +925,9 @@ async fn household_facts_reach_person_reports(backend: Backend) {
 }
 
 /// Values the register derives are prefilled, never asked: 年龄 from the
-/// birth date and 家庭人口数 counted from the household's members, in a
-/// column and in a count. Typing over one is refused.
+/// birth date, 家庭人口数 counted from the household's members (in a
+/// column and in a count) and 户主姓名 from the member recorded as 户主.
+/// Typing over one is refused.
 async fn derived_values_are_prefilled_never_asked(backend: Backend) {
     let opts = common::Options {
         residents: 3000,
@@ -947,9 +948,18 @@ async fn derived_values_are_prefilled_never_asked(backend: Backend) {
         .await
         .unwrap();
     let mut sizes = std::collections::HashMap::new();
+    let mut heads = std::collections::HashMap::new();
     for h in persons.iter().filter_map(|p| p.household_id) {
         if let std::collections::hash_map::Entry::Vacant(e) = sizes.entry(h) {
-            e.insert(s.app.db.household_members(h).await.unwrap().len());
+            let members = s.app.db.household_members(h).await.unwrap();
+            e.insert(members.len());
+            for m in members {
+                let doc = s.app.db.current_doc("person", m.id).await.unwrap();
+                let relation = doc.get("person.relation_to_head").map(|c| c.v.as_str());
+                if matches!(relation, Some("01" | "02")) {
+                    assert!(heads.insert(h, m.name).is_none(), "one head in {h}");
+                }
+            }
         }
     }
     let on = jianfu_app::today();
@@ -960,7 +970,8 @@ async fn derived_values_are_prefilled_never_asked(backend: Backend) {
         "columns": [
             {"path": ["姓名"], "source": {"type": "element", "element": "person.name"}, "left": 0, "right": 0},
             {"path": ["年龄"], "source": {"type": "element", "element": "person.age"}, "left": 0, "right": 0},
-            {"path": ["家庭人口数"], "source": {"type": "element", "element": "household.size"}, "left": 0, "right": 0}
+            {"path": ["家庭人口数"], "source": {"type": "element", "element": "household.size"}, "left": 0, "right": 0},
+            {"path": ["户主姓名"], "source": {"type": "element", "element": "household.head_name"}, "left": 0, "right": 0}
         ]
     });
     let view = publish_and_open(&s, roster).await;
@@ -976,6 +987,9 @@ async fn derived_values_are_prefilled_never_asked(backend: Backend) {
         let size = sizes[&p.household_id.unwrap()];
         assert_eq!(row["cells"][2]["value"], size.to_string(), "person {id}");
         assert_eq!(row["cells"][2]["state"], "prefilled");
+        let head = &heads[&p.household_id.unwrap()];
+        assert_eq!(row["cells"][3]["value"], head.as_str(), "person {id}");
+        assert_eq!(row["cells"][3]["state"], "prefilled");
     }
     assert_eq!(view["grid"]["counts"]["gaps"], 0);
     let (w, wcsrf) = s.login("minzhu").await;

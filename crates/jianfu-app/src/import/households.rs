@@ -11,6 +11,7 @@
 //! A household found by its head is stored under the reference
 //! `户主:<ID number>`, so importing the same file again finds it.
 
+use crate::register::is_head_relation;
 use std::collections::HashMap;
 
 /// What one row says about its household.
@@ -23,11 +24,6 @@ pub struct RowHousehold<'a> {
     pub relation: Option<&'a str>,
     pub own_id: &'a str,
     pub own_name: Option<&'a str>,
-}
-
-/// GB/T 4761: 01 本人 (as printed on the head's line of a roster) and 02 户主.
-fn is_head_relation(code: &str) -> bool {
-    code == "01" || code == "02"
 }
 
 /// A household value first given on one row, kept to check later rows.

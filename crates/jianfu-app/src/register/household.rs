@@ -6,8 +6,13 @@ use super::Source;
 use crate::{auth::CurrentUser, App, AppError, Result};
 use jianfu_core::id_number::IdNumber;
 use jianfu_core::mask;
-use jianfu_store::OrgUnit;
+use jianfu_store::{MemberRelation, OrgUnit};
 use serde::Serialize;
+
+/// GB/T 4761: 01 本人 (as printed on the head's line of a roster) and 02 户主.
+pub(crate) fn is_head_relation(code: &str) -> bool {
+    code == "01" || code == "02"
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MemberView {
@@ -68,22 +73,27 @@ impl App {
         let mut members = Vec::new();
         for p in self.db.household_members(id).await? {
             let doc = self.db.current_doc("person", p.id).await?;
-            let relation = doc
-                .get("person.relation_to_head")
-                .map(|c| self.display_value("person.relation_to_head", &c.v))
+            let code = doc.get("person.relation_to_head").map(|c| c.v.as_str());
+            let relation = code
+                .map(|c| self.display_value("person.relation_to_head", c))
                 .unwrap_or_default();
-            members.push(MemberView {
-                id: p.id,
-                name: p.name,
-                id_number: mask::id_number(&p.id_number),
-                relation,
-                age: IdNumber::parse(&p.id_number, today)
-                    .ok()
-                    .map(|i| i.age_on(today)),
-            });
+            let head = code.is_some_and(is_head_relation);
+            members.push((
+                !head,
+                MemberView {
+                    id: p.id,
+                    name: p.name,
+                    id_number: mask::id_number(&p.id_number),
+                    relation,
+                    age: IdNumber::parse(&p.id_number, today)
+                        .ok()
+                        .map(|i| i.age_on(today)),
+                },
+            ));
         }
-        // The head first, then by relation code order.
-        members.sort_by_key(|m| if m.relation == "户主" { 0 } else { 1 });
+        // The head (本人 or 户主) first, the others in registration order.
+        members.sort_by_key(|(not_head, _)| *not_head);
+        let members: Vec<MemberView> = members.into_iter().map(|(_, m)| m).collect();
         let doc = self.db.current_doc("household", id).await?;
         let facts = doc
             .iter()
@@ -147,6 +157,8 @@ impl App {
             .households_in_scope(&actor.scope.path, limit.clamp(1, 200), offset.max(0))
             .await?;
         let mut units = std::collections::HashMap::new();
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut heads = self.household_heads(&ids).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             if let std::collections::hash_map::Entry::Vacant(slot) = units.entry(r.unit_id) {
@@ -158,17 +170,7 @@ impl App {
                         .unwrap_or_default(),
                 );
             }
-            let mut head = String::new();
-            for p in self.db.household_members(r.id).await? {
-                let doc = self.db.current_doc("person", p.id).await?;
-                if doc
-                    .get("person.relation_to_head")
-                    .is_some_and(|c| c.v == "02" || c.v == "01")
-                {
-                    head = p.name;
-                    break;
-                }
-            }
+            let head = heads.remove(&r.id).map(|h| h.name).unwrap_or_default();
             let address = self
                 .db
                 .current_doc("household", r.id)
@@ -194,5 +196,29 @@ impl App {
         )
         .await?;
         Ok((out, total))
+    }
+}
+
+impl App {
+    /// The head of each of these households: the one member recorded as
+    /// 本人 or 户主. A household with none, or with two, has no head here.
+    pub(crate) async fn household_heads(
+        &self,
+        household_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, MemberRelation>> {
+        let mut heads: std::collections::HashMap<i64, Option<MemberRelation>> =
+            std::collections::HashMap::new();
+        for m in self.db.household_member_relations(household_ids).await? {
+            if m.relation.as_deref().is_some_and(is_head_relation) {
+                heads
+                    .entry(m.household_id)
+                    .and_modify(|h| *h = None)
+                    .or_insert(Some(m));
+            }
+        }
+        Ok(heads
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect())
     }
 }

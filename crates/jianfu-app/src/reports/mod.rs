@@ -93,29 +93,54 @@ pub(crate) fn wanted(report: &CompiledReport) -> jianfu_store::codec::Wanted {
 
 pub(crate) use crate::today;
 
-/// 家庭人口数: derived from the members, never stored.
+/// 家庭人口数: counted from the members, never stored.
 const HOUSEHOLD_SIZE: &str = "household.size";
+/// 户主姓名 and 户主身份证号: the member recorded as 本人 or 户主, unless
+/// the household's own record (an import, a department's data) says.
+const HEAD_NAME: &str = "household.head_name";
+const HEAD_ID_NUMBER: &str = "household.head_id_number";
 
-/// Whether a report reads 家庭人口数: in a column, or in an expression
-/// (a person's report reads its household's facts by name).
-fn reads_household_size(report: &CompiledReport) -> bool {
-    report.read_elements().contains(HOUSEHOLD_SIZE)
-        || serde_json::to_string(&report.def).is_ok_and(|d| names_in(&d, HOUSEHOLD_SIZE))
+/// What a report needs derived of households from their members.
+#[derive(Debug, Clone, Copy, Default)]
+struct HouseholdDerivation {
+    size: bool,
+    head: bool,
 }
 
-fn def_is_household(report: &CompiledReport) -> bool {
-    report.def.entity == "household"
-}
-
-/// Puts the counted size into a household's facts, over anything typed
-/// there before sizes were derived.
-fn put_size(facts: &mut HashMap<String, String>, members: Option<&i64>) {
-    match members {
-        Some(n) => {
-            facts.insert(HOUSEHOLD_SIZE.to_string(), n.to_string());
+impl HouseholdDerivation {
+    /// What the report reads: in a column, or in an expression (a person's
+    /// report reads its household's facts by name).
+    fn of(report: &CompiledReport) -> Self {
+        let read = report.read_elements();
+        let text = serde_json::to_string(&report.def).unwrap_or_default();
+        let reads = |code: &str| read.contains(code) || names_in(&text, code);
+        HouseholdDerivation {
+            size: reads(HOUSEHOLD_SIZE),
+            head: reads(HEAD_NAME) || reads(HEAD_ID_NUMBER),
         }
-        None => {
-            facts.remove(HOUSEHOLD_SIZE);
+    }
+
+    fn any(self) -> bool {
+        self.size || self.head
+    }
+}
+
+/// Household facts derived from the members, by household.
+type DerivedHouseholds = HashMap<i64, Vec<(&'static str, String)>>;
+
+/// Adds a household's derived facts: the size over anything typed there
+/// before sizes were derived, the head only where nothing was recorded.
+fn apply_derived(
+    facts: &mut HashMap<String, String>,
+    derived: Option<&Vec<(&'static str, String)>>,
+) {
+    for (code, value) in derived.into_iter().flatten() {
+        if *code == HOUSEHOLD_SIZE {
+            facts.insert(code.to_string(), value.clone());
+        } else {
+            facts
+                .entry(code.to_string())
+                .or_insert_with(|| value.clone());
         }
     }
 }
@@ -350,14 +375,14 @@ impl App {
                 self.db.household_packs_of_persons(&task.unit_path).await?,
             ),
         };
-        let sizes = if reads_household_size(&report) {
+        let derivation = HouseholdDerivation::of(&report);
+        let derived = if derivation.any() {
             let ids: HashSet<i64> = if def.entity == "household" {
                 entities.iter().map(|e| e.id).collect()
             } else {
                 entities.iter().filter_map(|e| e.household_id).collect()
             };
-            self.db
-                .household_sizes(&ids.into_iter().collect::<Vec<_>>())
+            self.derive_households(derivation, &ids.into_iter().collect::<Vec<_>>())
                 .await?
         } else {
             HashMap::new()
@@ -369,15 +394,13 @@ impl App {
             for pack in &household_packs {
                 households.extend(pack.unpack(None)?.into_iter().map(|h| (h.id, h.facts)));
             }
-            if !sizes.is_empty() {
-                if def_is_household(&report) {
-                    for e in &mut entities {
-                        put_size(&mut e.facts, sizes.get(&e.id));
-                    }
-                } else {
-                    for (id, n) in &sizes {
-                        put_size(households.entry(*id).or_default(), Some(n));
-                    }
+            if report.def.entity == "household" {
+                for e in &mut entities {
+                    apply_derived(&mut e.facts, derived.get(&e.id));
+                }
+            } else {
+                for (id, values) in &derived {
+                    apply_derived(households.entry(*id).or_default(), Some(values));
                 }
             }
             let members: Vec<&EntityFacts> = entities.iter().collect();
@@ -393,6 +416,30 @@ impl App {
             ))
         })
         .await
+    }
+
+    /// What `what` asks of these households, derived from their members.
+    async fn derive_households(
+        &self,
+        what: HouseholdDerivation,
+        ids: &[i64],
+    ) -> Result<DerivedHouseholds> {
+        let mut out = DerivedHouseholds::new();
+        if what.size {
+            for (id, n) in self.db.household_sizes(ids).await? {
+                out.entry(id)
+                    .or_default()
+                    .push((HOUSEHOLD_SIZE, n.to_string()));
+            }
+        }
+        if what.head {
+            for (id, head) in self.household_heads(ids).await? {
+                let facts = out.entry(id).or_default();
+                facts.push((HEAD_NAME, head.name));
+                facts.push((HEAD_ID_NUMBER, head.id_number));
+            }
+        }
+        Ok(out)
     }
 
     /// One row of the task as it stands, read without the rest of the
@@ -477,14 +524,15 @@ impl App {
             Some(h) if report.reads_household() => self.db.values_of("household", &[h]).await?,
             _ => HashMap::new(),
         };
-        if let (Some(h), true) = (household_id, reads_household_size(report)) {
-            let sizes = self.db.household_sizes(&[h]).await?;
+        let derivation = HouseholdDerivation::of(report);
+        if let (Some(h), true) = (household_id, derivation.any()) {
+            let derived = self.derive_households(derivation, &[h]).await?;
             let facts = if def.entity == "household" {
                 &mut facts
             } else {
                 households.entry(h).or_default()
             };
-            put_size(facts, sizes.get(&h));
+            apply_derived(facts, derived.get(&h));
         }
         let inputs = TaskInputs {
             manual,
