@@ -30,6 +30,23 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
+/// The text of element `id` once it reads `want`, or what it last read
+/// after 5 s. A click that reloads the page leaves the old element behind
+/// for a moment, so the element is looked up again each time.
+async fn text_becomes(b: &fantoccini::Client, id: &str, want: &str) -> String {
+    let mut text = String::new();
+    for _ in 0..50 {
+        if let Ok(e) = b.find(Locator::Id(id)).await {
+            text = e.text().await.unwrap_or_default();
+            if text == want {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    text
+}
+
 async fn start_driver() -> Driver {
     let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     let port = free_port();
@@ -471,12 +488,7 @@ async fn worker_fills_and_pastes_gaps_then_department_sees_the_result() {
         .click()
         .await
         .unwrap();
-    let status = b
-        .wait()
-        .for_element(Locator::Id("task-status"))
-        .await
-        .unwrap();
-    assert_eq!(status.text().await.unwrap(), "已提交");
+    assert_eq!(text_becomes(&b, "task-status", "已提交").await, "已提交");
 
     // The department sees the consolidated result with the pasted values.
     log_out(&b).await;
@@ -544,12 +556,7 @@ async fn a_request_goes_from_draft_to_admitted_with_its_number() {
         .click()
         .await
         .unwrap();
-    let status = b
-        .wait()
-        .for_element(Locator::Id("adm-status"))
-        .await
-        .unwrap();
-    assert_eq!(status.text().await.unwrap(), "待审核");
+    assert_eq!(text_becomes(&b, "adm-status", "待审核").await, "待审核");
     let body = b
         .find(Locator::Id("assessment"))
         .await
