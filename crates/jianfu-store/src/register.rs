@@ -167,7 +167,7 @@ const CHUNK: usize = 500;
 /// sqlx resolves each named `$N` through sqlite3_bind_parameter_name, a
 /// linear search, which made a 4,500-parameter insert quadratic (measured:
 /// half of all instructions of the demo build). PostgreSQL needs `$N`.
-struct Marks {
+pub(crate) struct Marks {
     sqlite: bool,
     next: usize,
 }
@@ -184,7 +184,15 @@ impl Marks {
         }
     }
 
-    fn one(&mut self) -> String {
+    /// Markers for a statement on the pool rather than in a transaction.
+    pub(crate) fn of(db: &Db) -> Marks {
+        Marks {
+            sqlite: db.backend() == crate::Backend::Sqlite,
+            next: 1,
+        }
+    }
+
+    pub(crate) fn one(&mut self) -> String {
         let n = self.next;
         self.next += 1;
         if self.sqlite {
@@ -194,7 +202,7 @@ impl Marks {
         }
     }
 
-    fn list(&mut self, n: usize) -> String {
+    pub(crate) fn list(&mut self, n: usize) -> String {
         (0..n).map(|_| self.one()).collect::<Vec<_>>().join(",")
     }
 
@@ -625,10 +633,9 @@ impl Db {
     pub async fn household_sizes(&self, household_ids: &[i64]) -> Result<HashMap<i64, i64>> {
         let mut out = HashMap::with_capacity(household_ids.len());
         for chunk in household_ids.chunks(CHUNK) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT household_id, COUNT(*) FROM persons WHERE household_id IN ({}) GROUP BY household_id",
-                marks.join(",")
+                Marks::of(self).list(chunk.len())
             );
             let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
             for id in chunk {
@@ -648,12 +655,11 @@ impl Db {
         let wanted = codec::Wanted::new("person", ["person.relation_to_head"]);
         let mut out = Vec::new();
         for chunk in household_ids.chunks(CHUNK) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT p.household_id, p.id, p.name, p.id_number, e.doc FROM persons p \
                  LEFT JOIN entity_current e ON e.entity_type = 'person' AND e.entity_id = p.id \
                  WHERE p.household_id IN ({}) ORDER BY p.id",
-                marks.join(",")
+                Marks::of(self).list(chunk.len())
             );
             let mut q = sqlx::query_as::<_, (i64, i64, String, String, Option<String>)>(&sql);
             for id in chunk {

@@ -468,10 +468,11 @@ impl Db {
     ) -> Result<HashMap<i64, HashMap<String, String>>> {
         let mut out = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+            let mut m = crate::register::Marks::of(self);
             let sql = format!(
-                "SELECT entity_id, doc FROM entity_current WHERE entity_type = $1 AND entity_id IN ({})",
-                marks.join(",")
+                "SELECT entity_id, doc FROM entity_current WHERE entity_type = {} AND entity_id IN ({})",
+                m.one(),
+                m.list(chunk.len())
             );
             let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(entity_type);
             for id in chunk {

@@ -200,25 +200,64 @@ impl App {
 }
 
 impl App {
-    /// The head of each of these households: the one member recorded as
-    /// 本人 or 户主. A household with none, or with two, has no head here.
+    /// The head of each of these households (see [`heads_of`]).
     pub(crate) async fn household_heads(
         &self,
         household_ids: &[i64],
     ) -> Result<std::collections::HashMap<i64, MemberRelation>> {
-        let mut heads: std::collections::HashMap<i64, Option<MemberRelation>> =
-            std::collections::HashMap::new();
-        for m in self.db.household_member_relations(household_ids).await? {
-            if m.relation.as_deref().is_some_and(is_head_relation) {
-                heads
-                    .entry(m.household_id)
-                    .and_modify(|h| *h = None)
-                    .or_insert(Some(m));
-            }
+        Ok(heads_of(
+            self.db.household_member_relations(household_ids).await?,
+        ))
+    }
+}
+
+/// The head of each household among these members: the one recorded as 本人
+/// or 户主. A household with none, or with two, has no head here.
+pub(crate) fn heads_of(
+    members: Vec<MemberRelation>,
+) -> std::collections::HashMap<i64, MemberRelation> {
+    let mut heads: std::collections::HashMap<i64, Option<MemberRelation>> =
+        std::collections::HashMap::new();
+    for m in members {
+        if m.relation.as_deref().is_some_and(is_head_relation) {
+            heads
+                .entry(m.household_id)
+                .and_modify(|h| *h = None)
+                .or_insert(Some(m));
         }
-        Ok(heads
-            .into_iter()
-            .filter_map(|(k, v)| v.map(|v| (k, v)))
-            .collect())
+    }
+    heads
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(household_id: i64, id: i64, relation: Option<&str>) -> MemberRelation {
+        MemberRelation {
+            household_id,
+            id,
+            name: format!("成员{id}"),
+            id_number: String::new(),
+            relation: relation.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_household_has_a_head_only_when_exactly_one_member_is_recorded_as_head() {
+        let heads = heads_of(vec![
+            member(1, 10, Some("10")),
+            member(1, 11, Some("02")),
+            member(2, 20, Some("01")),
+            member(3, 30, Some("01")),
+            member(3, 31, Some("02")),
+            member(4, 40, None),
+        ]);
+        let mut found: Vec<(i64, i64)> = heads.iter().map(|(h, m)| (*h, m.id)).collect();
+        found.sort();
+        assert_eq!(found, [(1, 11), (2, 20)]);
     }
 }

@@ -11,7 +11,7 @@ mod read;
 pub(crate) mod write;
 
 pub use derive::{derived_person_facts, DERIVED_ELEMENTS};
-pub(crate) use household::is_head_relation;
+pub(crate) use household::{heads_of, is_head_relation};
 pub use household::{HouseholdListItem, HouseholdView, MemberView};
 pub use moves::MergeCandidateView;
 pub use places::{place_type, PlaceView};

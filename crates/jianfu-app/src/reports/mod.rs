@@ -108,15 +108,11 @@ struct HouseholdDerivation {
 }
 
 impl HouseholdDerivation {
-    /// What the report reads: in a column, or in an expression (a person's
-    /// report reads its household's facts by name).
+    /// What the report reads: in a column or in an expression.
     fn of(report: &CompiledReport) -> Self {
-        let read = report.read_elements();
-        let text = serde_json::to_string(&report.def).unwrap_or_default();
-        let reads = |code: &str| read.contains(code) || names_in(&text, code);
         HouseholdDerivation {
-            size: reads(HOUSEHOLD_SIZE),
-            head: reads(HEAD_NAME) || reads(HEAD_ID_NUMBER),
+            size: report.reads_element(HOUSEHOLD_SIZE),
+            head: report.reads_element(HEAD_NAME) || report.reads_element(HEAD_ID_NUMBER),
         }
     }
 
@@ -145,15 +141,6 @@ fn apply_derived(
     }
 }
 
-/// Whether `code` stands in `text` as a whole name (not as the start of a
-/// longer one).
-fn names_in(text: &str, code: &str) -> bool {
-    text.match_indices(code).any(|(i, _)| {
-        let next = text[i + code.len()..].chars().next();
-        !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
-    })
-}
-
 /// A report that reads an element, as the dictionary shows it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ReportUse {
@@ -171,12 +158,7 @@ impl App {
         for r in self.db.reports(None).await? {
             // A report whose definition no longer compiles reads nothing.
             let Ok(c) = self.compile(&r) else { continue };
-            // Household facts in expressions are read whole, so their
-            // names are found in the expressions' text.
-            let household = code.starts_with("household.")
-                && c.reads_household()
-                && names_in(&r.definition, code);
-            if household || c.read_elements().contains(code) {
+            if c.reads_element(code) {
                 out.push(ReportUse {
                     id: r.id,
                     title: r.title,
@@ -418,25 +400,38 @@ impl App {
         .await
     }
 
-    /// What `what` asks of these households, derived from their members.
+    /// What `what` asks of these households, derived from their members:
+    /// one read of the members when the head is wanted (its rows give the
+    /// size too), a count alone otherwise.
     async fn derive_households(
         &self,
         what: HouseholdDerivation,
         ids: &[i64],
     ) -> Result<DerivedHouseholds> {
         let mut out = DerivedHouseholds::new();
-        if what.size {
+        if what.head {
+            let members = self.db.household_member_relations(ids).await?;
+            if what.size {
+                let mut sizes: HashMap<i64, usize> = HashMap::new();
+                for m in &members {
+                    *sizes.entry(m.household_id).or_default() += 1;
+                }
+                for (id, n) in sizes {
+                    out.entry(id)
+                        .or_default()
+                        .push((HOUSEHOLD_SIZE, n.to_string()));
+                }
+            }
+            for (id, head) in crate::register::heads_of(members) {
+                let facts = out.entry(id).or_default();
+                facts.push((HEAD_NAME, head.name));
+                facts.push((HEAD_ID_NUMBER, head.id_number));
+            }
+        } else if what.size {
             for (id, n) in self.db.household_sizes(ids).await? {
                 out.entry(id)
                     .or_default()
                     .push((HOUSEHOLD_SIZE, n.to_string()));
-            }
-        }
-        if what.head {
-            for (id, head) in self.household_heads(ids).await? {
-                let facts = out.entry(id).or_default();
-                facts.push((HEAD_NAME, head.name));
-                facts.push((HEAD_ID_NUMBER, head.id_number));
             }
         }
         Ok(out)
@@ -582,18 +577,5 @@ impl App {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::names_in;
-
-    #[test]
-    fn element_names_are_found_whole() {
-        assert!(names_in("household.dibao == true", "household.dibao"));
-        assert!(names_in("x && household.size > 3", "household.size"));
-        assert!(!names_in("household.size_class == 1", "household.size"));
-        assert!(!names_in("age >= 60", "household.size"));
     }
 }

@@ -97,6 +97,15 @@ fn iso_date(s: &str) -> Option<NaiveDate> {
 }
 
 /// Whole years from `birth` (YYYY-MM-DD) to `on`.
+/// Whether `code` stands in `text` as a whole name (not as the start of a
+/// longer one).
+fn names_in(text: &str, code: &str) -> bool {
+    text.match_indices(code).any(|(i, _)| {
+        let next = text[i + code.len()..].chars().next();
+        !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
 pub fn age_on(birth: &str, on: NaiveDate) -> Option<i64> {
     let b = iso_date(birth)?;
     let mut years = i64::from(chrono::Datelike::year(&on) - chrono::Datelike::year(&b));
@@ -181,6 +190,13 @@ impl Expr {
 
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// Whether the expression reads this household element
+    /// (`household.size`). The interpreter reads a household's facts
+    /// whole, so this is judged on the text.
+    pub fn names_household_element(&self, code: &str) -> bool {
+        self.reads_household() && names_in(&self.source, code)
     }
 
     /// Whether the expression reads the person's household.
@@ -279,6 +295,20 @@ pub fn value_text(v: &cel::Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn element_names_are_found_whole() {
+        assert!(super::names_in(
+            "household.dibao == true",
+            "household.dibao"
+        ));
+        assert!(super::names_in("x && household.size > 3", "household.size"));
+        assert!(!super::names_in(
+            "household.size_class == 1",
+            "household.size"
+        ));
+        assert!(!super::names_in("age >= 60", "household.size"));
+    }
+
     use super::*;
 
     fn dict() -> Dictionary {

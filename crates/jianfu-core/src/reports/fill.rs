@@ -81,6 +81,18 @@ impl CompiledReport {
         out
     }
 
+    /// Whether filling the report reads this element at all: in a column,
+    /// a filter or a computed cell, a household's element included.
+    pub fn reads_element(&self, code: &str) -> bool {
+        self.read_elements().contains(code)
+            || self
+                .filter
+                .iter()
+                .chain(self.column_exprs.iter().flatten())
+                .chain(self.denominators.iter().flatten())
+                .any(|e| e.names_household_element(code))
+    }
+
     /// The elements the row filter reads: all a roster needs to know of an
     /// entity it does not list.
     pub fn filter_elements(&self) -> std::collections::BTreeSet<&str> {
@@ -581,6 +593,20 @@ mod tests {
                 "person.phone"
             ]
         );
+    }
+
+    #[test]
+    fn a_report_reads_household_elements_named_in_its_expressions() {
+        let d = dict();
+        let mut def = elderly_roster();
+        def.filter = Some("age >= 60 && household.size >= 3".into());
+        let report = CompiledReport::new(def, &d).unwrap();
+        assert!(report.reads_element("household.size"));
+        assert!(report.reads_element("household.dibao"), "a column");
+        assert!(report.reads_element("person.birth_date"), "age");
+        assert!(!report.reads_element("household.head_name"));
+        let report = CompiledReport::new(elderly_roster(), &d).unwrap();
+        assert!(!report.reads_element("household.size"));
     }
 
     #[test]
