@@ -16,6 +16,7 @@ pub mod org_import;
 pub mod passwords;
 pub mod register;
 pub mod reports;
+pub mod workbook;
 
 pub use auth::{AuthConfig, CurrentUser, LoginError, LoginOk};
 

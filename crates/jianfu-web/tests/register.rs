@@ -163,7 +163,9 @@ async fn atomic_import_with_one_bad_row_writes_nothing(b: Backend) {
         .await
         .unwrap();
     assert_eq!(c.get(s.url(url)).send().await.unwrap().status(), 200);
-    let t = jianfu_app::import::read_table("r.xlsx", &xlsx).unwrap();
+    let t =
+        jianfu_app::import::read_table("r.xlsx", &xlsx, &jianfu_app::workbook::SheetLimits::UPLOAD)
+            .unwrap();
     assert_eq!(t.rows[0].last().unwrap(), "未导入原因");
     assert_eq!(t.rows[1][0], "6");
     assert!(t.rows[1].last().unwrap().contains("校验位"));

@@ -324,7 +324,14 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
         None => {
             let bytes =
                 std::fs::read(&a.file).with_context(|| format!("无法读取 {}", a.file.display()))?;
-            Some((std::sync::Arc::new(read_table(&file_name, &bytes)?), bytes))
+            Some((
+                std::sync::Arc::new(read_table(
+                    &file_name,
+                    &bytes,
+                    &jianfu_app::workbook::SheetLimits::COMMAND_LINE,
+                )?),
+                bytes,
+            ))
         }
     };
     let head = streamed

@@ -2,7 +2,8 @@
 //! paths is analysed, and the report says how many distinct data items the
 //! forms really ask for and which are asked again and again.
 
-use super::read::{is_workbook_name, read_workbook};
+use super::read::{is_workbook_name, read_workbook_within};
+use crate::workbook::SheetLimits;
 use jianfu_core::dictionary::{normalize_label, Dictionary};
 use jianfu_core::forms::{analyze_sheet, Matcher};
 use serde::Serialize;
@@ -91,7 +92,7 @@ pub fn analyze_paths(
                 continue;
             }
         };
-        let sheets = match read_workbook(&shown, bytes) {
+        let sheets = match read_workbook_within(&shown, &bytes, &SheetLimits::COMMAND_LINE) {
             Ok(s) => s,
             Err(e) => {
                 report.errors.push((shown, e.to_string()));

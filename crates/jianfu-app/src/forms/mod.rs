@@ -8,5 +8,5 @@ mod read;
 mod write;
 
 pub use analyze::{analyze_paths, FormReport, Report, ReportColumn};
-pub use read::{is_workbook_name, read_workbook, SheetGrid};
+pub use read::{is_workbook_name, read_workbook, read_workbook_within, SheetGrid};
 pub use write::{corpus_xlsx, display_width, write_xlsx, SheetOut};

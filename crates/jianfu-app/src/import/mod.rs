@@ -12,5 +12,4 @@ mod table;
 pub use commit::{csv_rows, ImportMode, ImportOptions, ImportReport, RowError, RowFlag};
 pub use mapping::{suggest_mapping, ColumnMapping, Mapping, MatchKind};
 pub use rejected::{rejected_rows_xlsx, rejected_rows_xlsx_from};
-pub(crate) use table::cell_text;
 pub use table::{read_table, Table};

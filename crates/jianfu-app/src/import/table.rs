@@ -1,32 +1,13 @@
 //! Reading a file into a grid of strings.
 
+use crate::workbook::{is_workbook_name, read_sheets, too_big, SheetLimits, Sheets};
 use crate::{AppError, Result};
-use calamine::{Data, Reader};
-use std::io::Cursor;
 
 /// The first sheet of a file as text cells; row 0 is the file's first row.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     pub sheet: String,
     pub rows: Vec<Vec<String>>,
-}
-
-pub(crate) fn cell_text(d: &Data) -> String {
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_string(),
-        Data::Int(i) => i.to_string(),
-        // Whole numbers come back as floats; "3.0" would not be a count.
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
-        Data::DateTime(dt) => dt
-            .as_datetime()
-            .map(|t| t.format("%Y-%m-%d").to_string())
-            .unwrap_or_else(|| dt.as_f64().to_string()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#错误:{e:?}"),
-    }
 }
 
 /// Decodes CSV bytes: UTF-8 (with or without BOM), else GB18030, which
@@ -39,49 +20,124 @@ fn decode_csv(bytes: &[u8]) -> String {
     }
 }
 
-pub fn read_table(file_name: &str, bytes: &[u8]) -> Result<Table> {
+/// The first sheet of a file within `limits`: the web passes
+/// `SheetLimits::UPLOAD`, the command line `SheetLimits::COMMAND_LINE`.
+pub fn read_table(file_name: &str, bytes: &[u8], limits: &SheetLimits) -> Result<Table> {
     let lower = file_name.to_ascii_lowercase();
     if lower.ends_with(".csv") || lower.ends_with(".txt") {
-        let text = decode_csv(bytes);
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let mut rows = Vec::new();
-        for (i, rec) in r.records().enumerate() {
-            let rec = rec.map_err(|e| {
-                AppError::Invalid(format!("{file_name} 第{}行不是有效的 CSV：{e}", i + 1))
-            })?;
-            rows.push(rec.iter().map(|c| c.trim().to_string()).collect());
-        }
-        return Ok(Table {
-            sheet: String::new(),
-            rows,
-        });
+        return read_csv(file_name, bytes, limits);
     }
-    if !(lower.ends_with(".xlsx")
-        || lower.ends_with(".xls")
-        || lower.ends_with(".xlsm")
-        || lower.ends_with(".ods"))
-    {
+    if !is_workbook_name(file_name) {
         return Err(AppError::Invalid(format!(
             "不支持的文件类型：{file_name}（支持 xlsx、xls、ods、csv）"
         )));
     }
-    let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|e| AppError::Invalid(format!("{file_name} 无法打开，文件可能已损坏：{e}")))?;
-    let names = wb.sheet_names();
-    let Some(first) = names.first().cloned() else {
+    let mut sheets = read_sheets(file_name, bytes, Sheets::First, limits)?;
+    let Some((sheet, rows)) = sheets.pop() else {
         return Err(AppError::Invalid(format!("{file_name} 中没有工作表")));
     };
-    let range = wb
-        .worksheet_range(&first)
-        .map_err(|e| AppError::Invalid(format!("{file_name} 的工作表“{first}”无法读取：{e}")))?;
-    let rows = range
-        .rows()
-        .map(|r| r.iter().map(cell_text).collect())
-        .collect();
-    Ok(Table { sheet: first, rows })
+    Ok(Table {
+        rows: rows?.rows,
+        sheet,
+    })
+}
+
+/// Counts the fields of each line before the parser sees them: the csv
+/// crate holds a whole record at once, and one line of eight million commas
+/// took 400 MB to hold.
+fn prescan_csv(file_name: &str, text: &[u8], limits: &SheetLimits) -> Result<()> {
+    let (mut quoted, mut line, mut fields, mut total) = (false, 1u64, 1u64, 0u64);
+    for &b in text {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                fields += 1;
+                if fields > limits.max_columns {
+                    return Err(too_big(
+                        file_name,
+                        &format!("第{line}行超过 {} 列", limits.max_columns),
+                        limits,
+                    ));
+                }
+            }
+            b'\n' if !quoted => {
+                total += fields;
+                line += 1;
+                fields = 1;
+                if total > limits.max_cells {
+                    return Err(too_big(
+                        file_name,
+                        &format!("到第{line}行累计超过 {} 个单元格", limits.max_cells),
+                        limits,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// CSV within the same limits as a sheet: a file of commas alone would
+/// otherwise become millions of empty strings.
+fn read_csv(file_name: &str, bytes: &[u8], limits: &SheetLimits) -> Result<Table> {
+    let text = decode_csv(bytes);
+    prescan_csv(file_name, text.as_bytes(), limits)?;
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut cells = 0u64;
+    let mut record = csv::StringRecord::new();
+    for line in 1u64.. {
+        match r.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let at = e.position().map_or(line, |p| p.line());
+                return Err(AppError::Invalid(format!(
+                    "{file_name} 第{at}行不是有效的 CSV（引号不成对或编码有误）"
+                )));
+            }
+        }
+        if line > limits.max_rows {
+            return Err(too_big(
+                file_name,
+                &format!("超过 {} 行", limits.max_rows),
+                limits,
+            ));
+        }
+        cells += record.len() as u64;
+        if cells > limits.max_cells || record.len() as u64 > limits.max_columns {
+            return Err(too_big(
+                file_name,
+                &format!(
+                    "第{line}行累计超过 {} 个单元格（每行最多 {} 列）",
+                    limits.max_cells, limits.max_columns
+                ),
+                limits,
+            ));
+        }
+        if let Some(col) = record.iter().position(|c| {
+            c.len() > limits.max_cell_chars && c.chars().count() > limits.max_cell_chars
+        }) {
+            return Err(too_big(
+                file_name,
+                &format!(
+                    "第{line}行第{}列超过 {} 个字符",
+                    col + 1,
+                    limits.max_cell_chars
+                ),
+                limits,
+            ));
+        }
+        rows.push(record.iter().map(|c| c.trim().to_string()).collect());
+    }
+    Ok(Table {
+        sheet: String::new(),
+        rows,
+    })
 }
 
 #[cfg(test)]
@@ -91,18 +147,18 @@ mod tests {
     #[test]
     fn csv_in_gbk_is_decoded() {
         let (gbk, _, _) = encoding_rs::GBK.encode("姓名,身份证号\n张三,1\n");
-        let t = read_table("a.csv", &gbk).unwrap();
+        let t = read_table("a.csv", &gbk, &SheetLimits::UPLOAD).unwrap();
         assert_eq!(t.rows[0], vec!["姓名", "身份证号"]);
         assert_eq!(t.rows[1][0], "张三");
     }
 
     #[test]
     fn broken_spreadsheet_is_named() {
-        let err = read_table("坏文件.xlsx", b"not a zip at all")
+        let err = read_table("坏文件.xlsx", b"not a zip at all", &SheetLimits::UPLOAD)
             .unwrap_err()
             .to_string();
         assert!(err.contains("坏文件.xlsx") && err.contains("损坏"), "{err}");
-        assert!(read_table("a.pdf", b"")
+        assert!(read_table("a.pdf", b"", &SheetLimits::UPLOAD)
             .unwrap_err()
             .to_string()
             .contains("不支持"));

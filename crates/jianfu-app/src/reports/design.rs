@@ -56,7 +56,34 @@ fn is_serial(label: &str) -> bool {
 
 impl App {
     /// Reads a template and proposes a report for each sheet that is a form.
-    pub fn propose_reports(
+    /// Only those who design reports may send one (a refusal is audited);
+    /// the reading runs on the blocking pool, within the upload limits.
+    pub async fn propose_reports(
+        &self,
+        actor: &CurrentUser,
+        file_name: &str,
+        bytes: Vec<u8>,
+        ip: Option<String>,
+    ) -> Result<Vec<TemplateProposal>> {
+        if !matches!(actor.role, Role::Department | Role::Jianfuban) {
+            return Err(self
+                .deny(
+                    actor,
+                    "templates.analyze",
+                    "只有部门和减负办可以分析报表模板",
+                    ip,
+                )
+                .await);
+        }
+        let app = self.clone();
+        let file = file_name.to_string();
+        tokio::task::spawn_blocking(move || app.propose_reports_now(&file, bytes))
+            .await
+            .map_err(|_| AppError::Invalid(format!("{file_name} 无法读取")))?
+    }
+
+    /// The analysis itself, synchronous: for the command line and tests.
+    pub fn propose_reports_now(
         &self,
         file_name: &str,
         bytes: Vec<u8>,

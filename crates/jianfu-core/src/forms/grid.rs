@@ -66,9 +66,16 @@ impl Grid {
             covered: HashMap::new(),
             width: text_width,
         };
+        // The reader refuses files past its limits; this ceiling keeps the
+        // covered-cell map bounded whatever a caller passes in.
+        let mut covered_total = 0usize;
         for m in merges {
             if m.bottom < m.top || m.right < m.left || m.height() * m.width() > 1_000_000 {
                 continue;
+            }
+            covered_total += m.height() * m.width();
+            if covered_total > 2_000_000 {
+                break;
             }
             if m.height() == 1 && m.width() == 1 {
                 continue;

@@ -264,7 +264,15 @@ pub async fn run_import(
     if f.bytes.is_empty() {
         return Err(ApiError::BadRequest("没有收到文件".into()));
     }
-    let table = std::sync::Arc::new(read_table(&f.file_name, &f.bytes)?);
+    // Reading a workbook is CPU work bounded by the upload limits; it runs
+    // on the blocking pool so the async workers keep answering others.
+    let (name, bytes) = (f.file_name.clone(), f.bytes.clone());
+    let table = tokio::task::spawn_blocking(move || {
+        read_table(&name, &bytes, &jianfu_app::workbook::SheetLimits::UPLOAD)
+    })
+    .await
+    .map_err(|_| ApiError::BadRequest(format!("{} 无法读取", f.file_name)))??;
+    let table = std::sync::Arc::new(table);
     let learned = state.app.db.learned_aliases().await?;
     let mut mapping = suggest_mapping(&dict, &learned, &table).ok_or_else(|| {
         ApiError::BadRequest(format!(

@@ -39,11 +39,15 @@ pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), ApiErro
 
 pub async fn analyze_template(
     State(state): State<AppState>,
-    ApiUser(_): ApiUser,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
     mp: Multipart,
 ) -> Result<Json<Value>, ApiError> {
     let (name, bytes) = read_upload(mp).await?;
-    let proposals = state.app.propose_reports(&name, bytes)?;
+    let proposals = state
+        .app
+        .propose_reports(&s.user, &name, bytes, ctx.ip)
+        .await?;
     Ok(Json(json!({"file": name, "proposals": proposals})))
 }
 

@@ -75,7 +75,11 @@ pub async fn upload(
     let (name, bytes) = read_upload(mp)
         .await
         .map_err(|e| PageError::new(axum::http::StatusCode::BAD_REQUEST, e.message(), ctx.lang))?;
-    let proposals = state.app.propose_reports(&name, bytes).map_err(err(&ctx))?;
+    let proposals = state
+        .app
+        .propose_reports(&s.user, &name, bytes, ctx.ip.clone())
+        .await
+        .map_err(err(&ctx))?;
     let p = &proposals[0];
     let dict = state.app.dict();
     let columns: Vec<_> = p

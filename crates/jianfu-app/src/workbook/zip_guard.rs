@@ -1,0 +1,312 @@
+//! The zip container of xlsx and ods, checked before calamine opens it.
+//!
+//! Declared sizes in a zip can lie, so each entry is inflated into a counter
+//! (never into memory) with the limit as a hard stop; a bomb is refused after
+//! at most `max_entry_bytes` of work and no allocation beyond a buffer.
+
+use super::{column_name, too_big, Format, SheetLimits};
+use crate::{AppError, Result};
+use quick_xml::events::{BytesStart, Event};
+use std::io::{BufReader, Cursor, Read};
+
+fn open<'a>(file_name: &str, bytes: &'a [u8]) -> Result<zip::ZipArchive<Cursor<&'a [u8]>>> {
+    zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| super::broken(file_name, e))
+}
+
+/// xlsx/xlsm or ods, by the entries the container holds.
+pub(super) fn zip_format(file_name: &str, bytes: &[u8]) -> Result<Format> {
+    let zip = open(file_name, bytes)?;
+    let has = |name: &str| zip.index_for_name(name).is_some();
+    if has("xl/workbook.xml") {
+        Ok(Format::Xlsx)
+    } else if has("content.xml") {
+        Ok(Format::Ods)
+    } else if has("xl/workbook.bin") {
+        Err(AppError::Invalid(format!(
+            "{file_name} 是 Excel 二进制工作簿（xlsb），暂不支持：请在 Excel 中另存为 xlsx 后再上传"
+        )))
+    } else {
+        Err(AppError::Invalid(format!(
+            "{file_name} 是压缩文件，但不是 Excel（xlsx）或 ODS 工作簿"
+        )))
+    }
+}
+
+/// Counts bytes written without keeping them.
+struct Counter(u64);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every entry within the per-entry and total limits, measured by inflating
+/// it; for ods, `content.xml` is also scanned for what calamine would expand.
+pub(super) fn check_entries(
+    file_name: &str,
+    bytes: &[u8],
+    limits: &SheetLimits,
+    ods: bool,
+) -> Result<()> {
+    let mut zip = open(file_name, bytes)?;
+    if zip.len() > limits.max_zip_entries {
+        return Err(too_big(
+            file_name,
+            &format!(
+                "压缩包内有 {} 个部件，最多 {} 个",
+                zip.len(),
+                limits.max_zip_entries
+            ),
+            limits,
+        ));
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| super::broken(file_name, e))?;
+        let name = entry.name().to_string();
+        if entry.encrypted() {
+            return Err(AppError::Invalid(format!(
+                "{file_name} 已加密，请取消密码后再上传"
+            )));
+        }
+        let declared = entry.size();
+        if declared > limits.max_entry_bytes {
+            return Err(entry_too_big(file_name, &name, declared, limits));
+        }
+        let mut counter = Counter(0);
+        // One byte past the limit tells a bomb from a file exactly at it.
+        std::io::copy(
+            &mut (&mut entry).take(limits.max_entry_bytes + 1),
+            &mut counter,
+        )
+        .map_err(|e| super::broken(file_name, e))?;
+        if counter.0 > limits.max_entry_bytes {
+            return Err(entry_too_big(file_name, &name, counter.0, limits));
+        }
+        total += counter.0;
+        if total > limits.max_total_bytes {
+            return Err(too_big(
+                file_name,
+                &format!(
+                    "解压后共超过 {} MB，最多 {} MB",
+                    total >> 20,
+                    limits.max_total_bytes >> 20
+                ),
+                limits,
+            ));
+        }
+    }
+    if ods {
+        let entry = zip
+            .by_name("content.xml")
+            .map_err(|e| super::broken(file_name, e))?;
+        scan_ods_content(file_name, BufReader::new(entry), limits)?;
+    }
+    Ok(())
+}
+
+fn entry_too_big(file_name: &str, entry: &str, size: u64, limits: &SheetLimits) -> AppError {
+    too_big(
+        file_name,
+        &format!(
+            "部件“{entry}”解压后超过 {} MB（{} 字节），每个部件最多 {} MB",
+            size >> 20,
+            size,
+            limits.max_entry_bytes >> 20
+        ),
+        limits,
+    )
+}
+
+fn attr_u64(e: &BytesStart, key: &[u8]) -> Option<u64> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == key)
+        .and_then(|a| std::str::from_utf8(&a.value).ok()?.trim().parse().ok())
+}
+
+fn has_attr(e: &BytesStart, key: &[u8]) -> bool {
+    e.attributes().flatten().any(|a| a.key.as_ref() == key)
+}
+
+fn attr_string(e: &BytesStart, key: &[u8]) -> String {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == key)
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        .unwrap_or_default()
+}
+
+/// What one sheet of an ods asks calamine to allocate, mirrored from its
+/// reader: a non-empty cell is pushed `number-columns-repeated` times, empty
+/// cells only when a non-empty one follows; a row with content is expanded
+/// `number-rows-repeated` times, empty rows only between rows with content;
+/// the result is a rectangle from the first to the last row with content.
+#[derive(Default)]
+struct OdsSheet {
+    name: String,
+    /// Rows so far, with their repeats (absolute row of the next row).
+    row_cursor: u64,
+    first_filled: Option<u64>,
+    last_filled_end: u64,
+    max_width: u64,
+    /// Cells calamine pushes while reading, before the rectangle.
+    pushed: u64,
+}
+
+#[derive(Default)]
+struct OdsRow {
+    repeats: u64,
+    cursor: u64,
+    width: u64,
+    text: u64,
+}
+
+#[derive(Default)]
+struct OdsCell {
+    repeats: u64,
+    valued: bool,
+    text: u64,
+}
+
+fn scan_ods_content(
+    file_name: &str,
+    input: impl std::io::BufRead,
+    limits: &SheetLimits,
+) -> Result<()> {
+    let mut reader = quick_xml::Reader::from_reader(input);
+    let mut buf = Vec::new();
+    let mut sheet = OdsSheet::default();
+    let mut row: Option<OdsRow> = None;
+    let mut cell: Option<OdsCell> = None;
+    let mut text_total = 0u64;
+    let limit = |what: String| too_big(file_name, &what, limits);
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| super::broken(file_name, e))?;
+        let (start, empty) = match &event {
+            Event::Start(e) => (Some(e.clone()), false),
+            Event::Empty(e) => (Some(e.clone()), true),
+            _ => (None, false),
+        };
+        if let Some(e) = start {
+            match e.name().as_ref() {
+                b"table:table" => {
+                    sheet = OdsSheet {
+                        name: attr_string(&e, b"table:name"),
+                        ..OdsSheet::default()
+                    }
+                }
+                b"table:table-row" => {
+                    let r = OdsRow {
+                        repeats: attr_u64(&e, b"table:number-rows-repeated").unwrap_or(1),
+                        ..OdsRow::default()
+                    };
+                    if empty {
+                        sheet.row_cursor = sheet.row_cursor.saturating_add(r.repeats);
+                    } else {
+                        row = Some(r);
+                    }
+                }
+                b"table:table-cell" | b"table:covered-table-cell" => {
+                    let c = OdsCell {
+                        repeats: attr_u64(&e, b"table:number-columns-repeated").unwrap_or(1),
+                        valued: has_attr(&e, b"office:value-type"),
+                        text: 0,
+                    };
+                    if empty {
+                        end_cell(&mut row, c);
+                    } else {
+                        cell = Some(c);
+                    }
+                }
+                _ => {}
+            }
+        }
+        match event {
+            Event::Text(t) => {
+                if let Some(c) = cell.as_mut() {
+                    c.text += t.len() as u64;
+                    if c.text > limits.max_cell_chars as u64 * 4 {
+                        return Err(limit(format!(
+                            "工作表“{}”有单元格超过 {} 个字符",
+                            sheet.name, limits.max_cell_chars
+                        )));
+                    }
+                }
+            }
+            Event::End(e) => match e.name().as_ref() {
+                b"table:table-cell" | b"table:covered-table-cell" => {
+                    if let Some(c) = cell.take() {
+                        end_cell(&mut row, c);
+                    }
+                }
+                b"table:table-row" => {
+                    let Some(r) = row.take() else { continue };
+                    if r.width > limits.max_columns {
+                        return Err(limit(format!(
+                            "工作表“{}”第 {} 行用到第 {} 列，最多 {} 列",
+                            sheet.name,
+                            sheet.row_cursor + 1,
+                            r.width,
+                            limits.max_columns
+                        )));
+                    }
+                    if r.width > 0 {
+                        sheet.first_filled.get_or_insert(sheet.row_cursor);
+                        sheet.last_filled_end = sheet.row_cursor.saturating_add(r.repeats);
+                        sheet.max_width = sheet.max_width.max(r.width);
+                        sheet.pushed = sheet.pushed.saturating_add(r.width);
+                        text_total = text_total.saturating_add(r.text.saturating_mul(r.repeats));
+                    }
+                    sheet.row_cursor = sheet.row_cursor.saturating_add(r.repeats);
+                    let span = sheet.last_filled_end - sheet.first_filled.unwrap_or(0);
+                    if sheet.last_filled_end > limits.max_rows {
+                        return Err(limit(format!(
+                            "工作表“{}”用到第 {} 行，最多 {} 行",
+                            sheet.name, sheet.last_filled_end, limits.max_rows
+                        )));
+                    }
+                    let cells = span.saturating_mul(sheet.max_width).max(sheet.pushed);
+                    if cells > limits.max_cells {
+                        return Err(limit(format!(
+                            "工作表“{}”展开后有 {cells} 个单元格（{} 行 × {} 列），最多 {} 个",
+                            sheet.name,
+                            span,
+                            column_name(sheet.max_width.saturating_sub(1)),
+                            limits.max_cells
+                        )));
+                    }
+                    if text_total > limits.max_text_bytes {
+                        return Err(limit(format!(
+                            "单元格文字展开后超过 {} MB",
+                            limits.max_text_bytes >> 20
+                        )));
+                    }
+                }
+                _ => {}
+            },
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+fn end_cell(row: &mut Option<OdsRow>, c: OdsCell) {
+    let Some(r) = row.as_mut() else { return };
+    r.cursor = r.cursor.saturating_add(c.repeats);
+    if c.valued || c.text > 0 {
+        r.width = r.cursor;
+        // A value without text (a number) still costs a cell's worth.
+        r.text = r
+            .text
+            .saturating_add(c.text.max(8).saturating_mul(c.repeats));
+    }
+}
