@@ -694,6 +694,10 @@ impl Db {
         Ok(row.map(|r| r.0))
     }
 
+    /// Open (or other) conflicts on any entity in the scope: persons and
+    /// households by their community, houses and organizations by theirs.
+    /// Each entity type is matched to its own table, so an id is never read
+    /// as another type's.
     pub async fn conflicts_in_scope(
         &self,
         scope_path: &str,
@@ -702,13 +706,36 @@ impl Db {
         Ok(sqlx::query_as(
             "SELECT c.id, c.entity_type, c.entity_id, c.element, c.current_value, c.current_source, c.proposed_value, \
              c.proposed_source, c.department_id, c.import_id, c.status, c.created_at FROM conflicts c \
-             JOIN persons p ON c.entity_type = 'person' AND p.id = c.entity_id \
-             WHERE p.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1) AND c.status = $2 ORDER BY c.id",
+             WHERE c.status = $2 AND ( \
+               (c.entity_type = 'person' AND c.entity_id IN (SELECT p.id FROM persons p JOIN org_units u ON u.id = p.unit_id WHERE u.path LIKE $1)) \
+               OR (c.entity_type = 'household' AND c.entity_id IN (SELECT h.id FROM households h JOIN org_units u ON u.id = h.unit_id WHERE u.path LIKE $1)) \
+               OR (c.entity_type IN ('house', 'organization') AND c.entity_id IN \
+                   (SELECT e.id FROM register_entities e JOIN org_units u ON u.id = e.unit_id WHERE u.path LIKE $1 AND e.entity_type = c.entity_type))) \
+             ORDER BY c.id",
         )
         .bind(subtree_pattern(scope_path))
         .bind(status)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// The community an entity of this type belongs to, read from that
+    /// type's own table.
+    pub async fn entity_unit(&self, entity_type: &str, id: i64) -> Result<Option<i64>> {
+        let sql = match entity_type {
+            "person" => "SELECT unit_id FROM persons WHERE id = $1",
+            "household" => "SELECT unit_id FROM households WHERE id = $1",
+            "house" => "SELECT unit_id FROM register_entities WHERE id = $1 AND entity_type = 'house'",
+            "organization" => {
+                "SELECT unit_id FROM register_entities WHERE id = $1 AND entity_type = 'organization'"
+            }
+            _ => return Ok(None),
+        };
+        let row: Option<(i64,)> = sqlx::query_as(sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.0))
     }
 
     pub async fn conflict(&self, id: i64) -> Result<Option<ConflictRow>> {

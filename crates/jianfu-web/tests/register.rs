@@ -327,9 +327,13 @@ async fn shared_value_that_disagrees_becomes_a_conflict(b: Backend) {
         .await
         .unwrap();
     let conflict = &list["conflicts"][0];
-    assert_eq!(conflict["proposed_value"], "13999999999");
+    // Both values leave the service masked, like on every page.
+    assert_eq!(conflict["proposed_value"], "139****9999");
     assert_eq!(conflict["proposed_source"], "共享");
-    assert_eq!(conflict["current_value"], old_phone.as_str());
+    assert_eq!(
+        conflict["current_value"],
+        jianfu_core::mask::phone(&old_phone).as_str()
+    );
     let cid = conflict["id"].as_i64().unwrap();
     let r = c
         .post(s.url(&format!("/api/v1/conflicts/{cid}")))

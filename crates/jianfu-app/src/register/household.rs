@@ -99,11 +99,12 @@ impl App {
             .iter()
             .filter_map(|(code, cur)| {
                 let el = dict.element(code)?;
+                let (value, masked) = super::shown(&dict, code, &cur.v);
                 Some(FactView {
                     element: code.clone(),
                     name: el.name.clone(),
-                    value: self.display_value(code, &cur.v),
-                    masked: false,
+                    value,
+                    masked,
                     source: cur.s.clone(),
                     department: None,
                     recorded_at: cur.t,

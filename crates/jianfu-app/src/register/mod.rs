@@ -15,7 +15,7 @@ pub(crate) use household::{heads_of, is_head_relation};
 pub use household::{HouseholdListItem, HouseholdView, MemberView};
 pub use moves::MergeCandidateView;
 pub use places::{place_type, PlaceView};
-pub(crate) use read::{is_masked_type, mask_value};
+pub(crate) use read::{mask_history, shown};
 pub use read::{FactView, PersonView, ThemeGroup};
 pub use write::{
     encode_new_entity, store_new_entities, write_entities, write_new_entities, EncodedEntity,

@@ -96,7 +96,8 @@ impl App {
         }
         let doc = self.db.current_doc(kind.code(), id).await?;
         let groups = self.ordered_groups(self.fact_groups(&doc).await?);
-        let history = self.db.history(kind.code(), id).await?;
+        let mut history = self.db.history(kind.code(), id).await?;
+        super::mask_history(&self.dict(), &mut history);
         self.audit(
             Some(actor),
             &format!("{}.view", kind.code()),

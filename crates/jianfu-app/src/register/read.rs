@@ -5,7 +5,6 @@ use super::derive::DERIVED_ELEMENTS;
 use super::write::{write_entities, EntityWrite, WriteContext};
 use super::Source;
 use crate::{auth::CurrentUser, App, AppError, Result};
-use jianfu_core::dictionary::ValueType;
 use jianfu_core::mask;
 use jianfu_store::{now_ms, HistoryEntry, OrgUnit, PersonListRow};
 use serde::Serialize;
@@ -89,9 +88,17 @@ const THEME_ORDER: [&str; 19] = [
     "organization",
 ];
 
-/// Values shown masked until revealed: ID and phone numbers.
-pub(crate) fn is_masked_type(t: ValueType) -> bool {
-    matches!(t, ValueType::IdNumber | ValueType::Phone)
+/// A stored value as shown by default, and whether it was masked: the
+/// element's own rule (`Element::masked`), else its display form.
+pub(crate) fn shown(
+    dict: &jianfu_core::dictionary::Dictionary,
+    element: &str,
+    v: &str,
+) -> (String, bool) {
+    match dict.element(element).and_then(|e| e.masked(v)) {
+        Some(m) => (m, true),
+        None => (dict.display_value(element, v), false),
+    }
 }
 
 impl App {
@@ -108,12 +115,7 @@ impl App {
             let Some(el) = dict.element(code) else {
                 continue;
             };
-            let masked = is_masked_type(el.value_type);
-            let value = if masked {
-                mask_value(el.value_type, &cur.v)
-            } else {
-                self.display_value(code, &cur.v)
-            };
+            let (value, masked) = shown(&dict, code, &cur.v);
             groups.entry(el.theme.clone()).or_default().push(FactView {
                 element: code.clone(),
                 name: el.name.clone(),
@@ -323,17 +325,7 @@ impl App {
         let dict = self.dict();
         self.person_for(actor, id, ip.clone()).await?;
         let mut rows = self.db.history("person", id).await?;
-        for r in &mut rows {
-            for (code, v) in r.changes.iter_mut() {
-                if let (Some(el), Some(val)) = (dict.element(code), v.as_mut()) {
-                    if is_masked_type(el.value_type) {
-                        *val = mask_value(el.value_type, val);
-                    } else {
-                        *val = self.display_value(code, val);
-                    }
-                }
-            }
-        }
+        mask_history(&dict, &mut rows);
         Ok(rows)
     }
 
@@ -398,27 +390,29 @@ impl App {
         self.dict().display_value(element, v)
     }
 
-    async fn department_names(&self) -> Result<std::collections::HashMap<i64, String>> {
+    pub(crate) async fn department_names(&self) -> Result<std::collections::HashMap<i64, String>> {
         // Departments are few; a fresh read keeps renamed units right.
         let rows = self.db.departments().await?;
         Ok(rows.into_iter().map(|u| (u.id, u.short_name)).collect())
     }
 }
 
-/// The masked form of a personal number of this type.
-pub(crate) fn mask_value(t: ValueType, v: &str) -> String {
-    match t {
-        ValueType::IdNumber => mask::id_number(v),
-        ValueType::Phone => mask::phone(v),
-        _ => mask::id_number(v),
+/// An entity's history as shown: every value by the same rule as its page.
+pub(crate) fn mask_history(
+    dict: &jianfu_core::dictionary::Dictionary,
+    rows: &mut [jianfu_store::HistoryEntry],
+) {
+    for r in rows {
+        for (code, v) in r.changes.iter_mut() {
+            if let Some(val) = v.as_mut() {
+                *val = shown(dict, code, val).0;
+            }
+        }
     }
 }
 
-/// An ID number typed into the search box is masked in the audit log too.
+/// A number typed into the search box (an ID or a phone number, whole or
+/// in part) is masked in the audit log too.
 fn mask_query(q: &str) -> String {
-    if q.len() >= 15 && q.chars().all(|c| c.is_ascii_alphanumeric()) {
-        mask::id_number(q)
-    } else {
-        q.to_string()
-    }
+    mask::digit_runs(q)
 }

@@ -218,7 +218,7 @@ impl App {
             .filter_map(|(i, col)| match &col.source {
                 ColumnSource::Element { element } => dict
                     .element(element)
-                    .filter(|e| crate::register::is_masked_type(e.value_type))
+                    .filter(|e| e.may_mask())
                     .map(|_| (i, element.as_str())),
                 _ => None,
             })

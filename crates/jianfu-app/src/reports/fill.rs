@@ -220,13 +220,7 @@ impl App {
                         .and_then(|d| d.get(element))
                         .map(|c| c.v.as_str()),
                 )
-                .map(|v| {
-                    if crate::register::is_masked_type(el.value_type) {
-                        crate::register::mask_value(el.value_type, &v)
-                    } else {
-                        dict.display_value(element, &v)
-                    }
-                });
+                .map(|v| crate::register::shown(&dict, element, &v).0);
                 let mut values = BTreeMap::new();
                 values.insert(element.clone(), stored);
                 write_entities(

@@ -554,24 +554,21 @@ impl App {
         Ok(grid.rows.pop())
     }
 
-    /// ID and phone numbers leave the service masked, in grids as anywhere.
+    /// ID and phone numbers leave the service masked, in grids as anywhere,
+    /// by the one rule (`Element::masked`).
     fn mask_grid(&self, def: &ReportDef, grid: &mut FilledGrid) {
         let dict = self.dict();
-        let masked: Vec<Option<jianfu_core::dictionary::ValueType>> = def
+        let elements: Vec<Option<&jianfu_core::dictionary::Element>> = def
             .columns
             .iter()
             .map(|c| match &c.source {
-                jianfu_core::reports::ColumnSource::Element { element } => dict
-                    .element(element)
-                    .map(|e| e.value_type)
-                    .filter(|t| crate::register::is_masked_type(*t)),
+                jianfu_core::reports::ColumnSource::Element { element } => dict.element(element),
                 _ => None,
             })
             .collect();
         for row in &mut grid.rows {
-            for (cell, t) in row.cells.iter_mut().zip(&masked) {
-                if let (Some(t), false) = (t, cell.value.is_empty()) {
-                    let m = crate::register::mask_value(*t, &cell.value);
+            for (cell, el) in row.cells.iter_mut().zip(&elements) {
+                if let Some(m) = el.and_then(|e| e.masked(&cell.value)) {
                     cell.value = m.clone();
                     cell.display = m;
                 }

@@ -148,6 +148,25 @@ pub struct Element {
     pub description: Option<String>,
 }
 
+impl Element {
+    /// The value as shown by default when this element masks it (ID and
+    /// phone numbers, digits in personal text): `crate::mask::by_element`,
+    /// the one rule every view, export and log follows.
+    pub fn masked(&self, v: &str) -> Option<String> {
+        crate::mask::by_element(self.value_type, self.sensitivity, v)
+    }
+
+    /// Whether some value of this element could be masked: the columns a
+    /// full export must reveal.
+    pub fn may_mask(&self) -> bool {
+        matches!(self.value_type, ValueType::IdNumber | ValueType::Phone)
+            || matches!(
+                self.sensitivity,
+                Sensitivity::Personal | Sensitivity::SensitivePersonal
+            )
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeTable {
     pub code: String,

@@ -400,50 +400,8 @@ pub async fn conflicts(
     ctx: ReqCtx,
     PageUser(s): PageUser,
 ) -> Result<Html<String>, PageError> {
-    let dict = state.app.dict();
     let app = &state.app;
-    let rows = app.conflicts_for(&s.user).await.map_err(page_err(&ctx))?;
-    let depts: HashMap<i64, String> = app
-        .db
-        .departments()
-        .await
-        .map_err(|e| PageError::from_app(e.into(), ctx.lang))?
-        .into_iter()
-        .map(|d| (d.id, d.short_name))
-        .collect();
-    let mut list = Vec::new();
-    for c in rows {
-        let person = app
-            .db
-            .person(c.entity_id)
-            .await
-            .ok()
-            .flatten()
-            .map(|p| p.name)
-            .unwrap_or_default();
-        let el = dict.element(&c.element);
-        let masked = el.is_some_and(|e| {
-            matches!(
-                e.value_type,
-                jianfu_core::dictionary::ValueType::Phone
-                    | jianfu_core::dictionary::ValueType::IdNumber
-            )
-        });
-        let show = |v: &str| {
-            if masked {
-                mask::phone(v)
-            } else {
-                app.display_value(&c.element, v)
-            }
-        };
-        list.push(json!({
-            "id": c.id, "entity_id": c.entity_id, "person": person,
-            "element_name": el.map(|e| e.name.clone()).unwrap_or(c.element.clone()),
-            "current_value": c.current_value.as_deref().map(show), "current_source": c.current_source,
-            "proposed_value": show(&c.proposed_value), "proposed_source": c.proposed_source,
-            "department": c.department_id.and_then(|d| depts.get(&d).cloned()),
-        }));
-    }
+    let list = app.conflicts_for(&s.user).await.map_err(page_err(&ctx))?;
     let merges = app
         .merge_candidates_for(&s.user)
         .await
