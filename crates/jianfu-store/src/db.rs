@@ -68,7 +68,9 @@ impl Db {
                 AnyPoolOptions::new()
                     // SQLite has one writer; a small pool avoids lock churn
                     // while WAL still lets readers run beside the writer.
-                    .max_connections(4)
+                    // Writers waiting behind an import hold a connection
+                    // each, so there are enough left for readers.
+                    .max_connections(8)
                     // Always one connection open, however idle: a bulk load
                     // started beside a running server must find the
                     // database in use (see `begin_bulk`), not take it over
@@ -83,7 +85,13 @@ impl Db {
                             conn.execute("PRAGMA page_size = 16384").await?;
                             conn.execute("PRAGMA journal_mode = WAL").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
-                            conn.execute("PRAGMA busy_timeout = 5000").await?;
+                            // A web import (at most 100,000 rows, see
+                            // `SheetLimits::UPLOAD`) holds the write lock for
+                            // seconds; a page view's audit entry or a cell
+                            // save waits for it rather than failing with
+                            // "database is locked" after 5 s (measured: 5
+                            // of 9 page views failed beside a large import).
+                            conn.execute("PRAGMA busy_timeout = 30000").await?;
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             // 64 MiB per connection (default 2 MiB): an import
                             // is one transaction, and with a small cache its
@@ -183,7 +191,7 @@ impl Db {
             sqlx::query_as("PRAGMA journal_mode = TRUNCATE")
                 .fetch_one(&mut *conn)
                 .await;
-        conn.execute("PRAGMA busy_timeout = 5000").await?;
+        conn.execute("PRAGMA busy_timeout = 30000").await?;
         let switched = matches!(mode, Ok((m,)) if m.eq_ignore_ascii_case("truncate"));
         if switched {
             // NORMAL is durable in WAL; with a rollback journal only FULL

@@ -258,12 +258,38 @@ async fn duplicate_id_numbers_are_named(b: Backend) {
         "",
         "",
     )]);
+    // A dry run says where the number is not, claims no candidate it did
+    // not store, and is audited with its row count.
+    let (_, body) = upload(
+        &s,
+        "minzhu",
+        file.clone(),
+        &[("mode", "skip_invalid"), ("dry_run", "1")],
+    )
+    .await;
+    let reason = body["report"]["errors"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("已在其他村社区登记") && reason.contains("将列为"),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains("大公馆"),
+        "the other community is not named: {reason}"
+    );
+    assert_eq!(s.app.db.count_rows("merge_candidates").await.unwrap(), 0);
+    let dry = s.audit("register.import_dry_run", "minzhu").await;
+    assert!(
+        dry.iter()
+            .any(|e| e.detail.as_deref().is_some_and(|d| d.contains("检查1行"))),
+        "{dry:?}"
+    );
     let (_, body) = upload(&s, "minzhu", file, &[("mode", "skip_invalid")]).await;
     let reason = body["report"]["errors"][0]["reason"].as_str().unwrap();
     assert!(
-        reason.contains("已登记在") && reason.contains("合并候选"),
+        reason.contains("已在其他村社区登记") && reason.contains("已列为合并候选"),
         "{reason}"
     );
+    assert!(!reason.contains("大公馆"), "{reason}");
     assert_eq!(body["report"]["merge_candidates"], 1);
     assert_eq!(s.app.db.count_rows("merge_candidates").await.unwrap(), 1);
     let still = s

@@ -1035,7 +1035,34 @@ on_both_backends!(
     a_gap_filled_once_is_never_asked_again,
     two_people_saving_one_cell_lose_nothing,
     a_statistical_report_built_in_the_ui_counts_and_consolidates,
+    a_row_for_someone_registered_elsewhere_names_no_community,
 );
+
+/// Adding a task row for a person registered in another community says
+/// only that, stores a merge candidate for the owning community, and never
+/// names where the person lives.
+async fn a_row_for_someone_registered_elsewhere_names_no_community(backend: Backend) {
+    let s = TestServer::start(backend).await;
+    let (dept, dcsrf) = s.login("minzheng").await;
+    let flow = design_and_publish(&s, &dept, &dcsrf, None, template_xlsx()).await;
+    let elsewhere = s.first_resident("500107003004").await;
+    let (w, csrf) = s.login("minzhu").await;
+    let r = w
+        .post(s.url(&format!("/api/v1/tasks/{}/rows", flow.task)))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"id_number": elsewhere.id_number, "name": elsewhere.name}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("已在其他村社区登记") && text.contains("合并候选"),
+        "{text}"
+    );
+    assert!(!text.contains("大公馆"), "{text}");
+    assert_eq!(s.app.db.count_rows("merge_candidates").await.unwrap(), 1);
+}
 
 /// A card (登记表) comes back as the department printed it: one filled
 /// card per resident, each value in its own cell beside its label.

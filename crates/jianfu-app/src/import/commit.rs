@@ -744,6 +744,33 @@ impl App {
             tx.rollback()
                 .await
                 .map_err(jianfu_store::StoreError::from)?;
+            // A dry run reads the register as much as an import writes it
+            // (it answers for every ID number in the file), so it is
+            // audited too, with what it was asked.
+            self.audit(
+                actor,
+                if opts.dry_run {
+                    "register.import_dry_run"
+                } else {
+                    "register.import"
+                },
+                Some(format!("file:{}", opts.file_name)),
+                if opts.dry_run { "ok" } else { "rejected" },
+                Some(format!(
+                    "{}（{}）：检查{}行，拒绝{}行{}",
+                    opts.file_name,
+                    opts.source.label(),
+                    report.rows_total,
+                    rejected,
+                    if opts.dry_run {
+                        "（试导入，未写入）"
+                    } else {
+                        "，整批未写入"
+                    }
+                )),
+                None,
+            )
+            .await?;
             return Ok(report);
         }
         Db::finish_import(
@@ -807,16 +834,18 @@ impl App {
             match existing.get(r.id_number.as_str()) {
                 Some(p) if prep.community_units.contains(&p.unit_id) => update_rows.push((*p, r)),
                 Some(p) => {
-                    let where_ = Db::unit_tx(tx, p.unit_id)
-                        .await?
-                        .map(|u| u.name)
-                        .unwrap_or_default();
+                    // Where the person is registered is not the importer's
+                    // to know: a file of ID numbers would otherwise answer,
+                    // for each, a community outside the scope. The owning
+                    // community sees the candidate and decides.
                     errors.push(RowError {
                         row: r.row,
                         column: String::new(),
-                        reason: format!(
-                            "该身份证号已登记在“{where_}”，已列为合并候选，请核实是否迁入"
-                        ),
+                        reason: if opts.dry_run {
+                            "该身份证号已在其他村社区登记；正式导入时将列为合并候选，由登记地社区核实".into()
+                        } else {
+                            "该身份证号已在其他村社区登记，已列为合并候选，由登记地社区核实".into()
+                        },
                     });
                     let payload =
                         serde_json::to_string(&plan.values_map(&r.values)).unwrap_or_default();

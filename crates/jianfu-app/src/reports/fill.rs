@@ -323,10 +323,16 @@ impl App {
                     .await?
                     .ok_or_else(|| AppError::NotFound(format!("单位 {}", p.unit_id)))?;
                 if !jianfu_core::scope::contains(&task.unit_path, &unit.path) {
-                    return Err(AppError::Invalid(format!(
-                        "该身份证号已登记在“{}”，请由该社区填报或先办理迁入",
-                        unit.name
-                    )));
+                    // Say only that the number is registered elsewhere (not
+                    // where), and leave the claim to the owning community.
+                    let payload = serde_json::json!({"person.name": name}).to_string();
+                    Db::insert_merge_candidate(&mut tx, p.id, task.unit_id, &payload, "手工", None)
+                        .await?;
+                    tx.commit().await.map_err(jianfu_store::StoreError::from)?;
+                    return Err(AppError::Invalid(
+                        "该身份证号已在其他村社区登记，已列为合并候选，由登记地社区核实后迁入"
+                            .into(),
+                    ));
                 }
                 p.id
             }
