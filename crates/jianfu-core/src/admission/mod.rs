@@ -102,6 +102,15 @@ impl DemandKind {
     }
 }
 
+/// Ceilings on a request's own figures; each is far above any real demand
+/// and far below what overflows an estimate.
+pub const LIMIT_MEETING_MINUTES: u32 = 24 * 60;
+pub const LIMIT_ATTENDEES: u32 = 1_000;
+pub const LIMIT_TASK_MINUTES: u32 = 60 * 24 * 31;
+pub const LIMIT_APP_MINUTES_PER_WEEK: u32 = 60 * 24 * 7;
+pub const LIMIT_CERTIFICATES_PER_YEAR: u32 = 100_000;
+pub const LIMIT_TEXT_CHARS: usize = 200_000;
+
 /// The fields each kind of demand has of its own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -172,9 +181,68 @@ impl Details {
     }
 
     /// Problems that make the request impossible to assess, in Chinese,
-    /// each naming its field.
+    /// each naming its field. Figures past what any real demand asks are
+    /// refused too: a meeting of 4,294,967,295 minutes once became an
+    /// estimate of 2.46e22 hours.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
+        let mut at_most = |what: &str, value: u32, max: u32| {
+            if value > max {
+                out.push(format!("{what} {value} 超出合理范围（最多 {max}）"));
+            }
+        };
+        match self {
+            Details::Meeting {
+                duration_minutes,
+                keynote_minutes,
+                attendees_per_unit,
+                ..
+            } => {
+                at_most("会议时长（分钟）", *duration_minutes, LIMIT_MEETING_MINUTES);
+                at_most(
+                    "主讲话时长（分钟）",
+                    *keynote_minutes,
+                    LIMIT_MEETING_MINUTES,
+                );
+                at_most("每个村社区参会人数", *attendees_per_unit, LIMIT_ATTENDEES);
+            }
+            Details::Task {
+                minutes_per_unit, ..
+            } => at_most(
+                "每个村社区所需分钟数",
+                *minutes_per_unit,
+                LIMIT_TASK_MINUTES,
+            ),
+            Details::App {
+                minutes_per_week, ..
+            } => at_most(
+                "每周使用分钟数",
+                *minutes_per_week,
+                LIMIT_APP_MINUTES_PER_WEEK,
+            ),
+            Details::Certificate {
+                per_unit_per_year, ..
+            } => at_most(
+                "每年开具份数",
+                *per_unit_per_year,
+                LIMIT_CERTIFICATES_PER_YEAR,
+            ),
+            _ => {}
+        }
+        let text_len = match self {
+            Details::Document { text, .. } => text.chars().count(),
+            Details::Inspection { content: t, .. }
+            | Details::Task { description: t, .. }
+            | Details::App { purpose: t, .. }
+            | Details::Plaque { name: t }
+            | Details::Certificate { name: t, .. } => t.chars().count(),
+            _ => 0,
+        };
+        if text_len > LIMIT_TEXT_CHARS {
+            out.push(format!(
+                "文字 {text_len} 字超出上限（最多 {LIMIT_TEXT_CHARS} 字）"
+            ));
+        }
         match self {
             Details::Meeting {
                 duration_minutes,
@@ -374,5 +442,30 @@ mod tests {
         };
         assert!(i.problems()[0].contains("早于"));
         assert_eq!(document_chars("一 二\n三\t"), 3);
+    }
+
+    #[test]
+    fn absurd_figures_are_refused_with_their_field() {
+        let d = Details::Meeting {
+            date: None,
+            duration_minutes: u32::MAX,
+            keynote_minutes: 30,
+            attendees_per_unit: 2,
+            on_site: true,
+        };
+        let p = d.problems();
+        assert!(
+            p.iter()
+                .any(|m| m.contains("会议时长") && m.contains("4294967295")),
+            "{p:?}"
+        );
+        let ok = Details::Meeting {
+            date: None,
+            duration_minutes: 90,
+            keynote_minutes: 30,
+            attendees_per_unit: 2,
+            on_site: true,
+        };
+        assert!(ok.problems().is_empty());
     }
 }

@@ -446,6 +446,12 @@ impl Dictionary {
         raw: &str,
         today: chrono::NaiveDate,
     ) -> Result<Value, ValueError> {
+        if raw.len() > values::MAX_VALUE_CHARS {
+            let chars = raw.chars().count();
+            if chars > values::MAX_VALUE_CHARS {
+                return Err(ValueError::TooLong(chars));
+            }
+        }
         let table = element.code_table.as_deref().and_then(|t| self.table(t));
         let v = parse_value(
             element.value_type,

@@ -61,7 +61,13 @@ pub enum ValueError {
     NotPhone(String),
     #[error("{0}")]
     Rule(String),
+    #[error("内容有 {0} 个字，超出上限（每项最多 {max} 个字）", max = MAX_VALUE_CHARS)]
+    TooLong(usize),
 }
+
+/// Characters in one stored value. An address or a note fits many times
+/// over; a megabyte typed into one cell does not reach the register.
+pub const MAX_VALUE_CHARS: usize = 2_000;
 
 /// Removes a trailing unit such as "元", "岁", "人" and thousands commas.
 fn numeric_text<'a>(raw: &'a str, unit: Option<&str>) -> String {

@@ -7,6 +7,11 @@ use crate::dictionary::{Dictionary, EntityType, ValueType};
 use crate::forms::Merge;
 use serde::{Deserialize, Serialize};
 
+/// Columns of one report: the widest real form has about 80.
+pub const MAX_COLUMNS: usize = 500;
+/// Characters of a title or of one header cell.
+pub const MAX_LABEL_CHARS: usize = 200;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
@@ -208,6 +213,18 @@ impl ReportDef {
     /// type that fits, expressions that compile, columns that fit the kind.
     pub fn check(&self, dict: &Dictionary) -> Result<(), DefinitionError> {
         let mut problems = Vec::new();
+        // Limits first: a definition of 150,000 columns is refused before
+        // any of them is looked at.
+        if self.columns.len() > MAX_COLUMNS {
+            return Err(DefinitionError(vec![format!(
+                "报表有 {} 列，超出上限（最多 {MAX_COLUMNS} 列）",
+                self.columns.len()
+            )]));
+        }
+        let long = |t: &str| t.chars().count() > MAX_LABEL_CHARS;
+        if long(&self.title) || self.columns.iter().any(|c| c.path.iter().any(|p| long(p))) {
+            problems.push(format!("报表名称和列名每项最多 {MAX_LABEL_CHARS} 个字"));
+        }
         if self.title.trim().is_empty() {
             problems.push("报表名称不能为空".to_string());
         }

@@ -64,6 +64,18 @@ pub enum ExprError {
     },
     #[error("表达式“{expr}”无法求值：{reason}")]
     Eval { expr: String, reason: String },
+    /// Past a limit, or a comparison that can never hold (`guard`).
+    #[error("表达式“{expr}”：{reason}")]
+    Refused { expr: String, reason: String },
+}
+
+/// The start of a long expression, for messages.
+fn excerpt(source: &str) -> String {
+    let mut out: String = source.chars().take(60).collect();
+    if source.chars().count() > 60 {
+        out.push('…');
+    }
+    out
 }
 
 fn cel_value(t: ValueType, v: &str) -> cel::Value {
@@ -128,7 +140,25 @@ impl Expr {
 
     /// Compiles `source` for entities of `entity` (`person`, `household`).
     pub fn new(source: &str, dict: &Dictionary, entity: &str) -> Result<Expr, ExprError> {
+        let refused = |reason: String| ExprError::Refused {
+            expr: excerpt(source),
+            reason,
+        };
+        super::guard::check_text(source).map_err(refused)?;
         let program = Self::compile(source)?;
+        let kind_of = |name: &str| {
+            if name == "age" && entity == "person" {
+                return Some(super::guard::Kind::Number);
+            }
+            dict.element(&format!("{entity}.{name}"))
+                .map(|e| super::guard::Kind::of(e.value_type))
+        };
+        let household_kind = |field: &str| {
+            dict.element(&format!("household.{field}"))
+                .map(|e| super::guard::Kind::of(e.value_type))
+        };
+        super::guard::check_ast(program.expression(), &kind_of, &household_kind)
+            .map_err(refused)?;
         let mut bindings = Vec::new();
         let mut sources = HashMap::new();
         for name in program.references().variables() {

@@ -5,6 +5,7 @@
 pub mod definition;
 pub mod expr;
 pub mod fill;
+pub mod guard;
 mod native;
 pub mod sheet;
 
