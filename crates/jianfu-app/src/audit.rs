@@ -1,5 +1,27 @@
 //! Helpers for writing the audit log with the actor filled in.
 
+use std::cell::Cell;
+use std::future::Future;
+
+tokio::task_local! {
+    /// Set by `App::deny` while a request is tracked, so the web layer
+    /// knows a refusal was already audited with its reason.
+    static REFUSAL_AUDITED: Cell<bool>;
+}
+
+/// Runs `f` (one request's handling) and says whether a refusal was
+/// audited by a service meanwhile. The web layer audits any other refusal
+/// itself, so a check written in a handler, a middleware or a new route
+/// cannot refuse without a trace.
+pub async fn tracking_refusals<F: Future>(f: F) -> (F::Output, bool) {
+    REFUSAL_AUDITED
+        .scope(Cell::new(false), async move {
+            let out = f.await;
+            (out, REFUSAL_AUDITED.with(Cell::get))
+        })
+        .await
+}
+
 use crate::{auth::CurrentUser, App, Result};
 use jianfu_store::NewAuditEntry;
 
@@ -37,6 +59,8 @@ impl App {
         why: &str,
         ip: Option<String>,
     ) -> crate::AppError {
+        // Outside a tracked request (the command line) there is no flag.
+        let _ = REFUSAL_AUDITED.try_with(|c| c.set(true));
         if let Err(e) = self
             .audit(
                 Some(actor),

@@ -8,6 +8,7 @@ mod csrf;
 mod errors;
 mod i18n;
 mod pages;
+mod refusals;
 mod render;
 mod session;
 mod uploads;
@@ -66,6 +67,10 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::enforce,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refusals::audit_refusals,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -375,6 +375,13 @@ impl App {
         ip: Option<String>,
     ) -> Result<usize> {
         let r = self.owned_report(actor, id, ip.clone()).await?;
+        // Publishing twice would create every task again.
+        if r.status != "草稿" {
+            return Err(AppError::Invalid(format!(
+                "报表“{}”已经发布，不能重复发布",
+                r.title
+            )));
+        }
         // 准入: nothing reaches a community without a valid 准入编号.
         let today = super::today().to_string();
         if self.db.admission_of_report(id, &today).await?.is_none() {
