@@ -77,7 +77,7 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
             session::resolve,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(
-            uploads::MAX_UPLOAD_BYTES,
+            uploads::MAX_BODY_BYTES,
         ))
         .with_state(state)
 }

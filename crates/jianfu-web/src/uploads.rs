@@ -11,6 +11,16 @@ const TTL: Duration = Duration::from_secs(3600);
 const MAX_ENTRIES: usize = 64;
 pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
 
+/// Any other request body: a report definition, a cell, a form. A 25 MB
+/// definition with 150,000 columns was once parsed whole before anything
+/// looked at it.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// The larger limit, for the routes that take a file.
+pub fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)
+}
+
 #[derive(Clone)]
 pub struct Stored {
     pub owner: i64,

@@ -66,6 +66,9 @@ async fn expensive_or_impossible_designs_are_refused(b: Backend) {
     assert!(body.contains("最多 500 列"), "{body}");
     let (status, body) = create(&s, &dept, &csrf, statistical("age >= 60", 3)).await;
     assert_eq!(status, 200, "a sound design still passes: {body}");
+    // A body of many megabytes is not even read: only uploads take files.
+    let (status, _) = create(&s, &dept, &csrf, statistical(&"x".repeat(3 << 20), 0)).await;
+    assert_eq!(status, 413);
 
     let r = dept
         .post(s.url("/api/v1/admissions"))

@@ -53,11 +53,17 @@ pub fn routes() -> Router<AppState> {
         .route("/conflicts/{id}", post(register::resolve))
         .route("/merge-candidates", get(register::merge_candidates))
         .route("/merge-candidates/{id}", post(register::decide_merge))
-        .route("/imports", post(register::import))
+        .route(
+            "/imports",
+            post(register::import).layer(crate::uploads::upload_limit()),
+        )
         .route("/imports/rejected/{token}", get(register::rejected))
         .route("/places/{type}", get(register::places))
         .route("/places/{type}/{id}", get(register::place))
-        .route("/templates/analyze", post(reports::analyze_template))
+        .route(
+            "/templates/analyze",
+            post(reports::analyze_template).layer(crate::uploads::upload_limit()),
+        )
         .route("/reports", get(reports::list).post(reports::create))
         .route("/reports/{id}", get(reports::detail))
         .route("/reports/{id}/publish", post(reports::publish))

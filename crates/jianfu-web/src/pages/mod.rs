@@ -51,7 +51,9 @@ pub fn routes() -> Router<AppState> {
         .route("/register/persons/{id}/move", post(register::move_person))
         .route(
             "/register/import",
-            get(register::import_form).post(register::import_upload),
+            get(register::import_form)
+                .post(register::import_upload)
+                .layer(crate::uploads::upload_limit()),
         )
         .route("/register/import/{token}", post(register::import_confirm))
         .route("/register/import/rejected/{token}", get(register::rejected))
@@ -59,7 +61,10 @@ pub fn routes() -> Router<AppState> {
         .route("/register/conflicts/{id}", post(register::resolve))
         .route("/register/merges/{id}", post(register::decide_merge))
         .route("/reports", get(reports::list))
-        .route("/reports/new", post(reports::upload))
+        .route(
+            "/reports/new",
+            post(reports::upload).layer(crate::uploads::upload_limit()),
+        )
         .route("/reports/create", post(reports::create))
         .route("/reports/{id}", get(reports::detail))
         .route("/reports/{id}/publish", post(reports::publish))
