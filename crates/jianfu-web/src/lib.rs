@@ -8,6 +8,7 @@ mod csrf;
 mod errors;
 mod i18n;
 mod pages;
+mod redirect;
 mod render;
 mod session;
 mod uploads;

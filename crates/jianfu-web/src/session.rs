@@ -138,15 +138,6 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// Only local paths are followed after login, so `next` cannot send the
-/// user to another site.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
-    }
-}
-
 impl PageError {
     pub fn forbidden(lang: Lang) -> Self {
         PageError::new(
@@ -154,18 +145,5 @@ impl PageError {
             crate::i18n::t(lang, "forbidden"),
             lang,
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn next_is_local_only() {
-        assert_eq!(safe_next(Some("/org/3")), "/org/3");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
     }
 }
