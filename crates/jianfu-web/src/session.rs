@@ -39,11 +39,16 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
     let ip = if state.cfg.trust_proxy {
+        // The last entry is the one the proxy itself added (the address
+        // that connected to it); entries before it came from the client
+        // and can say anything, which would let a client choose the
+        // address its login attempts are counted and audited under.
         headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
             .or(peer)
     } else {
         peer
