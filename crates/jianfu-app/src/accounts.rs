@@ -96,7 +96,11 @@ impl App {
             }
         }
         let scope = self.scope_for(req.role, &unit).await?;
-        let hash = passwords::hash(&req.password).map_err(AppError::Invalid)?;
+        let hash = self
+            .passwords
+            .hash(&req.password)
+            .await
+            .map_err(AppError::Invalid)?;
         let result = self
             .db
             .insert_user(&NewUser {
@@ -181,7 +185,11 @@ impl App {
     pub async fn reset_password(&self, actor: &CurrentUser, id: i64, password: &str) -> Result<()> {
         let user = self.managed_user(actor, id).await?;
         passwords::check_policy(password).map_err(AppError::Invalid)?;
-        let hash = passwords::hash(password).map_err(AppError::Invalid)?;
+        let hash = self
+            .passwords
+            .hash(password)
+            .await
+            .map_err(AppError::Invalid)?;
         self.db.set_password_hash(id, &hash).await?;
         self.db.delete_user_sessions(id).await?;
         self.audit(

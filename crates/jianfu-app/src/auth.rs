@@ -1,6 +1,6 @@
 //! Login, sessions and lockout.
 
-use crate::{passwords, App, AppError, Result};
+use crate::{App, AppError, Result};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jianfu_core::role::Role;
@@ -82,13 +82,6 @@ pub fn token_hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A valid argon2id hash of a random password, verified against when the
-/// user name is unknown so both paths cost the same time.
-fn dummy_hash() -> &'static str {
-    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    H.get_or_init(|| passwords::hash(&random_token()).unwrap_or_default())
-}
-
 impl App {
     pub async fn login(
         &self,
@@ -98,8 +91,15 @@ impl App {
     ) -> std::result::Result<LoginOk, LoginError> {
         let username = username.trim();
         let now = now_ms();
-        let Some(user) = self.db.user_by_name(username).await? else {
-            passwords::verify(password, dummy_hash());
+        // Every attempt runs exactly one argon2 verification, whether the
+        // name is unknown, the account disabled or locked, or real, so the
+        // answer takes the same time and cannot be used to find accounts.
+        let user = self.db.user_by_name(username).await?;
+        let password_ok = self
+            .passwords
+            .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
+            .await;
+        let Some(user) = user else {
             self.log_login(None, username, "login.failure", "failed", "用户不存在", ip)
                 .await?;
             return Err(LoginError::BadCredentials);
@@ -110,11 +110,21 @@ impl App {
                 username,
                 "login.failure",
                 "denied",
-                "账号已停用",
+                if password_ok {
+                    "账号已停用"
+                } else {
+                    "账号已停用，密码错误"
+                },
                 ip,
             )
             .await?;
-            return Err(LoginError::Disabled);
+            // Only someone who knows the password learns that the account
+            // exists and is disabled; anyone else reads the usual refusal.
+            return Err(if password_ok {
+                LoginError::Disabled
+            } else {
+                LoginError::BadCredentials
+            });
         }
         if let Some(until) = user.locked_until.filter(|u| *u > now) {
             self.log_login(
@@ -130,7 +140,7 @@ impl App {
                 minutes: ((until - now) as f64 / 60_000.0).ceil() as i64,
             });
         }
-        if !passwords::verify(password, &user.password_hash) {
+        if !password_ok {
             // A lock that has run out starts a fresh count.
             if user.locked_until.is_some() {
                 self.db.reset_login_failures(user.id).await?;

@@ -51,6 +51,8 @@ pub fn today() -> chrono::NaiveDate {
 pub struct App {
     pub db: Db,
     pub auth: AuthConfig,
+    /// argon2 off the async workers, a few at a time.
+    pub passwords: passwords::Passwords,
     dict: dictionary::DictHandle,
 }
 
@@ -59,6 +61,7 @@ impl App {
         App {
             db,
             auth,
+            passwords: passwords::Passwords::default(),
             dict: dictionary::DictHandle::new(builtin_dictionary().clone()),
         }
     }
@@ -68,6 +71,7 @@ impl App {
     pub async fn open(db: Db, auth: AuthConfig) -> Result<App> {
         let app = App::new(db, auth);
         app.load_dictionary().await?;
+        app.passwords.warm_up().await;
         Ok(app)
     }
 }

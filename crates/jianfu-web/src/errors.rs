@@ -17,6 +17,11 @@ pub enum ApiError {
     NotFound(String),
     BadRequest(String),
     Locked(String),
+    /// 429 with the seconds to wait (sent as `Retry-After` too).
+    TooManyRequests {
+        message: String,
+        retry_after: u64,
+    },
     UnsupportedMediaType,
     Internal(String),
 }
@@ -32,13 +37,26 @@ impl ApiError {
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
             | ApiError::BadRequest(m)
-            | ApiError::Locked(m) => m.clone(),
+            | ApiError::Locked(m)
+            | ApiError::TooManyRequests { message: m, .. } => m.clone(),
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let ApiError::TooManyRequests {
+            message,
+            retry_after,
+        } = self
+        {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(axum::http::header::RETRY_AFTER, retry_after.to_string())],
+                Json(json!({ "error": message })),
+            )
+                .into_response();
+        }
         let (status, msg) = match self {
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
@@ -49,6 +67,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             ApiError::Locked(m) => (StatusCode::LOCKED, m),
+            ApiError::TooManyRequests { message, .. } => (StatusCode::TOO_MANY_REQUESTS, message),
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "请求体必须是 JSON（Content-Type: application/json）".to_string(),

@@ -9,8 +9,10 @@ mod errors;
 mod i18n;
 mod pages;
 mod refusals;
+mod redirect;
 mod render;
 mod session;
+mod throttle;
 mod uploads;
 
 use axum::routing::get;
@@ -36,6 +38,9 @@ pub struct WebConfig {
     pub cookie_secure: CookieSecure,
     /// Take the client address from `X-Forwarded-For` (behind a proxy).
     pub trust_proxy: bool,
+    /// Login attempts a client address may make per minute (failed ones:
+    /// a successful login gives its attempt back).
+    pub login_attempts_per_minute: u32,
 }
 
 impl Default for WebConfig {
@@ -43,6 +48,7 @@ impl Default for WebConfig {
         WebConfig {
             cookie_secure: CookieSecure::Auto,
             trust_proxy: false,
+            login_attempts_per_minute: 10,
         }
     }
 }
@@ -52,11 +58,13 @@ pub struct AppState {
     pub app: App,
     pub cfg: Arc<WebConfig>,
     pub uploads: uploads::Uploads,
+    pub login_throttle: Arc<throttle::LoginThrottle>,
 }
 
 pub fn router(app: App, cfg: WebConfig) -> Router {
     let state = AppState {
         app,
+        login_throttle: Arc::new(throttle::LoginThrottle::new(cfg.login_attempts_per_minute)),
         cfg: Arc::new(cfg),
         uploads: uploads::Uploads::default(),
     };

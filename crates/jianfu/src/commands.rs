@@ -37,6 +37,7 @@ fn web_config(cfg: &Config) -> WebConfig {
             _ => CookieSecure::Auto,
         },
         trust_proxy: cfg.trust_proxy,
+        login_attempts_per_minute: cfg.login_attempts_per_minute,
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Keys read from `JIANFU_*` variables; others (e.g. test settings) are
 /// ignored rather than rejected.
-const ENV_KEYS: [&str; 9] = [
+const ENV_KEYS: [&str; 10] = [
     "listen",
     "data_dir",
     "database_url",
@@ -18,6 +18,7 @@ const ENV_KEYS: [&str; 9] = [
     "session_hours",
     "login_max_failures",
     "login_lockout_minutes",
+    "login_attempts_per_minute",
     "log",
 ];
 
@@ -37,6 +38,9 @@ pub struct Config {
     pub session_hours: i64,
     pub login_max_failures: i64,
     pub login_lockout_minutes: i64,
+    /// Login attempts one client address may make per minute; successful
+    /// logins do not count, so an office behind one NAT address is fine.
+    pub login_attempts_per_minute: u32,
     /// Log filter, e.g. `info` or `jianfu=debug,sqlx=warn`.
     pub log: String,
 }
@@ -52,6 +56,7 @@ impl Default for Config {
             session_hours: 12,
             login_max_failures: 5,
             login_lockout_minutes: 15,
+            login_attempts_per_minute: 10,
             log: "info".into(),
         }
     }
@@ -87,8 +92,14 @@ impl Config {
                 self.cookie_secure
             );
         }
-        if self.session_hours < 1 || self.login_max_failures < 1 || self.login_lockout_minutes < 1 {
-            anyhow::bail!("session_hours、login_max_failures、login_lockout_minutes 必须为正整数");
+        if self.session_hours < 1
+            || self.login_max_failures < 1
+            || self.login_lockout_minutes < 1
+            || self.login_attempts_per_minute < 1
+        {
+            anyhow::bail!(
+                "session_hours、login_max_failures、login_lockout_minutes、login_attempts_per_minute 必须为正整数"
+            );
         }
         Ok(())
     }

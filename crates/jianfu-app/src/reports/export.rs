@@ -4,6 +4,7 @@
 
 use crate::forms::{write_xlsx, SheetOut};
 use crate::{App, AppError, CurrentUser, Result};
+use jianfu_core::csv_safe;
 use jianfu_core::reports::{card_sheet, sheet, ColumnSource, GridRow, ReportDef, ReportKind};
 use jianfu_store::ReportRow;
 
@@ -35,11 +36,15 @@ fn csv_bytes(def: &ReportDef, rows: &[GridRow]) -> Result<Vec<u8>> {
     let mut out = vec![0xEF, 0xBB, 0xBF];
     {
         let mut w = csv::Writer::from_writer(&mut out);
+        // Headers come from an uploaded template and cells from residents'
+        // records and typed values, so every field is neutralised against
+        // formula injection before it reaches a spreadsheet.
         let head: Vec<String> = def.columns.iter().map(|c| c.path.join("/")).collect();
         let err = |e: csv::Error| AppError::Invalid(format!("生成 CSV 失败：{e}"));
-        w.write_record(&head).map_err(err)?;
+        w.write_record(head.iter().map(|h| csv_safe::cell(h)))
+            .map_err(err)?;
         for r in rows {
-            w.write_record(r.cells.iter().map(|c| c.display.as_str()))
+            w.write_record(r.cells.iter().map(|c| csv_safe::cell(&c.display)))
                 .map_err(err)?;
         }
         w.flush()?;

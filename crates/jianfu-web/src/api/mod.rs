@@ -185,10 +185,21 @@ async fn login(
             e.body_text()
         ))
     })?;
+    let key = state
+        .login_throttle
+        .admit(ctx.ip.as_deref())
+        .map_err(|(retry_after, message)| ApiError::TooManyRequests {
+            message,
+            retry_after,
+        })?;
     let ok = state
         .app
         .login(&body.username, &body.password, ctx.ip.clone())
-        .await?;
+        .await;
+    if ok.is_ok() {
+        state.login_throttle.refund(&key);
+    }
+    let ok = ok?;
     let max_age = state.app.auth.session_hours * 3600;
     let mut resp = Json(json!({"user": user_json(&ok.user), "csrf_token": ok.user.csrf_token}))
         .into_response();

@@ -2,8 +2,8 @@ use crate::context::{ReqCtx, Session};
 use crate::cookies;
 use crate::csrf::tokens_match;
 use crate::errors::PageError;
+use crate::redirect::safe_next;
 use crate::render::{base, render};
-use crate::session::safe_next;
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -89,12 +89,29 @@ pub async fn submit(
             &next,
         );
     }
+    let key = match state.login_throttle.admit(ctx.ip.as_deref()) {
+        Ok(key) => key,
+        Err((retry_after, message)) => {
+            let mut resp = login_page(
+                &ctx,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(message),
+                &f.username,
+                &next,
+            );
+            if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return resp;
+        }
+    };
     match state
         .app
         .login(&f.username, &f.password, ctx.ip.clone())
         .await
     {
         Ok(ok) => {
+            state.login_throttle.refund(&key);
             let max_age = state.app.auth.session_hours * 3600;
             let mut resp = Redirect::to(&next).into_response();
             let h = resp.headers_mut();

@@ -120,6 +120,7 @@ pub struct TestServer {
 pub struct Options {
     pub residents: usize,
     pub auth: AuthConfig,
+    pub web: WebConfig,
 }
 
 impl Default for Options {
@@ -127,6 +128,7 @@ impl Default for Options {
         Options {
             residents: 300,
             auth: AuthConfig::default(),
+            web: WebConfig::default(),
         }
     }
 }
@@ -155,8 +157,9 @@ impl TestServer {
             .expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
         let served = app.clone();
+        let web = opts.web;
         tokio::spawn(async move {
-            let _ = jianfu_web::serve(listener, served, WebConfig::default()).await;
+            let _ = jianfu_web::serve(listener, served, web).await;
         });
         TestServer {
             base: format!("http://{addr}"),
