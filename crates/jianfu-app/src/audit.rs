@@ -35,6 +35,11 @@ impl App {
         detail: Option<String>,
         ip: Option<String>,
     ) -> Result<()> {
+        // However a service records a refusal, the web layer must not
+        // record it a second time.
+        if outcome == "denied" {
+            let _ = REFUSAL_AUDITED.try_with(|c| c.set(true));
+        }
         self.db
             .append_audit(&NewAuditEntry {
                 user_id: actor.map(|a| a.id),
@@ -59,8 +64,6 @@ impl App {
         why: &str,
         ip: Option<String>,
     ) -> crate::AppError {
-        // Outside a tracked request (the command line) there is no flag.
-        let _ = REFUSAL_AUDITED.try_with(|c| c.set(true));
         if let Err(e) = self
             .audit(
                 Some(actor),
