@@ -33,7 +33,7 @@ async fn migrations_apply_to_an_empty_database(b: Backend) {
     if b == Backend::Sqlite {
         assert_eq!(db.sqlite_pragma("journal_mode").await.unwrap(), "wal");
         assert_eq!(db.sqlite_pragma("foreign_keys").await.unwrap(), "1");
-        assert_eq!(db.sqlite_pragma("busy_timeout").await.unwrap(), "5000");
+        assert_eq!(db.sqlite_pragma("busy_timeout").await.unwrap(), "30000");
         // Bulk-import tuning: 16 KiB pages on a new file, a 64 MiB cache.
         assert_eq!(db.sqlite_pragma("page_size").await.unwrap(), "16384");
         assert_eq!(db.sqlite_pragma("cache_size").await.unwrap(), "-65536");
