@@ -413,6 +413,31 @@ async fn worker_fills_and_pastes_gaps_then_department_sees_the_result() {
         .for_element(Locator::Css(&row_of("钟玉芬")))
         .await
         .unwrap();
+    // What a person sees: the grid is a spreadsheet, each leaf header cell
+    // above its data cell (same x range) and at least two characters wide.
+    // A card-layout rule once matched `table.grid` and squeezed the header
+    // into a column beside the data.
+    let layout = b
+        .execute(
+            r#"
+        const t = document.getElementById('fill-grid');
+        const leaves = Array.from(t.tHead.rows).pop().cells;
+        const first = t.tBodies[0].rows[0].cells;
+        const problems = [];
+        const px = parseFloat(getComputedStyle(t).fontSize);
+        for (let i = 0; i < Math.min(leaves.length, first.length); i++) {
+          const h = leaves[i].getBoundingClientRect(), d = first[i].getBoundingClientRect();
+          if (h.bottom > d.top + 1) problems.push(`列${i + 1}表头不在数据上方`);
+          if (Math.abs(h.left - d.left) > 2 || Math.abs(h.right - d.right) > 2) problems.push(`列${i + 1}表头与数据不对齐`);
+          if (h.width < 2 * px) problems.push(`列${i + 1}表头宽度不足两个字`);
+        }
+        return problems;
+    "#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(layout, serde_json::json!([]), "the filling grid's layout");
     // Type the first elder's phone into the yellow gap cell.
     let js_focus = r#"
         const name = arguments[0], col = arguments[1];
