@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod admission;
+pub mod aliases;
 pub mod audit;
 pub mod audit_query;
 pub mod auth;

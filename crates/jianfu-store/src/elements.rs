@@ -99,28 +99,42 @@ impl Db {
 }
 
 impl Db {
-    /// Labels people mapped by hand, normalised label → element code.
-    pub async fn learned_aliases(&self) -> Result<std::collections::HashMap<String, String>> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT alias, element_code FROM learned_aliases")
-                .fetch_all(&self.pool)
-                .await?;
+    /// Labels people mapped by hand in one scope (`import` for a
+    /// community, `design` for a department), normalised label → element
+    /// code. Nothing learned elsewhere is returned.
+    pub async fn learned_aliases(
+        &self,
+        scope: AliasScope,
+        unit_id: i64,
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT alias, element_code FROM scoped_aliases WHERE scope = $1 AND unit_id = $2",
+        )
+        .bind(scope.code())
+        .bind(unit_id)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.into_iter().collect())
     }
 
-    /// Remembers a confirmed mapping; a later confirmation of the same label
-    /// to another element replaces it.
+    /// Remembers a confirmed mapping in its scope; a later confirmation of
+    /// the same label there to another element replaces it.
     pub async fn learn_alias(
         &self,
+        scope: AliasScope,
+        unit_id: i64,
         alias: &str,
         element_code: &str,
         by: Option<i64>,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO learned_aliases (alias, element_code, created_by, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (alias) DO UPDATE SET element_code = excluded.element_code, created_by = excluded.created_by, \
-             created_at = excluded.created_at",
+            "INSERT INTO scoped_aliases (scope, unit_id, alias, element_code, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (scope, unit_id, alias) DO UPDATE SET element_code = excluded.element_code, \
+             created_by = excluded.created_by, created_at = excluded.created_at",
         )
+        .bind(scope.code())
+        .bind(unit_id)
         .bind(alias)
         .bind(element_code)
         .bind(by)
@@ -129,4 +143,52 @@ impl Db {
         .await?;
         Ok(())
     }
+
+    /// Every learned alias, for the 减负办 to review.
+    pub async fn all_learned_aliases(&self) -> Result<Vec<LearnedAlias>> {
+        Ok(sqlx::query_as(
+            "SELECT a.id, a.scope, a.unit_id, u.name AS unit_name, a.alias, a.element_code, a.created_at \
+             FROM scoped_aliases a LEFT JOIN org_units u ON u.id = a.unit_id ORDER BY a.scope, a.unit_id, a.alias",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Forgets one learned alias; false when there was none.
+    pub async fn forget_alias(&self, id: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM scoped_aliases WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// Where an alias was learned, and so where it applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasScope {
+    /// Confirmed in a community's import: applies to that community's imports.
+    Import,
+    /// Confirmed in a department's report design: applies to its designs.
+    Design,
+}
+
+impl AliasScope {
+    pub fn code(self) -> &'static str {
+        match self {
+            AliasScope::Import => "import",
+            AliasScope::Design => "design",
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct LearnedAlias {
+    pub id: i64,
+    pub scope: String,
+    pub unit_id: Option<i64>,
+    pub unit_name: Option<String>,
+    pub alias: String,
+    pub element_code: String,
+    pub created_at: i64,
 }

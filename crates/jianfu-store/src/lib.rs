@@ -25,7 +25,7 @@ pub use admissions::{
 };
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use db::{admin, now_ms, Backend, Db};
-pub use elements::ElementRow;
+pub use elements::{AliasScope, ElementRow, LearnedAlias};
 pub use error::StoreError;
 pub use orgs::{OrgUnit, UnitCounts, UpsertOutcome};
 pub use places::PlaceRow;

@@ -86,6 +86,23 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         ("GET", "/api/v1/elements/{code}", Some(ANYONE)),
         ("PUT", "/api/v1/elements/{code}", Some(NOT_OFFICE)),
         ("GET", "/api/v1/elements/{code}/versions", Some(ANYONE)),
+        (
+            "GET",
+            "/api/v1/learned-aliases",
+            Some(&[
+                "minzheng",
+                "renshe",
+                "xiejiawan",
+                "minzhu",
+                "dagongguan",
+                "minzhu-wg1",
+            ]),
+        ),
+        (
+            "DELETE",
+            "/api/v1/learned-aliases/{missing}",
+            Some(NOT_OFFICE),
+        ),
         ("GET", "/api/v1/persons", Some(NOT_RESIDENTS)),
         ("GET", "/api/v1/persons/{person}", Some(NOT_DAGONGGUAN)),
         (

@@ -356,7 +356,7 @@ pub async fn import(cfg: &Config, a: &ImportArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    let learned = app.db.learned_aliases().await?;
+    let learned = app.import_aliases(community.id).await?;
     let mapping = suggest_mapping(&dict, &learned, head)
         .ok_or_else(|| anyhow::anyhow!("{file_name} 中找不到表头：前20行没有一列能对应到指标库"))?;
     println!("表头在第{}行，列映射：", mapping.header_row + 1);

@@ -75,9 +75,11 @@ impl App {
                 )
                 .await);
         }
+        // Only this department's own earlier corrections guide the match.
+        let learned = self.design_aliases(actor.unit.id).await?;
         let app = self.clone();
         let file = file_name.to_string();
-        tokio::task::spawn_blocking(move || app.propose_reports_now(&file, bytes))
+        tokio::task::spawn_blocking(move || app.propose_reports_now(&file, bytes, &learned))
             .await
             .map_err(|_| AppError::Invalid(format!("{file_name} 无法读取")))?
     }
@@ -87,10 +89,10 @@ impl App {
         &self,
         file_name: &str,
         bytes: Vec<u8>,
+        learned: &std::collections::HashMap<String, String>,
     ) -> Result<Vec<TemplateProposal>> {
         let dict = self.dict();
-        let learned = std::collections::HashMap::new();
-        let matcher = Matcher::new(&dict, &learned);
+        let matcher = Matcher::new(&dict, learned);
         let mut out = Vec::new();
         let mut skipped = Vec::new();
         for (sheet, grid) in read_workbook(file_name, bytes)? {
@@ -321,8 +323,18 @@ impl App {
         for c in &def.columns {
             if let ColumnSource::Element { element } = &c.source {
                 let key = normalize_label(&c.path.join(""));
+                // Learned for this department's designs only: a correction
+                // right for one layout must not change anyone's import.
                 if !key.is_empty() {
-                    self.db.learn_alias(&key, element, Some(actor.id)).await?;
+                    self.db
+                        .learn_alias(
+                            jianfu_store::AliasScope::Design,
+                            actor.unit.id,
+                            &key,
+                            element,
+                            Some(actor.id),
+                        )
+                        .await?;
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, described by `openapi.json`.
 
 pub mod admissions;
+pub mod aliases;
 pub mod register;
 pub mod reports;
 
@@ -40,6 +41,11 @@ pub fn routes() -> Router<AppState> {
             get(register::element).put(register::save_element),
         )
         .route("/elements/{code}/versions", get(register::element_versions))
+        .route("/learned-aliases", get(aliases::list))
+        .route(
+            "/learned-aliases/{id}",
+            axum::routing::delete(aliases::forget),
+        )
         .route("/persons", get(register::persons))
         .route("/persons/{id}", get(register::person))
         .route("/persons/{id}/history", get(register::history))

@@ -273,7 +273,17 @@ pub async fn run_import(
     .await
     .map_err(|_| ApiError::BadRequest(format!("{} 无法读取", f.file_name)))??;
     let table = std::sync::Arc::new(table);
-    let learned = state.app.db.learned_aliases().await?;
+    let community = match f.community.trim() {
+        "" => user.scope.clone(),
+        key => state
+            .app
+            .db
+            .unit_by_code_or_name(key)
+            .await?
+            .ok_or_else(|| ApiError::BadRequest(format!("找不到村社区“{key}”")))?,
+    };
+    // Only what this community's own imports taught guides the mapping.
+    let learned = state.app.import_aliases(community.id).await?;
     let mut mapping = suggest_mapping(&dict, &learned, &table).ok_or_else(|| {
         ApiError::BadRequest(format!(
             "{} 中找不到表头：前20行没有一列能对应到指标库",
@@ -286,15 +296,6 @@ pub async fn run_import(
             c.kind = Some(jianfu_app::import::MatchKind::Manual);
         }
     }
-    let community = match f.community.trim() {
-        "" => user.scope.clone(),
-        key => state
-            .app
-            .db
-            .unit_by_code_or_name(key)
-            .await?
-            .ok_or_else(|| ApiError::BadRequest(format!("找不到村社区“{key}”")))?,
-    };
     let source = match f.source.trim() {
         "" => Source::Import,
         s => Source::from_label(s)
@@ -336,22 +337,13 @@ pub async fn run_import(
             },
         )
         .await?;
-    // Mappings a person chose and then imported with teach the matcher.
+    // Mappings a person chose and then imported with teach the matcher,
+    // for this community only.
     if report.committed {
-        for c in &mapping.columns {
-            if let (Some(jianfu_app::import::MatchKind::Manual), Some(code)) = (c.kind, &c.element)
-            {
-                let label = jianfu_core::dictionary::normalize_label(&c.label);
-                let already = dict.by_label(&c.label).is_some_and(|e| &e.code == code);
-                if !label.is_empty() && !already {
-                    state
-                        .app
-                        .db
-                        .learn_alias(&label, code, Some(user.id))
-                        .await?;
-                }
-            }
-        }
+        state
+            .app
+            .learn_from_import(Some(user), community.id, &mapping)
+            .await?;
     }
     let rejected = if report.errors.is_empty() {
         None
