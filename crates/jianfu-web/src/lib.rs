@@ -6,6 +6,7 @@ mod context;
 mod cookies;
 mod csrf;
 mod errors;
+mod extract;
 mod i18n;
 mod pages;
 mod redirect;
