@@ -214,3 +214,18 @@ document.addEventListener("submit", function (e) {
   kind.addEventListener("change", show);
   show();
 })();
+
+// Usage bars on the caps page. Their width comes from data-bar and is set
+// here because the Content-Security-Policy allows no inline style
+// attributes (a script may still set element.style).
+document.querySelectorAll(".bar > [data-bar]").forEach(function (el) {
+  const v = Number(el.getAttribute("data-bar"));
+  if (isFinite(v)) el.style.width = Math.max(0, Math.min(100, v)) + "%";
+});
+
+// The printable assessment's print button (a link to a script URL would be
+// blocked by the Content-Security-Policy).
+(function () {
+  const b = document.getElementById("print-page");
+  if (b) b.addEventListener("click", function () { window.print(); });
+})();

@@ -23,6 +23,9 @@ pub enum ApiError {
         retry_after: u64,
     },
     UnsupportedMediaType,
+    /// A request the extractors refused (its body, path or query), with
+    /// the status they chose: 400, 413 or 500.
+    Rejected(StatusCode, String),
     Internal(String),
 }
 
@@ -38,6 +41,7 @@ impl ApiError {
             | ApiError::NotFound(m)
             | ApiError::BadRequest(m)
             | ApiError::Locked(m)
+            | ApiError::Rejected(_, m)
             | ApiError::TooManyRequests { message: m, .. } => m.clone(),
         }
     }
@@ -72,6 +76,7 @@ impl IntoResponse for ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "请求体必须是 JSON（Content-Type: application/json）".to_string(),
             ),
+            ApiError::Rejected(status, m) => (status, m),
             ApiError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 (

@@ -6,6 +6,8 @@ mod context;
 mod cookies;
 mod csrf;
 mod errors;
+mod extract;
+mod headers;
 mod i18n;
 mod pages;
 mod redirect;
@@ -68,7 +70,7 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         cfg: Arc::new(cfg),
         uploads: uploads::Uploads::default(),
     };
-    Router::new()
+    let router = Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .route("/healthz", get(api::healthz))
@@ -86,8 +88,8 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         ))
         .layer(axum::extract::DefaultBodyLimit::max(
             uploads::MAX_BODY_BYTES,
-        ))
-        .with_state(state)
+        ));
+    headers::secure(router).with_state(state)
 }
 
 /// Serves until the process receives Ctrl-C or SIGTERM.

@@ -4,9 +4,10 @@
 
 use crate::context::ReqCtx;
 use crate::errors::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::session::ApiUser;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use jianfu_app::admission::{Action, AdmissionInput};
@@ -24,7 +25,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let pending = matches!(q.pending.as_deref(), Some("1" | "true"));
     let rows = state.app.list_admissions(&s.user, pending).await?;
@@ -45,7 +46,7 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Json(input): Json<AdmissionInput>,
+    ApiJson(input): ApiJson<AdmissionInput>,
 ) -> Result<Json<Value>, ApiError> {
     let id = state.app.create_admission(&s.user, &input, ctx.ip).await?;
     Ok(Json(json!({"id": id})))
@@ -55,7 +56,7 @@ pub async fn detail(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!(
         state.app.admission_view(&s.user, id, ctx.ip).await?
@@ -66,8 +67,8 @@ pub async fn update(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
-    Json(input): Json<AdmissionInput>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<AdmissionInput>,
 ) -> Result<Json<Value>, ApiError> {
     state
         .app
@@ -87,8 +88,8 @@ pub async fn decide(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
-    Json(input): Json<DecideInput>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<DecideInput>,
 ) -> Result<Json<Value>, ApiError> {
     let action = Action::from_code(&input.action).ok_or_else(|| {
         ApiError::BadRequest(format!(
@@ -113,8 +114,8 @@ pub async fn override_cap(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
-    Json(input): Json<ReasonInput>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<ReasonInput>,
 ) -> Result<Json<Value>, ApiError> {
     state
         .app
@@ -127,7 +128,7 @@ pub async fn assessment_xlsx(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let (name, bytes) = state.app.assessment_xlsx(&s.user, id, ctx.ip).await?;
     Ok(super::reports::download(
@@ -145,7 +146,7 @@ pub struct YearQuery {
 pub async fn caps(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,
-    Query(q): Query<YearQuery>,
+    ApiQuery(q): ApiQuery<YearQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let year = q.year.unwrap_or_else(|| state.app.admission_year());
     let lines = state.app.cap_dashboard(&s.user, year).await?;
@@ -167,7 +168,7 @@ pub async fn set_cap(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Json(c): Json<CapInput>,
+    ApiJson(c): ApiJson<CapInput>,
 ) -> Result<Json<Value>, ApiError> {
     let cap = Cap {
         max_count: c.max_count,
@@ -198,7 +199,7 @@ pub async fn add_duty_item(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Json(d): Json<DutyInput>,
+    ApiJson(d): ApiJson<DutyInput>,
 ) -> Result<Json<Value>, ApiError> {
     state
         .app
@@ -211,7 +212,7 @@ pub async fn remove_duty_item(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     state.app.remove_duty_item(&s.user, id, ctx.ip).await?;
     Ok(Json(json!({"ok": true})))
@@ -236,7 +237,7 @@ pub async fn flag(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Json(f): Json<FlagInput>,
+    ApiJson(f): ApiJson<FlagInput>,
 ) -> Result<Json<Value>, ApiError> {
     let id = state
         .app
@@ -260,8 +261,8 @@ pub async fn handle_flag(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
-    Json(h): Json<HandleInput>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(h): ApiJson<HandleInput>,
 ) -> Result<Json<Value>, ApiError> {
     state
         .app
@@ -283,7 +284,7 @@ pub async fn put_settings(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Json(v): Json<Settings>,
+    ApiJson(v): ApiJson<Settings>,
 ) -> Result<Json<Value>, ApiError> {
     state
         .app
@@ -295,7 +296,7 @@ pub async fn put_settings(
 /// The public check: no login, no personal data.
 pub async fn public_lookup(
     State(state): State<AppState>,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     match state.app.public_admission(&number).await? {
         Some(a) => Ok(Json(json!(a))),

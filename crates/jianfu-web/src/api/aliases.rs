@@ -3,9 +3,10 @@
 
 use crate::context::ReqCtx;
 use crate::errors::ApiError;
+use crate::extract::ApiPath;
 use crate::session::ApiUser;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
@@ -22,7 +23,7 @@ pub async fn forget(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     state.app.forget_learned_alias(&s.user, id, ctx.ip).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -8,10 +8,11 @@ pub mod reports;
 use crate::context::ReqCtx;
 use crate::cookies;
 use crate::errors::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::session::ApiUser;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{OriginalUri, State};
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -130,6 +131,37 @@ pub fn routes() -> Router<AppState> {
             "/public/admissions/{number}",
             get(admissions::public_lookup),
         )
+        // Both last: the method fallback applies to the routes added before.
+        .fallback(no_such_endpoint)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// The path as the client sent it, shortened for the message.
+fn shown_path(uri: &axum::http::Uri) -> String {
+    let p = uri.path();
+    let short: String = p.chars().take(120).collect();
+    if short.len() < p.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+async fn no_such_endpoint(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::NotFound(format!(
+        "没有这个接口：{method} {}（接口清单见 /api/v1/openapi.json）",
+        shown_path(&uri)
+    ))
+}
+
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::Rejected(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "接口 {} 不支持 {method} 请求（可用的请求方式见 /api/v1/openapi.json）",
+            shown_path(&uri)
+        ),
+    )
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
@@ -183,14 +215,8 @@ struct LoginBody {
 async fn login(
     State(state): State<AppState>,
     ctx: ReqCtx,
-    body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
+    ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| {
-        ApiError::BadRequest(format!(
-            "请求体应为 {{\"username\",\"password\"}}：{}",
-            e.body_text()
-        ))
-    })?;
     let key = state
         .login_throttle
         .admit(ctx.ip.as_deref())
@@ -242,7 +268,7 @@ struct UnitsQuery {
 async fn units(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,
-    Query(q): Query<UnitsQuery>,
+    ApiQuery(q): ApiQuery<UnitsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let list = match q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(q) => state.app.search_scope(&s.user, q).await?,
@@ -257,7 +283,7 @@ async fn unit(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let unit = state.app.unit_for(&s.user, id, ctx.ip.clone()).await?;
     let children = state.app.db.children(unit.id).await?;
@@ -309,11 +335,9 @@ async fn create_user(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    body: Result<Json<CreateUserBody>, axum::extract::rejection::JsonRejection>,
+    ApiJson(b): ApiJson<CreateUserBody>,
 ) -> Result<Response, ApiError> {
     require_admin(&state, &ctx, &s.user).await?;
-    let Json(b) =
-        body.map_err(|e| ApiError::BadRequest(format!("请求体格式错误：{}", e.body_text())))?;
     let role = Role::from_code(&b.role)
         .ok_or_else(|| ApiError::BadRequest(format!("未知角色：{}", b.role)))?;
     let unit = match b.unit.trim().parse::<i64>() {
@@ -341,7 +365,7 @@ async fn audit(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let filter = parse_filter(&q, 100)?;
     let (entries, total) = state

@@ -2,9 +2,10 @@
 
 use crate::context::ReqCtx;
 use crate::errors::ApiError;
+use crate::extract::{json_body, upload_error, ApiJson, ApiMultipart, ApiPath, ApiQuery};
 use crate::session::ApiUser;
 use crate::AppState;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -29,7 +30,7 @@ pub struct SearchQuery {
 pub async fn elements(
     State(state): State<AppState>,
     ApiUser(_): ApiUser,
-    Query(q): Query<SearchQuery>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Json<Value> {
     let dict = state.app.dict();
     let list = dict.search(q.q.as_deref().unwrap_or(""));
@@ -39,7 +40,7 @@ pub async fn elements(
 pub async fn element(
     State(state): State<AppState>,
     ApiUser(_): ApiUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let dict = state.app.dict();
     let el = dict
@@ -55,7 +56,7 @@ pub async fn persons(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Query(q): Query<SearchQuery>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let (rows, total) = state
         .app
@@ -78,8 +79,8 @@ pub async fn places(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(kind): Path<String>,
-    Query(q): Query<SearchQuery>,
+    ApiPath(kind): ApiPath<String>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let kind = jianfu_app::register::place_type(&kind)?;
     let (rows, total) = state
@@ -100,7 +101,7 @@ pub async fn place(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path((kind, id)): Path<(String, i64)>,
+    ApiPath((kind, id)): ApiPath<(String, i64)>,
 ) -> Result<Json<Value>, ApiError> {
     let kind = jianfu_app::register::place_type(&kind)?;
     let view = state.app.place_view(&s.user, kind, id, ctx.ip).await?;
@@ -111,7 +112,7 @@ pub async fn person(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let view = state.app.person_view(&s.user, id, today(), ctx.ip).await?;
     Ok(Json(json!(view)))
@@ -121,7 +122,7 @@ pub async fn history(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let rows = state.app.person_history(&s.user, id, ctx.ip).await?;
     Ok(Json(json!({"history": rows})))
@@ -136,8 +137,8 @@ pub async fn reveal(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
-    Json(b): Json<RevealBody>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<RevealBody>,
 ) -> Result<Json<Value>, ApiError> {
     let value = state.app.reveal(&s.user, id, &b.element, ctx.ip).await?;
     Ok(Json(json!({"element": b.element, "value": value})))
@@ -153,15 +154,9 @@ pub async fn set_fact(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
-    body: Result<Json<FactBody>, axum::extract::rejection::JsonRejection>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<FactBody>,
 ) -> Result<StatusCode, ApiError> {
-    let Json(b) = body.map_err(|e| {
-        ApiError::BadRequest(format!(
-            "请求体应为 {{\"element\",\"value\"}}：{}",
-            e.body_text()
-        ))
-    })?;
     state
         .app
         .set_person_fact(&s.user, id, &b.element, &b.value, today(), ctx.ip)
@@ -186,8 +181,8 @@ pub async fn resolve(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
-    Json(b): Json<ResolveBody>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<ResolveBody>,
 ) -> Result<StatusCode, ApiError> {
     state
         .app
@@ -211,27 +206,21 @@ pub struct ImportForm {
     pub mapping: HashMap<String, String>,
 }
 
-pub async fn read_import_form(mut mp: Multipart) -> Result<ImportForm, ApiError> {
+pub async fn read_import_form(mut mp: axum::extract::Multipart) -> Result<ImportForm, ApiError> {
     let mut f = ImportForm::default();
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| ApiError::BadRequest(format!("上传内容有误：{e}")))?
-    {
+    while let Some(field) = mp.next_field().await.map_err(|e| upload_error(&e))? {
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
             f.file_name = field.file_name().unwrap_or("upload").to_string();
-            f.bytes = field
-                .bytes()
-                .await
-                .map_err(|e| ApiError::BadRequest(format!("文件上传失败：{e}")))?
-                .to_vec();
+            f.bytes = field.bytes().await.map_err(|e| upload_error(&e))?.to_vec();
             continue;
         }
-        let text = field
-            .text()
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("表单字段 {name} 有误：{e}")))?;
+        let text = field.text().await.map_err(|e| match upload_error(&e) {
+            ApiError::BadRequest(_) => {
+                ApiError::BadRequest(format!("表单字段“{name}”无法读取（应为 UTF-8 文本）"))
+            }
+            other => other,
+        })?;
         match name.as_str() {
             "community" => f.community = text,
             "source" => f.source = text,
@@ -239,9 +228,9 @@ pub async fn read_import_form(mut mp: Multipart) -> Result<ImportForm, ApiError>
             "mode" => f.mode = text,
             "dry_run" => f.dry_run = matches!(text.as_str(), "1" | "true" | "on"),
             "mapping" => {
-                f.mapping = serde_json::from_str(&text).map_err(|e| {
-                    ApiError::BadRequest(format!("mapping 应为 {{\"列名\":\"指标代码\"}}：{e}"))
-                })?
+                // Shaped {"列名":"指标代码"}.
+                f.mapping =
+                    json_body(text.as_bytes(), "表单字段“mapping”").map_err(ApiError::from)?
             }
             other if other.starts_with("map:") => {
                 f.mapping.insert(other[4..].to_string(), text);
@@ -361,7 +350,7 @@ pub async fn run_import(
 pub async fn import(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,
-    mp: Multipart,
+    ApiMultipart(mp): ApiMultipart,
 ) -> Result<Json<Value>, ApiError> {
     let f = read_import_form(mp).await?;
     let (mapping, report, rejected) = run_import(&state, &s.user, &f).await?;
@@ -374,7 +363,7 @@ pub async fn import(
 pub async fn rejected(
     State(state): State<AppState>,
     ApiUser(s): ApiUser,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let f = state
         .uploads
@@ -405,14 +394,9 @@ pub async fn save_element(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(code): Path<String>,
-    body: Result<
-        Json<jianfu_app::dictionary::ElementEdit>,
-        axum::extract::rejection::JsonRejection,
-    >,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(mut edit): ApiJson<jianfu_app::dictionary::ElementEdit>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(mut edit) =
-        body.map_err(|e| ApiError::BadRequest(format!("请求体格式错误：{}", e.body_text())))?;
     edit.code = code;
     let version = state.app.save_element(&s.user, &edit, ctx.ip).await?;
     Ok(Json(json!({"code": edit.code, "version": version})))
@@ -421,7 +405,7 @@ pub async fn save_element(
 pub async fn element_versions(
     State(state): State<AppState>,
     ApiUser(_): ApiUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let rows = state.app.element_versions(&code).await?;
     if rows.is_empty() {
@@ -440,12 +424,9 @@ pub async fn move_person(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
-    body: Result<Json<MoveBody>, axum::extract::rejection::JsonRejection>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<MoveBody>,
 ) -> Result<StatusCode, ApiError> {
-    let Json(b) = body.map_err(|e| {
-        ApiError::BadRequest(format!("请求体应为 {{\"community\"}}：{}", e.body_text()))
-    })?;
     state
         .app
         .move_person(&s.user, id, &b.community, today(), ctx.ip)
@@ -465,8 +446,8 @@ pub async fn decide_merge(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
-    Json(b): Json<ResolveBody>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<ResolveBody>,
 ) -> Result<StatusCode, ApiError> {
     state
         .app

@@ -3,9 +3,10 @@
 
 use crate::context::ReqCtx;
 use crate::errors::ApiError;
+use crate::extract::{upload_error, ApiJson, ApiMultipart, ApiPath};
 use crate::session::{urlencode, ApiUser};
 use crate::AppState;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -14,18 +15,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// Reads the one file of a multipart upload.
-pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), ApiError> {
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| ApiError::BadRequest(format!("上传内容无法读取：{e}")))?
-    {
+pub async fn read_upload(mut mp: axum::extract::Multipart) -> Result<(String, Vec<u8>), ApiError> {
+    while let Some(field) = mp.next_field().await.map_err(|e| upload_error(&e))? {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("模板.xlsx").to_string();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| ApiError::BadRequest(format!("文件读取失败：{e}")))?;
+            let bytes = field.bytes().await.map_err(|e| upload_error(&e))?;
             if bytes.is_empty() {
                 return Err(ApiError::BadRequest(format!("文件“{name}”是空的")));
             }
@@ -41,7 +35,7 @@ pub async fn analyze_template(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    mp: Multipart,
+    ApiMultipart(mp): ApiMultipart,
 ) -> Result<Json<Value>, ApiError> {
     let (name, bytes) = read_upload(mp).await?;
     let proposals = state
@@ -71,7 +65,7 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Json(input): Json<NewReportInput>,
+    ApiJson(input): ApiJson<NewReportInput>,
 ) -> Result<Json<Value>, ApiError> {
     let id = state.app.create_report(&s.user, input, ctx.ip).await?;
     Ok(Json(json!({"id": id})))
@@ -81,7 +75,7 @@ pub async fn detail(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let (r, def) = state.app.report_detail(&s.user, id, ctx.ip).await?;
     Ok(Json(json!({"report": r, "definition": def})))
@@ -91,7 +85,7 @@ pub async fn publish(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let n = state.app.publish_report(&s.user, id, ctx.ip).await?;
     Ok(Json(json!({"tasks": n})))
@@ -103,7 +97,7 @@ pub async fn prefill(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let summary = state.app.prefill_report(&s.user, id, ctx.ip).await?;
     Ok(Json(json!(summary)))
@@ -113,7 +107,7 @@ pub async fn consolidated(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let c = state.app.consolidation(&s.user, id, ctx.ip).await?;
     Ok(Json(json!(c)))
@@ -153,7 +147,7 @@ pub async fn export_report(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path((id, format)): Path<(i64, String)>,
+    ApiPath((id, format)): ApiPath<(i64, String)>,
 ) -> Result<Response, ApiError> {
     let format = parse_format(&format)?;
     let (name, bytes) = state.app.export_report(&s.user, id, format, ctx.ip).await?;
@@ -172,8 +166,8 @@ pub async fn export_report_full(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path((id, format)): Path<(i64, String)>,
-    Json(p): Json<PurposeInput>,
+    ApiPath((id, format)): ApiPath<(i64, String)>,
+    ApiJson(p): ApiJson<PurposeInput>,
 ) -> Result<Response, ApiError> {
     let format = parse_format(&format)?;
     let (name, bytes) = state
@@ -205,7 +199,7 @@ pub async fn task(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let mut view = state.app.open_task(&s.user, id, ctx.ip).await?;
     // The snapshot is the department's copy; the grid is what matters here.
@@ -226,8 +220,8 @@ pub async fn save_cell(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
-    Json(c): Json<CellInput>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(c): ApiJson<CellInput>,
 ) -> Result<Json<Value>, ApiError> {
     let saved = state
         .app
@@ -255,8 +249,8 @@ pub async fn add_row(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
-    Json(r): Json<RowInput>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(r): ApiJson<RowInput>,
 ) -> Result<Json<Value>, ApiError> {
     let person = state
         .app
@@ -269,7 +263,7 @@ pub async fn submit(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let gaps = state.app.submit_task(&s.user, id, ctx.ip).await?;
     Ok(Json(json!({"status": "已提交", "gaps_left": gaps})))
@@ -284,8 +278,8 @@ pub async fn return_task(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
-    Json(r): Json<ReturnInput>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(r): ApiJson<ReturnInput>,
 ) -> Result<Json<Value>, ApiError> {
     state
         .app
@@ -298,7 +292,7 @@ pub async fn accept(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     state.app.accept_task(&s.user, id, ctx.ip).await?;
     Ok(Json(json!({"status": "已接收"})))
@@ -308,7 +302,7 @@ pub async fn export_task(
     State(state): State<AppState>,
     ctx: ReqCtx,
     ApiUser(s): ApiUser,
-    Path((id, format)): Path<(i64, String)>,
+    ApiPath((id, format)): ApiPath<(i64, String)>,
 ) -> Result<Response, ApiError> {
     let format = parse_format(&format)?;
     let (name, bytes) = state.app.export_task(&s.user, id, format, ctx.ip).await?;

@@ -1,13 +1,13 @@
 use crate::context::ReqCtx;
 use crate::errors::PageError;
+use crate::extract::{PageForm, PagePath};
 use crate::i18n::Lang;
 use crate::render::{base, render};
 use crate::session::PageUser;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use jianfu_app::accounts::AccountRequest;
 use jianfu_app::{AppError, CurrentUser};
 use jianfu_core::role::Role;
@@ -133,7 +133,7 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Form(f): Form<CreateForm>,
+    PageForm(f): PageForm<CreateForm>,
 ) -> Result<Response, PageError> {
     require_admin(&state, &ctx, &s.user).await?;
     let result: Result<i64, AppError> = async {
@@ -217,7 +217,7 @@ pub async fn disable(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
     set_disabled(state, ctx, s, id, true).await
 }
@@ -226,7 +226,7 @@ pub async fn enable(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
     set_disabled(state, ctx, s, id, false).await
 }
@@ -235,8 +235,8 @@ pub async fn password(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
-    Form(f): Form<PasswordForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     require_admin(&state, &ctx, &s.user).await?;
     let outcome = state

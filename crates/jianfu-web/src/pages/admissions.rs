@@ -5,12 +5,12 @@
 
 use crate::context::ReqCtx;
 use crate::errors::PageError;
+use crate::extract::{PageForm, PagePath, PageQuery};
 use crate::render::{base, fmt_time, render};
 use crate::session::PageUser;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use jianfu_app::admission::{Action, AdmissionInput};
 use jianfu_core::admission::caps::Cap;
 use jianfu_core::admission::{DemandKind, Details};
@@ -37,7 +37,7 @@ pub async fn list(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Query(q): Query<ListQuery>,
+    PageQuery(q): PageQuery<ListQuery>,
 ) -> Result<Html<String>, PageError> {
     let app = &state.app;
     let mut data = base(&ctx, Some(&s));
@@ -200,7 +200,7 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Form(f): Form<HashMap<String, String>>,
+    PageForm(f): PageForm<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let mut input = input_of(&f).map_err(|m| bad(&ctx, m))?;
     let app = &state.app;
@@ -241,7 +241,7 @@ pub async fn detail(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Html<String>, PageError> {
     let app = &state.app;
     let v = app
@@ -290,8 +290,8 @@ pub async fn decide(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
-    Form(f): Form<DecideForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<DecideForm>,
 ) -> Result<Response, PageError> {
     let action = Action::from_code(&f.action)
         .ok_or_else(|| bad(&ctx, format!("未知的操作“{}”", f.action)))?;
@@ -313,8 +313,8 @@ pub async fn override_cap(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
-    Form(f): Form<ReasonForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<ReasonForm>,
 ) -> Result<Response, PageError> {
     state
         .app
@@ -328,7 +328,7 @@ pub async fn assessment_xlsx(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
     let (name, bytes) = state
         .app
@@ -351,7 +351,7 @@ pub async fn caps(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Query(q): Query<YearQuery>,
+    PageQuery(q): PageQuery<YearQuery>,
 ) -> Result<Html<String>, PageError> {
     let app = &state.app;
     let year = q.year.unwrap_or_else(|| app.admission_year());
@@ -408,7 +408,7 @@ pub async fn set_cap(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Form(f): Form<CapForm>,
+    PageForm(f): PageForm<CapForm>,
 ) -> Result<Response, PageError> {
     let max_count = match f.max_count.trim() {
         "" => None,
@@ -454,7 +454,7 @@ pub async fn flag(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Form(f): Form<FlagForm>,
+    PageForm(f): PageForm<FlagForm>,
 ) -> Result<Response, PageError> {
     state
         .app
@@ -479,8 +479,8 @@ pub async fn handle_flag(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
-    Form(f): Form<HandleForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<HandleForm>,
 ) -> Result<Response, PageError> {
     state
         .app
@@ -500,7 +500,7 @@ pub struct CheckQuery {
 pub async fn check(
     State(state): State<AppState>,
     ctx: ReqCtx,
-    Query(q): Query<CheckQuery>,
+    PageQuery(q): PageQuery<CheckQuery>,
 ) -> Result<Html<String>, PageError> {
     let mut data = base(&ctx, None);
     let number = q.number.trim().to_string();
@@ -575,7 +575,7 @@ pub async fn save_settings(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Form(f): Form<HashMap<String, String>>,
+    PageForm(f): PageForm<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let app = &state.app;
     let current = app
@@ -604,7 +604,8 @@ pub async fn save_settings(
         };
     }
     let next: jianfu_core::admission::settings::Settings =
-        serde_json::from_value(values).map_err(|e| bad(&ctx, format!("设置有误：{e}")))?;
+        crate::extract::json_body(values.to_string().as_bytes(), "设置")
+            .map_err(|p| bad(&ctx, p.message))?;
     app.put_admission_settings(&s.user, &next, ctx.ip.clone())
         .await
         .map_err(err(&ctx))?;
@@ -623,7 +624,7 @@ pub async fn add_duty_item(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Form(f): Form<DutyForm>,
+    PageForm(f): PageForm<DutyForm>,
 ) -> Result<Response, PageError> {
     state
         .app
@@ -637,7 +638,7 @@ pub async fn remove_duty_item(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
     state
         .app

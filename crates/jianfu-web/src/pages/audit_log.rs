@@ -1,9 +1,10 @@
 use crate::context::ReqCtx;
 use crate::errors::PageError;
+use crate::extract::PageQuery;
 use crate::render::{base, insert_pager, render};
 use crate::session::{urlencode, PageUser};
 use crate::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use jianfu_app::audit_query::{parse_filter, AuditQuery, KNOWN_ACTIONS};
 use serde_json::json;
@@ -14,7 +15,7 @@ pub async fn list(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Query(q): Query<AuditQuery>,
+    PageQuery(q): PageQuery<AuditQuery>,
 ) -> Result<Html<String>, PageError> {
     let err = |e| PageError::from_app(e, ctx.lang);
     let filter = parse_filter(&q, PAGE).map_err(err)?;

@@ -1,12 +1,12 @@
 use crate::context::ReqCtx;
 use crate::errors::PageError;
+use crate::extract::{PageForm, PagePath, PageQuery};
 use crate::render::{base, render};
 use crate::session::PageUser;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
 use jianfu_app::dictionary::ElementEdit;
 use jianfu_core::dictionary::Element;
 use serde::Deserialize;
@@ -30,7 +30,7 @@ pub async fn list(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Query(q): Query<Q>,
+    PageQuery(q): PageQuery<Q>,
 ) -> Result<Html<String>, PageError> {
     let dict = state.app.dict();
     let elements: Vec<Value> = dict.search(&q.q).into_iter().map(element_view).collect();
@@ -44,7 +44,7 @@ pub async fn detail(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(code): Path<String>,
+    PagePath(code): PagePath<String>,
 ) -> Result<Response, PageError> {
     element_page(&state, &ctx, &s, &code, Map::new(), StatusCode::OK).await
 }
@@ -111,8 +111,8 @@ pub async fn save(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(code): Path<String>,
-    Form(f): Form<EditForm>,
+    PagePath(code): PagePath<String>,
+    PageForm(f): PageForm<EditForm>,
 ) -> Result<Response, PageError> {
     let edit = ElementEdit {
         code: code.clone(),

@@ -2,13 +2,14 @@ use crate::context::{ReqCtx, Session};
 use crate::cookies;
 use crate::csrf::tokens_match;
 use crate::errors::PageError;
+use crate::extract::{PageForm, PageQuery};
 use crate::redirect::safe_next;
 use crate::render::{base, render};
 use crate::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+use axum::Extension;
 use jianfu_app::LoginError;
 use serde::Deserialize;
 use serde_json::json;
@@ -58,7 +59,7 @@ fn login_page(
 pub async fn form(
     ctx: ReqCtx,
     session: Option<Extension<Session>>,
-    Query(q): Query<NextQuery>,
+    PageQuery(q): PageQuery<NextQuery>,
 ) -> Response {
     if session.is_some() {
         return Redirect::to(&safe_next(q.next.as_deref())).into_response();
@@ -76,7 +77,7 @@ pub async fn submit(
     State(state): State<AppState>,
     ctx: ReqCtx,
     headers: HeaderMap,
-    Form(f): Form<LoginForm>,
+    PageForm(f): PageForm<LoginForm>,
 ) -> Response {
     let next = safe_next(f.next.as_deref());
     let cookie = cookies::get(&headers, cookies::PRE_CSRF).unwrap_or_default();

@@ -10,8 +10,11 @@ mod org;
 mod register;
 mod reports;
 
+use crate::context::ReqCtx;
+use crate::errors::PageError;
+use crate::i18n;
 use crate::AppState;
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
@@ -109,6 +112,25 @@ pub fn routes() -> Router<AppState> {
         .route("/check", get(admissions::check))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
+        // Both last: the method fallback applies to the routes added before.
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn not_found(ctx: ReqCtx) -> PageError {
+    PageError::new(
+        StatusCode::NOT_FOUND,
+        i18n::t(ctx.lang, "not_found"),
+        ctx.lang,
+    )
+}
+
+async fn method_not_allowed(ctx: ReqCtx) -> PageError {
+    PageError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        i18n::t(ctx.lang, "method_not_allowed"),
+        ctx.lang,
+    )
 }
 
 async fn css() -> impl IntoResponse {

@@ -1,10 +1,11 @@
 use crate::context::ReqCtx;
 use crate::errors::PageError;
+use crate::extract::{PagePath, PageQuery};
 use crate::pages::unit_view;
 use crate::render::{base, render};
 use crate::session::PageUser;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use jianfu_store::OrgUnit;
 use serde::Deserialize;
@@ -55,7 +56,7 @@ pub async fn tree(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Query(q): Query<TreeQuery>,
+    PageQuery(q): PageQuery<TreeQuery>,
 ) -> Result<Html<String>, PageError> {
     let err = |e| PageError::from_app(e, ctx.lang);
     let mut data = base(&ctx, Some(&s));
@@ -81,7 +82,7 @@ pub async fn unit(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Html<String>, PageError> {
     let err = |e| PageError::from_app(e, ctx.lang);
     let app = &state.app;

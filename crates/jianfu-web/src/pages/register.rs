@@ -4,13 +4,13 @@
 use crate::api::register::{read_import_form, run_import, xlsx_download, ImportForm};
 use crate::context::{ReqCtx, Session};
 use crate::errors::{ApiError, PageError};
+use crate::extract::{PageForm, PageMultipart, PagePath, PageQuery};
 use crate::render::{base, insert_pager, render};
 use crate::session::{urlencode, PageUser};
 use crate::AppState;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
 use jianfu_app::AppError;
 use jianfu_core::dictionary::EntityType;
 use jianfu_core::mask;
@@ -46,7 +46,7 @@ pub async fn list(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Query(q): Query<ListQuery>,
+    PageQuery(q): PageQuery<ListQuery>,
 ) -> Result<Html<String>, PageError> {
     let app = &state.app;
     let (rows, total) = app
@@ -132,7 +132,7 @@ pub async fn person(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
     person_page(&state, &ctx, &s, id, Map::new(), StatusCode::OK).await
 }
@@ -146,8 +146,8 @@ pub async fn reveal(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
-    Form(f): Form<RevealForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<RevealForm>,
 ) -> Result<Response, PageError> {
     let dict = state.app.dict();
     let value = state
@@ -174,8 +174,8 @@ pub async fn set_fact(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
-    Form(f): Form<FactForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<FactForm>,
 ) -> Result<Response, PageError> {
     let mut extra = Map::new();
     let status = match state
@@ -322,7 +322,7 @@ pub async fn import_upload(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    mp: Multipart,
+    PageMultipart(mp): PageMultipart,
 ) -> Result<Response, PageError> {
     let mut form = match read_import_form(mp).await {
         Ok(f) => f,
@@ -346,8 +346,8 @@ pub async fn import_confirm(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(token): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PagePath(token): PagePath<String>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let Some(stored) = state.uploads.get(s.user.id, &token) else {
         let mut extra = Map::new();
@@ -383,7 +383,7 @@ pub async fn rejected(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(token): Path<String>,
+    PagePath(token): PagePath<String>,
 ) -> Result<Response, PageError> {
     let f = state.uploads.get(s.user.id, &token).ok_or_else(|| {
         PageError::new(
@@ -421,8 +421,8 @@ pub async fn resolve(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
-    Form(d): Form<Decision>,
+    PagePath(id): PagePath<i64>,
+    PageForm(d): PageForm<Decision>,
 ) -> Result<Response, PageError> {
     state
         .app
@@ -436,7 +436,7 @@ pub async fn household(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Html<String>, PageError> {
     let view = state
         .app
@@ -457,8 +457,8 @@ pub async fn move_person(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
-    Form(f): Form<MoveForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<MoveForm>,
 ) -> Result<Response, PageError> {
     match state
         .app
@@ -479,8 +479,8 @@ pub async fn decide_merge(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
-    Form(d): Form<Decision>,
+    PagePath(id): PagePath<i64>,
+    PageForm(d): PageForm<Decision>,
 ) -> Result<Response, PageError> {
     state
         .app
@@ -491,7 +491,7 @@ pub async fn decide_merge(
 }
 
 #[derive(Deserialize)]
-pub struct PageQuery {
+pub struct PagingQuery {
     #[serde(default)]
     offset: i64,
 }
@@ -500,7 +500,7 @@ pub async fn households(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Query(q): Query<PageQuery>,
+    PageQuery(q): PageQuery<PagingQuery>,
 ) -> Result<Html<String>, PageError> {
     let (rows, total) = state
         .app
@@ -521,8 +521,8 @@ pub async fn places(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(kind): Path<String>,
-    Query(q): Query<ListQuery>,
+    PagePath(kind): PagePath<String>,
+    PageQuery(q): PageQuery<ListQuery>,
 ) -> Result<Html<String>, PageError> {
     let kind = jianfu_app::register::place_type(&kind).map_err(page_err(&ctx))?;
     let (rows, total) = state
@@ -550,7 +550,7 @@ pub async fn place(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path((kind, id)): Path<(String, i64)>,
+    PagePath((kind, id)): PagePath<(String, i64)>,
 ) -> Result<Html<String>, PageError> {
     let kind = jianfu_app::register::place_type(&kind).map_err(page_err(&ctx))?;
     let view = state

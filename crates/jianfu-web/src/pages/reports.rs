@@ -6,12 +6,12 @@
 use crate::api::reports::{download, parse_format, read_upload};
 use crate::context::ReqCtx;
 use crate::errors::PageError;
+use crate::extract::{PageForm, PageMultipart, PagePath};
 use crate::render::{base, fmt_time, render};
 use crate::session::PageUser;
 use crate::AppState;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use jianfu_app::reports::NewReportInput;
 use jianfu_core::reports::{ColumnSource, ReportDef};
 use jianfu_core::role::Role;
@@ -70,7 +70,7 @@ pub async fn upload(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    mp: Multipart,
+    PageMultipart(mp): PageMultipart,
 ) -> Result<Html<String>, PageError> {
     let (name, bytes) = read_upload(mp)
         .await
@@ -135,15 +135,10 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Form(f): Form<CreateForm>,
+    PageForm(f): PageForm<CreateForm>,
 ) -> Result<Response, PageError> {
-    let mut def: ReportDef = serde_json::from_str(&f.definition).map_err(|e| {
-        PageError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            format!("报表定义无法读取：{e}"),
-            ctx.lang,
-        )
-    })?;
+    let mut def: ReportDef = crate::extract::json_body(f.definition.as_bytes(), "报表定义")
+        .map_err(|p| PageError::new(p.status, p.message, ctx.lang))?;
     def.title = f.title.trim().to_string();
     def.filter = Some(f.filter.trim().to_string()).filter(|x| !x.is_empty());
     for (i, c) in def.columns.iter_mut().enumerate() {
@@ -195,7 +190,7 @@ pub async fn detail(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Html<String>, PageError> {
     let app = &state.app;
     let c = app
@@ -233,7 +228,7 @@ pub async fn publish(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
     state
         .app
@@ -254,8 +249,8 @@ pub async fn review(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
-    Form(f): Form<ReviewForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<ReviewForm>,
 ) -> Result<Response, PageError> {
     let app = &state.app;
     let task = app
@@ -284,7 +279,7 @@ pub async fn task(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Html<String>, PageError> {
     let v = state
         .app
@@ -346,7 +341,7 @@ pub async fn submit(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
     state
         .app
@@ -360,7 +355,7 @@ pub async fn export_task(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path((id, format)): Path<(i64, String)>,
+    PagePath((id, format)): PagePath<(i64, String)>,
 ) -> Result<Response, PageError> {
     let format = parse_format(&format)
         .map_err(|e| PageError::new(axum::http::StatusCode::BAD_REQUEST, e.message(), ctx.lang))?;
@@ -376,7 +371,7 @@ pub async fn export_report(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path((id, format)): Path<(i64, String)>,
+    PagePath((id, format)): PagePath<(i64, String)>,
 ) -> Result<Response, PageError> {
     let format = parse_format(&format)
         .map_err(|e| PageError::new(axum::http::StatusCode::BAD_REQUEST, e.message(), ctx.lang))?;
@@ -398,8 +393,8 @@ pub async fn export_report_full(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
-    Form(f): Form<PurposeForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<PurposeForm>,
 ) -> Result<Response, PageError> {
     let format = jianfu_app::reports::ExportFormat::Xlsx;
     let (name, bytes) = state
