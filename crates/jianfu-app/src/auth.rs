@@ -100,9 +100,20 @@ impl App {
             .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
             .await;
         let Some(user) = user else {
+            // A name that is no account locks like one, so the lockout
+            // does not tell which names exist.
+            let answer = self.unknown_names.fail(
+                username,
+                now,
+                self.auth.max_failures,
+                self.auth.lockout_minutes,
+            );
             self.log_login(None, username, "login.failure", "failed", "用户不存在", ip)
                 .await?;
-            return Err(LoginError::BadCredentials);
+            return Err(match answer {
+                crate::unknown_names::Answer::Refused => LoginError::BadCredentials,
+                crate::unknown_names::Answer::Locked { minutes } => LoginError::Locked { minutes },
+            });
         };
         if user.disabled != 0 {
             self.log_login(

@@ -17,6 +17,7 @@ pub mod org_import;
 pub mod passwords;
 pub mod register;
 pub mod reports;
+mod unknown_names;
 pub mod workbook;
 
 pub use auth::{AuthConfig, CurrentUser, LoginError, LoginOk};
@@ -54,6 +55,8 @@ pub struct App {
     pub auth: AuthConfig,
     /// argon2 off the async workers, a few at a time.
     pub passwords: passwords::Passwords,
+    /// Failed logins of names that are no account (they lock too).
+    unknown_names: std::sync::Arc<unknown_names::UnknownNames>,
     dict: dictionary::DictHandle,
 }
 
@@ -63,6 +66,7 @@ impl App {
             db,
             auth,
             passwords: passwords::Passwords::default(),
+            unknown_names: Default::default(),
             dict: dictionary::DictHandle::new(builtin_dictionary().clone()),
         }
     }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{Backend, Options, TestServer, PASSWORD};
+use jianfu_app::AuthConfig;
 use jianfu_web::WebConfig;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -102,7 +103,9 @@ async fn failed_logins_per_address_are_limited(b: Backend) {
     let s = TestServer::start_with(b, behind_proxy()).await;
     let limit = WebConfig::default().login_attempts_per_minute;
     for i in 0..limit {
-        let r = attempt(&s, "203.0.113.7", "nobody", &format!("wrong-{i}-x")).await;
+        // A different name each time: the limit is per address, whatever
+        // names are tried (each name alone would lock after five).
+        let r = attempt(&s, "203.0.113.7", &format!("nobody-{i}"), "wrong-pass").await;
         assert_ne!(r.status(), 429, "attempt {i} is within the limit");
     }
     let before = s.app.passwords.verifications();
@@ -161,7 +164,7 @@ async fn failed_logins_per_address_are_limited(b: Backend) {
     // Other addresses are unaffected, and successful logins (an office
     // behind one address) never use the allowance up.
     assert_eq!(
-        attempt(&s, "203.0.113.8", "nobody", "wrong-1-x")
+        attempt(&s, "203.0.113.8", "someone-else", "wrong-1-x")
             .await
             .status(),
         401
@@ -246,7 +249,45 @@ async fn healthz_answers_while_logins_are_in_flight(b: Backend) {
     );
 }
 
+/// A name that is no account locks after as many failures as a real one,
+/// with the same answer, so the lockout does not tell which names exist.
+async fn unknown_names_lock_like_accounts(b: Backend) {
+    let s = TestServer::start_with(
+        b,
+        Options {
+            auth: AuthConfig {
+                max_failures: 3,
+                lockout_minutes: 15,
+                session_hours: 1,
+            },
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut answers = Vec::new();
+    for name in ["minzhu", "no-such-user"] {
+        let mut seen = Vec::new();
+        for i in 0..4 {
+            let r = s.try_login(name, &format!("wrong-{i}-pass")).await;
+            let status = r.status().as_u16();
+            seen.push((status, error_of(r).await));
+        }
+        answers.push(seen);
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "a real and an unknown name answer alike"
+    );
+    assert_eq!(answers[1][2].0, 423);
+    assert!(answers[1][2].1.contains("锁定"));
+    // The audit log still says what happened.
+    assert_eq!(s.audit("login.lockout", "minzhu").await.len(), 1);
+    assert!(s.audit("login.lockout", "no-such-user").await.is_empty());
+    assert_eq!(s.audit("login.failure", "no-such-user").await.len(), 4);
+}
+
 on_both_backends!(
+    unknown_names_lock_like_accounts,
     every_attempt_runs_one_verification,
     failed_logins_per_address_are_limited,
     healthz_answers_while_logins_are_in_flight,
