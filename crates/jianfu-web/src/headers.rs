@@ -18,13 +18,17 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// product has no reason to tell another site even its origin.
 pub const REFERRER_POLICY: &str = "same-origin";
 
-pub const HEADERS: [(HeaderName, &str); 4] = [
+pub const HEADERS: [(HeaderName, &str); 5] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::REFERRER_POLICY, REFERRER_POLICY),
     // Frames are refused twice: old browsers read X-Frame-Options, new
     // ones frame-ancestors.
     (header::X_FRAME_OPTIONS, "DENY"),
     (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+    // Pages and API answers hold personal data and are read on shared
+    // office PCs: no copy stays in a browser's or a proxy's cache. Static
+    // assets set their own max-age, which `if_not_present` keeps.
+    (header::CACHE_CONTROL, "no-store"),
 ];
 
 /// Adds the headers outside every other layer, so refusals by the session

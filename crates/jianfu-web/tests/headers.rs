@@ -18,6 +18,17 @@ const WANT: [(&str, &str); 4] = [
 
 fn check(r: &reqwest::Response, what: &str, status: u16) {
     assert_eq!(r.status(), status, "{what}");
+    // Personal data stays out of caches; only the static assets may be kept.
+    let cache = r
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if what.contains("static") || r.url().path().starts_with("/static/") {
+        assert!(cache.starts_with("max-age"), "{what}: {cache}");
+    } else {
+        assert_eq!(cache, "no-store", "{what}");
+    }
     for (name, value) in WANT {
         let got = r.headers().get_all(name).iter().collect::<Vec<_>>();
         assert_eq!(got.len(), 1, "{what}: one {name} header, got {got:?}");
