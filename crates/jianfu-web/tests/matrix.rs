@@ -300,6 +300,7 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         ("POST", "/register/conflicts/{missing}", Some(NOT_RESIDENTS)),
         ("POST", "/register/merges/{missing}", Some(NOT_RESIDENTS)),
         ("GET", "/reports", Some(ANYONE)),
+        ("GET", "/reports/new", Some(ANYONE)),
         ("POST", "/reports/new", Some(NOT_DESIGNER)),
         ("POST", "/reports/create", Some(NOT_DESIGNER)),
         (

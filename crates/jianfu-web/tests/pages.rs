@@ -486,4 +486,18 @@ on_both_backends!(
     audit_page_filters,
     english_can_be_switched_on,
     pages_load_nothing_from_off_the_machine,
+    reloading_the_mapping_page_goes_back_to_the_upload,
 );
+
+/// F5 on the mapping page (the answer to a POST of /reports/new) asks for
+/// it by GET; it used to answer 405.
+async fn reloading_the_mapping_page_goes_back_to_the_upload(b: Backend) {
+    let s = TestServer::start(b).await;
+    let (c, _) = s.login("minzheng").await;
+    let r = c.get(s.url("/reports/new")).send().await.expect("get");
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/reports")
+    );
+}

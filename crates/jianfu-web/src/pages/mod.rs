@@ -66,7 +66,11 @@ pub fn routes() -> Router<AppState> {
         .route("/reports", get(reports::list))
         .route(
             "/reports/new",
-            post(reports::upload).layer(crate::uploads::upload_limit()),
+            // Reloading the mapping page (F5) asks for it by GET: go back
+            // to the upload form rather than answer 405.
+            get(|| async { axum::response::Redirect::to("/reports") })
+                .post(reports::upload)
+                .layer(crate::uploads::upload_limit()),
         )
         .route("/reports/create", post(reports::create))
         .route("/reports/{id}", get(reports::detail))
