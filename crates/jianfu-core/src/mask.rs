@@ -15,8 +15,12 @@ pub fn id_number(s: &str) -> String {
     mask_middle(s, 6, 1)
 }
 
-/// `13812345678` → `138****5678`.
+/// `13812345678` → `138****5678`; a short landline `68781234` →
+/// `68****34`, where 3 + 4 would hide a single digit.
 pub fn phone(s: &str) -> String {
+    if s.chars().count() <= 8 {
+        return mask_middle(s, 2, 2);
+    }
     mask_middle(s, 3, 4)
 }
 
@@ -31,45 +35,78 @@ pub fn by_element(value_type: ValueType, sensitivity: Sensitivity, v: &str) -> O
         _ if matches!(
             sensitivity,
             Sensitivity::Personal | Sensitivity::SensitivePersonal
-        ) && longest_digit_run(v) >= 7 =>
+        ) =>
         {
-            Some(digit_runs(v))
+            let masked = digit_runs(v);
+            (masked != v).then_some(masked)
         }
         _ => None,
     }
 }
 
-fn longest_digit_run(s: &str) -> usize {
-    s.split(|c: char| !(c.is_ascii_digit() || c == 'X' || c == 'x'))
-        .map(str::len)
-        .max()
-        .unwrap_or(0)
-}
-
-/// Free text (a search query, a note) with every run of seven or more
-/// digits masked: an 18- or 15-character run as an ID number, any other as
-/// a phone number.
+/// Free text (a search query, an address, a note) with every number of
+/// seven or more digits masked. A number may be written with separators
+/// (`138-1234-5678`, `500107 19881025 9271`) or in full-width digits; its
+/// separators are kept, and of its digits only the first 3 and the last 1
+/// (the last 2 for a short one) stay visible, so a certificate number built
+/// from an ID number reveals no more than the ID mask does.
 pub fn digit_runs(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= 7 {
-            let is_id = matches!(run.len(), 15 | 18);
-            out.push_str(&if is_id { id_number(run) } else { phone(run) });
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in s.chars() {
-        if c.is_ascii_digit() || ((c == 'X' || c == 'x') && run.len() == 17) {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
+    fn is_digit(c: char) -> bool {
+        c.is_ascii_digit() || ('０'..='９').contains(&c)
     }
-    flush(&mut run, &mut out);
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_digit(chars[i]) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // A run: digits, single separators between digits, a final X.
+        let start = i;
+        let mut end = i;
+        while end < chars.len() {
+            let c = chars[end];
+            if is_digit(c) {
+                end += 1;
+            } else if matches!(c, '-' | ' ' | '－' | '　')
+                && end + 1 < chars.len()
+                && is_digit(chars[end + 1])
+            {
+                end += 1;
+            } else if matches!(c, 'X' | 'x' | 'Ｘ') {
+                end += 1;
+                break;
+            } else {
+                break;
+            }
+        }
+        let run = &chars[start..end];
+        let digits = run
+            .iter()
+            .filter(|c| !matches!(c, '-' | ' ' | '－' | '　'))
+            .count();
+        if digits < 7 {
+            out.extend(run);
+        } else {
+            let tail = if digits >= 12 { 1 } else { 2 };
+            let mut seen = 0;
+            for &c in run {
+                if matches!(c, '-' | ' ' | '－' | '　') {
+                    out.push(c);
+                    continue;
+                }
+                seen += 1;
+                out.push(if seen <= 3 || seen > digits - tail {
+                    c
+                } else {
+                    '*'
+                });
+            }
+        }
+        i = end;
+    }
     out
 }
 
@@ -98,8 +135,18 @@ mod tests {
     fn numbers_in_free_text_are_masked() {
         assert_eq!(
             super::digit_runs("找 13812345678 和 11010519491231002X，第12户"),
-            "找 138****5678 和 110105***********X，第12户"
+            "找 138******78 和 110**************X，第12户"
         );
+        assert_eq!(
+            super::digit_runs("王五 138-1234-5678"),
+            "王五 138-****-**78"
+        );
+        assert_eq!(
+            super::digit_runs("500107 19881025 9271"),
+            "500*** ******** ***1"
+        );
+        assert_eq!(super::digit_runs("５００１０７１９８８"), "５００*****８８");
+        assert_eq!(super::phone("68781234"), "68****34");
     }
 
     #[test]
@@ -111,7 +158,7 @@ mod tests {
         );
         assert_eq!(
             super::by_element(T::Text, S::Personal, "微信 13812345678").as_deref(),
-            Some("微信 138****5678")
+            Some("微信 138******78")
         );
         assert_eq!(super::by_element(T::Text, S::Personal, "张三"), None);
         assert_eq!(super::by_element(T::Text, S::Public, "13812345678"), None);

@@ -51,8 +51,6 @@ fn bombs() -> Vec<(&'static str, Vec<u8>)> {
     let repeated = ods_of(
         r#"<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"/></table:table-row>"#,
     );
-    let bof = (0x0809u16, vec![0x00, 0x06, 0x05, 0x00, 0, 0, 0, 0]);
-    let eof = (0x000Au16, vec![]);
     let number = |row: u16, col: u16| {
         let mut d = row.to_le_bytes().to_vec();
         d.extend_from_slice(&col.to_le_bytes());
@@ -60,14 +58,7 @@ fn bombs() -> Vec<(&'static str, Vec<u8>)> {
         d.extend_from_slice(&1.0f64.to_le_bytes());
         (0x0203u16, d)
     };
-    let old = xls_of(&[
-        bof.clone(),
-        eof.clone(),
-        bof,
-        number(0, 0),
-        number(65_535, 255),
-        eof,
-    ]);
+    let old = xls_of(&[vec![number(0, 0), number(65_535, 255)]]);
     let commas = vec![b','; 8 << 20];
     vec![
         ("角落.xlsx", corner),

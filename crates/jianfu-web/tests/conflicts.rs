@@ -216,4 +216,59 @@ async fn household_and_organization_conflicts_stay_in_scope(b: Backend) {
     assert!(!api.contains("13912345678"), "{api}");
 }
 
-on_both_backends!(household_and_organization_conflicts_stay_in_scope);
+/// A roster naming, as its head, a person registered in another community
+/// must not write into that community's household.
+async fn an_import_never_joins_another_communitys_household(b: Backend) {
+    let s = TestServer::start(b).await;
+    let head = s.first_resident("500107003004").await;
+    let h = head
+        .household_id
+        .expect("the demo resident has a household");
+    let members_before = s.app.db.household_members(h).await.expect("members").len();
+    let doc_before = s.app.db.current_doc("household", h).await.expect("doc");
+    let newcomer = id("2001-05-06", 77, Sex::Male);
+    let file = csv(&[
+        vec![
+            "姓名",
+            "身份证号",
+            "户主身份证号",
+            "与户主关系",
+            "是否低保户",
+            "家庭年收入",
+        ],
+        vec!["任二宝", &newcomer, &head.id_number, "子", "是", "1"],
+    ]);
+    let (c, csrf) = s.login("minzhu").await;
+    let r = c
+        .post(s.url("/api/v1/imports"))
+        .header("x-csrf-token", &csrf)
+        .multipart(Form::new().part("file", Part::bytes(file).file_name("户.csv")))
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        s.app.db.household_members(h).await.expect("members").len(),
+        members_before,
+        "大公馆's household gained no member"
+    );
+    assert_eq!(
+        s.app.db.current_doc("household", h).await.expect("doc"),
+        doc_before,
+        "大公馆's household facts are untouched"
+    );
+    if let Some(p) = s
+        .app
+        .db
+        .person_by_id_number(&newcomer)
+        .await
+        .expect("query")
+    {
+        assert_ne!(p.household_id, Some(h));
+    }
+}
+
+on_both_backends!(
+    household_and_organization_conflicts_stay_in_scope,
+    an_import_never_joins_another_communitys_household,
+);

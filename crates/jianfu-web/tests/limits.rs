@@ -66,8 +66,28 @@ async fn expensive_or_impossible_designs_are_refused(b: Backend) {
     assert!(body.contains("最多 500 列"), "{body}");
     let (status, body) = create(&s, &dept, &csrf, statistical("age >= 60", 3)).await;
     assert_eq!(status, 200, "a sound design still passes: {body}");
+    // A column placed past any sheet, or a layout of absurd size, is refused
+    // before an export could try to build it.
+    let mut far = statistical("age >= 60", 0);
+    far["columns"][1]["right"] = json!(3_000_000_000u64);
+    far["layout"]["header"] = json!([["单位", "人数"]]);
+    let (status, body) = create(&s, &dept, &csrf, far).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("16384 列"), "{body}");
+    let mut wide = statistical("age >= 60", 0);
+    wide["layout"]["header"] = json!([["单位", "长".repeat(100_000)]]);
+    let (status, body) = create(&s, &dept, &csrf, wide).await;
+    assert_eq!(status, 400, "{body}");
+    let mut merged = statistical("age >= 60", 0);
+    merged["layout"]["header"] = json!([["单位", "人数"]]);
+    merged["layout"]["merges"] = json!([{"top": 0, "left": 0, "bottom": 200, "right": 16000}]);
+    let (status, body) = create(&s, &dept, &csrf, merged).await;
+    assert_eq!(status, 400, "{body}");
     // A body of many megabytes is not even read: only uploads take files.
-    let (status, _) = create(&s, &dept, &csrf, statistical(&"x".repeat(3 << 20), 0)).await;
+    // (Its own client: the server answers before the body is sent and
+    // closes that connection.)
+    let (big, big_csrf) = s.login("minzheng").await;
+    let (status, _) = create(&s, &big, &big_csrf, statistical(&"x".repeat(3 << 20), 0)).await;
     assert_eq!(status, 413);
 
     let r = dept

@@ -887,9 +887,13 @@ impl App {
             .collect();
         let registered_heads = Db::persons_by_id_numbers(tx, &heads).await?;
         for reference in refs {
+            // Only a head registered in this community joins its household:
+            // a head elsewhere must not let this import write into another
+            // community's household (its members, its facts).
             let known = reference
                 .strip_prefix("户主:")
                 .and_then(|head| registered_heads.get(head))
+                .filter(|p| prep.community_units.contains(&p.unit_id))
                 .and_then(|p| p.household_id);
             let id = match known {
                 Some(h) => h,

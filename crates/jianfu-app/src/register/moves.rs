@@ -125,7 +125,13 @@ impl App {
                 claimed_name: payload.get("person.name").cloned().unwrap_or_default(),
                 id_number: jianfu_core::mask::id_number(&person.id_number),
                 can_decide: actor.can_see(&from),
-                from_unit: from.short_name,
+                // The claiming community learns only that the person is
+                // registered elsewhere, never where.
+                from_unit: if actor.can_see(&from) {
+                    from.short_name
+                } else {
+                    "其他村社区".into()
+                },
                 to_unit: to.short_name,
                 created_at: m.created_at,
             });

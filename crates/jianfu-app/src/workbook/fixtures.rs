@@ -58,13 +58,36 @@ pub fn ods_of(table_body: &str) -> Vec<u8> {
     ])
 }
 
-/// A BIFF8 workbook stream in a compound file, from (type, data) records.
-pub fn xls_of(records: &[(u16, Vec<u8>)]) -> Vec<u8> {
-    let mut stream = Vec::new();
-    for (typ, data) in records {
+/// An .xls workbook (BIFF8 in a compound file) with one sheet per list of
+/// (type, data) records: globals with a BOUNDSHEET per sheet, then each
+/// sheet between its BOF and EOF.
+pub fn xls_of(sheets: &[Vec<(u16, Vec<u8>)>]) -> Vec<u8> {
+    fn put(stream: &mut Vec<u8>, typ: u16, data: &[u8]) {
         stream.extend_from_slice(&typ.to_le_bytes());
         stream.extend_from_slice(&(data.len() as u16).to_le_bytes());
         stream.extend_from_slice(data);
+    }
+    let bof = [0x00, 0x06, 0x05, 0x00, 0, 0, 0, 0];
+    // Globals: BOF, one BOUNDSHEET per sheet (position patched below), EOF.
+    let mut stream = Vec::new();
+    put(&mut stream, 0x0809, &bof);
+    let mut slots = Vec::new();
+    for (i, _) in sheets.iter().enumerate() {
+        slots.push(stream.len() + 4);
+        let name = format!("S{i}");
+        let mut d = vec![0, 0, 0, 0, 0, 0, name.len() as u8, 0];
+        d.extend_from_slice(name.as_bytes());
+        put(&mut stream, 0x0085, &d);
+    }
+    put(&mut stream, 0x000A, &[]);
+    for (slot, records) in slots.into_iter().zip(sheets) {
+        let pos = (stream.len() as u32).to_le_bytes();
+        stream[slot..slot + 4].copy_from_slice(&pos);
+        put(&mut stream, 0x0809, &bof);
+        for (typ, data) in records {
+            put(&mut stream, *typ, data);
+        }
+        put(&mut stream, 0x000A, &[]);
     }
     let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("cfb");
     {

@@ -144,16 +144,7 @@ fn number(row: u16, col: u16) -> (u16, Vec<u8>) {
 
 #[test]
 fn xls_rectangles_and_claims_are_refused() {
-    let bof = (0x0809u16, vec![0x00, 0x06, 0x05, 0x00, 0, 0, 0, 0]);
-    let eof = (0x000Au16, vec![]);
-    let file = xls_of(&[
-        bof.clone(),
-        eof.clone(),
-        bof.clone(),
-        number(0, 0),
-        number(65_535, 255),
-        eof.clone(),
-    ]);
+    let file = xls_of(&[vec![number(0, 0), number(65_535, 255)]]);
     let m = refused(read_sheets(
         "旧表.xls",
         &file,
@@ -174,13 +165,7 @@ fn xls_rectangles_and_claims_are_refused() {
     dims.extend_from_slice(&0u16.to_le_bytes());
     dims.extend_from_slice(&256u16.to_le_bytes());
     dims.extend_from_slice(&0u16.to_le_bytes());
-    let file = xls_of(&[
-        bof.clone(),
-        eof.clone(),
-        bof.clone(),
-        (0x0200, dims),
-        eof.clone(),
-    ]);
+    let file = xls_of(&[vec![(0x0200, dims)]]);
     let m = refused(read_sheets(
         "旧表.xls",
         &file,
@@ -189,13 +174,7 @@ fn xls_rectangles_and_claims_are_refused() {
     ));
     assert!(m.contains("声明了"), "{m}");
     // A MERGEDCELLS record shorter than its count says.
-    let file = xls_of(&[
-        bof.clone(),
-        eof.clone(),
-        bof,
-        (0x00E5, vec![200, 0, 1, 2]),
-        eof,
-    ]);
+    let file = xls_of(&[vec![(0x00E5, vec![200, 0, 1, 2])]]);
     let m = refused(read_sheets(
         "旧表.xls",
         &file,
@@ -203,6 +182,53 @@ fn xls_rectangles_and_claims_are_refused() {
         &SheetLimits::COMMAND_LINE,
     ));
     assert!(m.contains("损坏"), "{m}");
+}
+
+#[test]
+fn xls_sheets_are_scanned_where_calamine_reads_them() {
+    // Ten sheets of a quarter of the limit each: together past it.
+    let quarter: Vec<(u16, Vec<u8>)> = vec![number(0, 0), number(3_905, 255)];
+    let m = refused(read_sheets(
+        "多表.xls",
+        &xls_of(&vec![quarter; 10]),
+        Sheets::All,
+        &SheetLimits::UPLOAD,
+    ));
+    assert!(m.contains("各工作表共"), "{m}");
+    // A BOUNDSHEET pointing at cells with no BOF in front of them: the scan
+    // starts where calamine starts.
+    let mut file = xls_of(&[vec![number(0, 0), number(65_535, 255)]]);
+    let bof = [0x09u8, 0x08, 8, 0, 0x00, 0x06, 0x05, 0x00, 0, 0, 0, 0];
+    let at = file.windows(12).rposition(|w| w == bof).expect("sheet BOF");
+    file[at..at + 12].copy_from_slice(&[0x01, 0x02, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let m = refused(read_sheets(
+        "无头.xls",
+        &file,
+        Sheets::All,
+        &SheetLimits::UPLOAD,
+    ));
+    assert!(m.contains("65536 行"), "{m}");
+}
+
+#[test]
+fn ods_values_held_outside_text_are_counted() {
+    // `<text:s text:c>` spaces, formula-only cells and string attributes.
+    let spaces = r#"<table:table-row><table:table-cell office:value-type="string" table:number-columns-repeated="150"><text:p><text:s text:c="20000000"/>x</text:p></table:table-cell></table:table-row>"#;
+    let m = refused(read_sheets(
+        "空格.ods",
+        &ods_of(spaces),
+        Sheets::All,
+        &SheetLimits::UPLOAD,
+    ));
+    assert!(m.contains("32767"), "{m}");
+    let formulas = r#"<table:table-row table:number-rows-repeated="10000"><table:table-cell table:formula="of:=1" table:number-columns-repeated="16384"/></table:table-row>"#;
+    let m = refused(read_sheets(
+        "公式.ods",
+        &ods_of(formulas),
+        Sheets::All,
+        &SheetLimits::UPLOAD,
+    ));
+    assert!(m.contains("上限"), "{m}");
 }
 
 #[test]

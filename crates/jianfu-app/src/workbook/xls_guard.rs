@@ -228,161 +228,181 @@ pub(super) fn check(file_name: &str, bytes: &[u8], limits: &SheetLimits) -> Resu
         .take(bytes.len() as u64 + 1)
         .read_to_end(&mut stream)
         .map_err(|e| super::broken(file_name, e))?;
-    let limit = |what: String| too_big(file_name, &what, limits);
 
+    // The globals come first, up to their EOF: calamine reads the shared
+    // strings there, and each sheet from the position its BOUNDSHEET
+    // record names, whatever lies between. The scan does the same.
     let mut sst: Vec<&[u8]> = Vec::new();
-    let mut in_sst = false;
-    let mut lengths: Vec<u64> = Vec::new();
-    let mut sheet: Option<SheetScan> = None;
-    let mut sheets_seen = 0usize;
-    let mut text = 0u64;
+    let mut positions: Vec<usize> = Vec::new();
     for (typ, data) in records(&stream) {
         match typ {
-            0x00FC => {
-                sst = vec![data];
-                in_sst = true;
-                continue;
-            }
-            0x003C if in_sst => {
-                sst.push(data);
-                continue;
-            }
-            _ => {}
-        }
-        if in_sst {
-            lengths = shared_string_lengths(std::mem::take(&mut sst));
-            in_sst = false;
-        }
-        match typ {
-            // BOF of a worksheet substream (the globals come first).
-            0x0809 => {
-                if sheets_seen > 0 {
-                    sheet = Some(SheetScan::new(sheets_seen));
+            0x00FC if sst.is_empty() => sst.push(data),
+            0x003C if !sst.is_empty() && positions.is_empty() => sst.push(data),
+            0x0085 => {
+                let pos = u32_at(data, 0).unwrap_or(u64::MAX) as usize;
+                if pos >= stream.len() || positions.contains(&pos) {
+                    return Err(super::broken(file_name, "BOUNDSHEET position"));
                 }
-                sheets_seen += 1;
+                positions.push(pos);
             }
-            0x000A => sheet = None,
-            _ => {}
-        }
-        let Some(sh) = sheet.as_mut() else { continue };
-        let row = u16_at(data, 0);
-        let col = u16_at(data, 2);
-        match typ {
-            // NUMBER, RK, BOOLERR, FORMULA: a value of fixed size.
-            0x0203 | 0x027E | 0x0205 | 0x0006 => {
-                if let (Some(r), Some(c)) = (row, col) {
-                    sh.place(r, c, 32, &mut text, file_name, limits)?;
-                }
-            }
-            // LABEL: the text is in the record, so bounded by the file.
-            0x0204 => {
-                if let (Some(r), Some(c)) = (row, col) {
-                    sh.place(
-                        r,
-                        c,
-                        32 + data.len() as u64 * 2,
-                        &mut text,
-                        file_name,
-                        limits,
-                    )?;
-                }
-            }
-            // LABELSST: a copy of a shared string per cell.
-            0x00FD => {
-                if let (Some(r), Some(c), Some(i)) = (row, col, u32_at(data, 6)) {
-                    let chars = lengths.get(i as usize).copied().unwrap_or(0);
-                    if chars as usize > limits.max_cell_chars {
-                        return Err(limit(format!(
-                            "{}有单元格超过 {} 个字符",
-                            sh.name(),
-                            limits.max_cell_chars
-                        )));
-                    }
-                    sh.place(r, c, 32 + chars * 3, &mut text, file_name, limits)?;
-                }
-            }
-            // MULRK: one row, columns first..=last (the last is the record's tail).
-            0x00BD => {
-                let last = data.len().checked_sub(2).and_then(|at| u16_at(data, at));
-                if let (Some(r), Some(first), Some(last)) = (row, col, last) {
-                    if last >= first {
-                        sh.place(r, first, 32, &mut text, file_name, limits)?;
-                        sh.place(r, last, 32 * (last - first), &mut text, file_name, limits)?;
-                    }
-                }
-            }
-            // DIMENSIONS: calamine reserves this many cells up front.
-            0x0200 => {
-                let (rf, rl, cf, cl) = if data.len() >= 14 {
-                    (
-                        u32_at(data, 0),
-                        u32_at(data, 4),
-                        u16_at(data, 8),
-                        u16_at(data, 10),
-                    )
-                } else {
-                    (
-                        u16_at(data, 0),
-                        u16_at(data, 2),
-                        u16_at(data, 4),
-                        u16_at(data, 6),
-                    )
-                };
-                let (Some(rf), Some(rl), Some(cf), Some(cl)) = (rf, rl, cf, cl) else {
-                    return Err(super::broken(file_name, "short DIMENSIONS"));
-                };
-                let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
-                if rl >= 1 && cl >= 1 {
-                    if rl - 1 < rf {
-                        return Err(super::broken(file_name, "DIMENSIONS rows reversed"));
-                    }
-                    let claimed = (rl - rf).saturating_mul(cl - cf);
-                    if claimed > limits.max_cells {
-                        return Err(limit(format!(
-                            "{}声明了 {claimed} 个单元格，最多 {} 个",
-                            sh.name(),
-                            limits.max_cells
-                        )));
-                    }
-                }
-            }
-            // MERGEDCELLS: count, then 8 bytes a range; calamine does not
-            // check the length, so a short record is refused here.
-            0x00E5 => {
-                let count = u16_at(data, 0).unwrap_or(0);
-                if data.len() < 2 + count as usize * 8 {
-                    return Err(super::broken(file_name, "short MERGEDCELLS"));
-                }
-                for i in 0..count as usize {
-                    let at = 2 + i * 8;
-                    let (rf, rl, cf, cl) = (
-                        u16_at(data, at).unwrap_or(0),
-                        u16_at(data, at + 2).unwrap_or(0),
-                        u16_at(data, at + 4).unwrap_or(0),
-                        u16_at(data, at + 6).unwrap_or(0),
-                    );
-                    sh.merges += 1;
-                    sh.merged_cells = sh.merged_cells.saturating_add(
-                        (rl.saturating_sub(rf) + 1).saturating_mul(cl.saturating_sub(cf) + 1),
-                    );
-                }
-                if sh.merges > limits.max_merges as u64 || sh.merged_cells > limits.max_merged_cells
-                {
-                    return Err(limit(format!(
-                        "{}有 {} 个合并区域、共 {} 个合并单元格（最多 {} 个区域、{} 个单元格）",
-                        sh.name(),
-                        sh.merges,
-                        sh.merged_cells,
-                        limits.max_merges,
-                        limits.max_merged_cells
-                    )));
-                }
-            }
+            0x000A => break,
             _ => {}
         }
     }
-    if sheets_seen == 0 {
+    if positions.is_empty() {
         return Err(AppError::Invalid(format!("{file_name} 中没有工作表")));
+    }
+    let lengths = shared_string_lengths(sst);
+    let mut text = 0u64;
+    let mut file_cells = 0u64;
+    for (index, pos) in positions.into_iter().enumerate() {
+        let mut sheet = SheetScan::new(index + 1);
+        for (typ, data) in records(&stream[pos..]) {
+            if typ == 0x000A {
+                break;
+            }
+            scan_record(
+                &mut sheet, typ, data, &lengths, &mut text, file_name, limits,
+            )?;
+        }
+        // calamine holds every sheet at once: their rectangles add up.
+        if sheet.cells > 0 {
+            let area = (sheet.max_row - sheet.min_row + 1)
+                .saturating_mul(sheet.max_col - sheet.min_col + 1)
+                .max(sheet.cells);
+            file_cells = file_cells.saturating_add(area);
+        }
+        if file_cells > limits.max_cells {
+            return Err(too_big(
+                file_name,
+                &format!(
+                    "各工作表共 {file_cells} 个单元格，最多 {} 个",
+                    limits.max_cells
+                ),
+                limits,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One record of a sheet's substream, counted as calamine would hold it.
+fn scan_record(
+    sh: &mut SheetScan,
+    typ: u16,
+    data: &[u8],
+    lengths: &[u64],
+    text: &mut u64,
+    file_name: &str,
+    limits: &SheetLimits,
+) -> Result<()> {
+    let limit = |what: String| too_big(file_name, &what, limits);
+    let row = u16_at(data, 0);
+    let col = u16_at(data, 2);
+    match typ {
+        // NUMBER, RK, BOOLERR, FORMULA: a value of fixed size.
+        0x0203 | 0x027E | 0x0205 | 0x0006 => {
+            if let (Some(r), Some(c)) = (row, col) {
+                sh.place(r, c, 32, text, file_name, limits)?;
+            }
+        }
+        // LABEL: the text is in the record, so bounded by the file.
+        0x0204 => {
+            if let (Some(r), Some(c)) = (row, col) {
+                sh.place(r, c, 32 + data.len() as u64 * 2, text, file_name, limits)?;
+            }
+        }
+        // LABELSST: a copy of a shared string per cell.
+        0x00FD => {
+            if let (Some(r), Some(c), Some(i)) = (row, col, u32_at(data, 6)) {
+                let chars = lengths.get(i as usize).copied().unwrap_or(0);
+                if chars as usize > limits.max_cell_chars {
+                    return Err(limit(format!(
+                        "{}有单元格超过 {} 个字符",
+                        sh.name(),
+                        limits.max_cell_chars
+                    )));
+                }
+                sh.place(r, c, 32 + chars * 3, text, file_name, limits)?;
+            }
+        }
+        // MULRK: one row, columns first..=last (the last is the record's tail).
+        0x00BD => {
+            let last = data.len().checked_sub(2).and_then(|at| u16_at(data, at));
+            if let (Some(r), Some(first), Some(last)) = (row, col, last) {
+                if last >= first {
+                    sh.place(r, first, 32, text, file_name, limits)?;
+                    sh.place(r, last, 32 * (last - first), text, file_name, limits)?;
+                }
+            }
+        }
+        // DIMENSIONS: calamine reserves this many cells up front.
+        0x0200 => {
+            let (rf, rl, cf, cl) = if data.len() >= 14 {
+                (
+                    u32_at(data, 0),
+                    u32_at(data, 4),
+                    u16_at(data, 8),
+                    u16_at(data, 10),
+                )
+            } else {
+                (
+                    u16_at(data, 0),
+                    u16_at(data, 2),
+                    u16_at(data, 4),
+                    u16_at(data, 6),
+                )
+            };
+            let (Some(rf), Some(rl), Some(cf), Some(cl)) = (rf, rl, cf, cl) else {
+                return Err(super::broken(file_name, "short DIMENSIONS"));
+            };
+            let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+            if rl >= 1 && cl >= 1 {
+                if rl - 1 < rf {
+                    return Err(super::broken(file_name, "DIMENSIONS rows reversed"));
+                }
+                let claimed = (rl - rf).saturating_mul(cl - cf);
+                if claimed > limits.max_cells {
+                    return Err(limit(format!(
+                        "{}声明了 {claimed} 个单元格，最多 {} 个",
+                        sh.name(),
+                        limits.max_cells
+                    )));
+                }
+            }
+        }
+        // MERGEDCELLS: count, then 8 bytes a range; calamine does not
+        // check the length, so a short record is refused here.
+        0x00E5 => {
+            let count = u16_at(data, 0).unwrap_or(0);
+            if data.len() < 2 + count as usize * 8 {
+                return Err(super::broken(file_name, "short MERGEDCELLS"));
+            }
+            for i in 0..count as usize {
+                let at = 2 + i * 8;
+                let (rf, rl, cf, cl) = (
+                    u16_at(data, at).unwrap_or(0),
+                    u16_at(data, at + 2).unwrap_or(0),
+                    u16_at(data, at + 4).unwrap_or(0),
+                    u16_at(data, at + 6).unwrap_or(0),
+                );
+                sh.merges += 1;
+                sh.merged_cells = sh.merged_cells.saturating_add(
+                    (rl.saturating_sub(rf) + 1).saturating_mul(cl.saturating_sub(cf) + 1),
+                );
+            }
+            if sh.merges > limits.max_merges as u64 || sh.merged_cells > limits.max_merged_cells {
+                return Err(limit(format!(
+                    "{}有 {} 个合并区域、共 {} 个合并单元格（最多 {} 个区域、{} 个单元格）",
+                    sh.name(),
+                    sh.merges,
+                    sh.merged_cells,
+                    limits.max_merges,
+                    limits.max_merged_cells
+                )));
+            }
+        }
+        _ => {}
     }
     Ok(())
 }

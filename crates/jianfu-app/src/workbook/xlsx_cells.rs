@@ -46,12 +46,22 @@ pub(super) fn read(
         Sheets::First => names.into_iter().take(1).collect(),
         Sheets::All => names,
     };
+    // Every sheet read is held until the caller is done: limits count the
+    // whole file (40 sheet entries may name one worksheet).
     let mut text_total = 0u64;
+    let mut cells_total = 0u64;
     let mut out = Vec::new();
     for name in names {
         // A limit breached anywhere refuses the whole file: the caller must
         // not go on to read more of it. A damaged sheet is only skipped.
-        let sheet = match read_sheet(&mut wb, file_name, &name, limits, &mut text_total) {
+        let sheet = match read_sheet(
+            &mut wb,
+            file_name,
+            &name,
+            limits,
+            &mut text_total,
+            &mut cells_total,
+        ) {
             Ok(s) => Ok(s),
             Err(Failure::Limit(e)) => return Err(e),
             Err(Failure::Broken(e)) => Err(e),
@@ -75,6 +85,7 @@ fn read_sheet(
     name: &str,
     limits: &SheetLimits,
     text_total: &mut u64,
+    slots: &mut u64,
 ) -> std::result::Result<RawSheet, Failure> {
     let limit = |what: String| Failure::Limit(too_big(file_name, &what, limits));
     let broken = |e: calamine::XlsxError| Failure::Broken(super::sheet_broken(file_name, name, e));
@@ -121,7 +132,6 @@ fn read_sheet(
         Err(e) => return Err(broken(e)),
     };
     let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut slots = 0u64;
     loop {
         let cell = match reader.next_cell() {
             Ok(Some(c)) => c,
@@ -159,12 +169,14 @@ fn read_sheet(
         };
         let (r, c) = (r as usize, c as usize);
         if rows.len() <= r {
+            // Empty rows cost a few bytes each; they count a cell per 8.
+            *slots += ((r + 1 - rows.len()) / 8) as u64;
             rows.resize_with(r + 1, Vec::new);
         }
         let row = &mut rows[r];
         if row.len() <= c {
-            slots += (c + 1 - row.len()) as u64;
-            if slots > limits.max_cells {
+            *slots += (c + 1 - row.len()) as u64;
+            if *slots > limits.max_cells {
                 return Err(limit(format!(
                     "工作表“{name}”的单元格超过 {} 个",
                     limits.max_cells

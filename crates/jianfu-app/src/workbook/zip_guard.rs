@@ -185,6 +185,9 @@ fn scan_ods_content(
     let mut row: Option<OdsRow> = None;
     let mut cell: Option<OdsCell> = None;
     let mut text_total = 0u64;
+    // calamine parses every sheet of an .ods when it opens it, so the
+    // cells of all sheets count together.
+    let mut cells_before = 0u64;
     let limit = |what: String| too_big(file_name, &what, limits);
     loop {
         let event = reader
@@ -198,6 +201,12 @@ fn scan_ods_content(
         if let Some(e) = start {
             match e.name().as_ref() {
                 b"table:table" => {
+                    let done = sheet
+                        .last_filled_end
+                        .saturating_sub(sheet.first_filled.unwrap_or(0))
+                        .saturating_mul(sheet.max_width)
+                        .max(sheet.pushed);
+                    cells_before = cells_before.saturating_add(done);
                     sheet = OdsSheet {
                         name: attr_string(&e, b"table:name"),
                         ..OdsSheet::default()
@@ -215,15 +224,49 @@ fn scan_ods_content(
                     }
                 }
                 b"table:table-cell" | b"table:covered-table-cell" => {
+                    // Any of these makes calamine keep the cell: a value
+                    // type, a formula, a string held in an attribute.
+                    let valued = [
+                        b"office:value-type".as_slice(),
+                        b"table:formula",
+                        b"office:string-value",
+                        b"office:value",
+                    ]
+                    .iter()
+                    .any(|k| has_attr(&e, k));
+                    // Text held in those attributes counts like text.
+                    let attr_text: u64 = e
+                        .attributes()
+                        .flatten()
+                        .filter(|a| {
+                            matches!(
+                                a.key.as_ref(),
+                                b"table:formula" | b"office:string-value" | b"office:value"
+                            )
+                        })
+                        .map(|a| a.value.len() as u64)
+                        .sum();
                     let c = OdsCell {
                         repeats: attr_u64(&e, b"table:number-columns-repeated").unwrap_or(1),
-                        valued: has_attr(&e, b"office:value-type"),
-                        text: 0,
+                        valued,
+                        text: attr_text,
                     };
                     if empty {
                         end_cell(&mut row, c);
                     } else {
                         cell = Some(c);
+                    }
+                }
+                // `<text:s text:c="N"/>` is N spaces in the cell's text.
+                b"text:s" => {
+                    if let Some(c) = cell.as_mut() {
+                        c.text = c.text.saturating_add(attr_u64(&e, b"text:c").unwrap_or(1));
+                        if c.text > limits.max_cell_chars as u64 * 4 {
+                            return Err(limit(format!(
+                                "工作表“{}”有单元格超过 {} 个字符",
+                                sheet.name, limits.max_cell_chars
+                            )));
+                        }
                     }
                 }
                 _ => {}
@@ -273,7 +316,10 @@ fn scan_ods_content(
                             sheet.name, sheet.last_filled_end, limits.max_rows
                         )));
                     }
-                    let cells = span.saturating_mul(sheet.max_width).max(sheet.pushed);
+                    let cells = span
+                        .saturating_mul(sheet.max_width)
+                        .max(sheet.pushed)
+                        .saturating_add(cells_before);
                     if cells > limits.max_cells {
                         return Err(limit(format!(
                             "工作表“{}”展开后有 {cells} 个单元格（{} 行 × {} 列），最多 {} 个",

@@ -11,6 +11,12 @@ use serde::{Deserialize, Serialize};
 pub const MAX_COLUMNS: usize = 500;
 /// Characters of a title or of one header cell.
 pub const MAX_LABEL_CHARS: usize = 200;
+/// Columns of a sheet (Excel's own limit).
+pub const MAX_SHEET_COLUMNS: usize = 16_384;
+/// Rows of a template's header, meta lines or footer.
+pub const MAX_LAYOUT_ROWS: usize = 30;
+/// Header cells, merges, and cells covered by merges in a template layout.
+pub const MAX_LAYOUT_CELLS: usize = 5_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -221,7 +227,57 @@ impl ReportDef {
                 self.columns.len()
             )]));
         }
+        // Positions and the template layout become an export's rows and
+        // columns: a column reaching column 3,000,000,000 once made one
+        // export ask for 72 GB.
+        if let Some(c) = self
+            .columns
+            .iter()
+            .find(|c| c.left >= MAX_SHEET_COLUMNS || c.right >= MAX_SHEET_COLUMNS)
+        {
+            return Err(DefinitionError(vec![format!(
+                "列“{}”的位置超出工作表（最多 {MAX_SHEET_COLUMNS} 列）",
+                c.label()
+            )]));
+        }
+        let layout = &self.layout;
+        let header_cells: usize = layout.header.iter().map(Vec::len).sum();
+        let merged: usize = layout
+            .merges
+            .iter()
+            .map(|m| {
+                (m.bottom.saturating_sub(m.top) + 1)
+                    .saturating_mul(m.right.saturating_sub(m.left) + 1)
+            })
+            .fold(0usize, usize::saturating_add);
+        if layout.header.len() > MAX_LAYOUT_ROWS
+            || layout.meta.len() > MAX_LAYOUT_ROWS
+            || layout.footer.len() > MAX_LAYOUT_ROWS
+            || header_cells > MAX_LAYOUT_CELLS
+            || layout.merges.len() > MAX_LAYOUT_CELLS
+            || merged > MAX_LAYOUT_CELLS
+            || layout.merges.iter().any(|m| {
+                m.right >= MAX_SHEET_COLUMNS
+                    || m.bottom >= MAX_LAYOUT_ROWS
+                    || m.right < m.left
+                    || m.bottom < m.top
+            })
+        {
+            return Err(DefinitionError(vec![format!(
+                "表样超出上限：表头、说明和表尾每项最多 {MAX_LAYOUT_ROWS} 行，表头单元格和合并区域最多 {MAX_LAYOUT_CELLS} 个"
+            )]));
+        }
         let long = |t: &str| t.chars().count() > MAX_LABEL_CHARS;
+        if layout
+            .header
+            .iter()
+            .flatten()
+            .chain(&layout.meta)
+            .chain(&layout.footer)
+            .any(|t| long(t))
+        {
+            problems.push(format!("表样中的文字每项最多 {MAX_LABEL_CHARS} 个字"));
+        }
         if long(&self.title) || self.columns.iter().any(|c| c.path.iter().any(|p| long(p))) {
             problems.push(format!("报表名称和列名每项最多 {MAX_LABEL_CHARS} 个字"));
         }
