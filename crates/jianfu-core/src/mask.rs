@@ -32,10 +32,12 @@ pub fn by_element(value_type: ValueType, sensitivity: Sensitivity, v: &str) -> O
     match value_type {
         ValueType::IdNumber => Some(id_number(v)),
         ValueType::Phone => Some(phone(v)),
-        _ if matches!(
-            sensitivity,
-            Sensitivity::Personal | Sensitivity::SensitivePersonal
-        ) =>
+        // Only free text: a date or a number is shown as it is.
+        ValueType::Text
+            if matches!(
+                sensitivity,
+                Sensitivity::Personal | Sensitivity::SensitivePersonal
+            ) =>
         {
             let masked = digit_runs(v);
             (masked != v).then_some(masked)
@@ -68,12 +70,10 @@ pub fn digit_runs(s: &str) -> String {
         let mut end = i;
         while end < chars.len() {
             let c = chars[end];
-            if is_digit(c) {
-                end += 1;
-            } else if matches!(c, '-' | ' ' | '－' | '　')
+            let joins = matches!(c, '-' | ' ' | '－' | '　')
                 && end + 1 < chars.len()
-                && is_digit(chars[end + 1])
-            {
+                && is_digit(chars[end + 1]);
+            if is_digit(c) || joins {
                 end += 1;
             } else if matches!(c, 'X' | 'x' | 'Ｘ') {
                 end += 1;
