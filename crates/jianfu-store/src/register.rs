@@ -215,8 +215,16 @@ impl Marks {
 }
 
 impl Db {
+    /// A write transaction. On SQLite it takes the write lock at BEGIN
+    /// (`BEGIN IMMEDIATE`), waiting for it under the busy timeout: a
+    /// deferred transaction that reads first and then writes cannot wait
+    /// when another writer committed meanwhile, and failed at once with
+    /// "database is locked" beside an import (found by the attack review).
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.backend() {
+            crate::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            crate::Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     pub async fn insert_household_tx(tx: &mut Tx, unit_id: i64) -> Result<i64> {

@@ -46,11 +46,31 @@ pub fn read_table(file_name: &str, bytes: &[u8], limits: &SheetLimits) -> Result
 /// crate holds a whole record at once, and one line of eight million commas
 /// took 400 MB to hold.
 fn prescan_csv(file_name: &str, text: &[u8], limits: &SheetLimits) -> Result<()> {
-    let (mut quoted, mut line, mut fields, mut total) = (false, 1u64, 1u64, 0u64);
-    for &b in text {
+    // Quotes as the csv crate reads them: a quote opens a quoted field
+    // only at the start of a field, `""` inside one is a quote, and a quote
+    // in the middle of an unquoted field is text (`x"` once put a plain
+    // toggle out of step, and 31 MB of commas went unseen).
+    let (mut quoted, mut at_start, mut line, mut fields, mut total) =
+        (false, true, 1u64, 1u64, 0u64);
+    let mut bytes = text.iter().peekable();
+    while let Some(&b) = bytes.next() {
+        if quoted {
+            if b == b'"' {
+                if bytes.peek() == Some(&&b'"') {
+                    bytes.next();
+                } else {
+                    quoted = false;
+                }
+            }
+            continue;
+        }
         match b {
-            b'"' => quoted = !quoted,
-            b',' if !quoted => {
+            b'"' if at_start => {
+                quoted = true;
+                at_start = false;
+            }
+            b',' => {
+                at_start = true;
                 fields += 1;
                 if fields > limits.max_columns {
                     return Err(too_big(
@@ -60,7 +80,8 @@ fn prescan_csv(file_name: &str, text: &[u8], limits: &SheetLimits) -> Result<()>
                     ));
                 }
             }
-            b'\n' if !quoted => {
+            b'\n' => {
+                at_start = true;
                 total += fields;
                 line += 1;
                 fields = 1;
@@ -72,7 +93,8 @@ fn prescan_csv(file_name: &str, text: &[u8], limits: &SheetLimits) -> Result<()>
                     ));
                 }
             }
-            _ => {}
+            b'\r' => {}
+            _ => at_start = false,
         }
     }
     Ok(())

@@ -216,6 +216,7 @@ fn read_guarded(
     match format {
         Format::Xls => {
             let mut wb = calamine::Xls::new(cursor).map_err(|e| broken(file_name, e))?;
+            check_names(file_name, &wb.sheet_names(), &SheetLimits::COMMAND_LINE)?;
             for name in chosen(wb.sheet_names(), which) {
                 let sheet = wb
                     .worksheet_range(&name)
@@ -229,6 +230,7 @@ fn read_guarded(
         }
         _ => {
             let mut wb = calamine::Ods::new(cursor).map_err(|e| broken(file_name, e))?;
+            check_names(file_name, &wb.sheet_names(), &SheetLimits::COMMAND_LINE)?;
             for name in chosen(wb.sheet_names(), which) {
                 let sheet = wb
                     .worksheet_range(&name)
@@ -245,6 +247,28 @@ fn read_guarded(
         return Err(AppError::Invalid(format!("{file_name} 中没有工作表")));
     }
     Ok(out)
+}
+
+/// Sheets and their names within reason: a name is at most 31 characters
+/// in Excel; 500 names of 100,000 characters once made a 150 MB message.
+pub(crate) fn check_names(file_name: &str, names: &[String], limits: &SheetLimits) -> Result<()> {
+    const MAX_SHEETS: usize = 255;
+    const MAX_NAME_CHARS: usize = 100;
+    if names.len() > MAX_SHEETS {
+        return Err(too_big(
+            file_name,
+            &format!("有 {} 个工作表，最多 {MAX_SHEETS} 个", names.len()),
+            limits,
+        ));
+    }
+    if names.iter().any(|n| n.chars().count() > MAX_NAME_CHARS) {
+        return Err(too_big(
+            file_name,
+            &format!("工作表名称超过 {MAX_NAME_CHARS} 个字"),
+            limits,
+        ));
+    }
+    Ok(())
 }
 
 fn chosen(names: Vec<String>, which: Sheets) -> Vec<String> {

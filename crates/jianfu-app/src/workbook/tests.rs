@@ -352,6 +352,14 @@ fn a_line_of_commas_is_refused_before_it_is_parsed() {
         .unwrap_err()
         .to_string();
     assert!(m.contains("第1行") && m.contains("16384 列"), "{m}");
+    // A quote in the middle of a field is text: it must not hide what
+    // follows from the count.
+    let mut tricky = b"x\"".to_vec();
+    tricky.extend(vec![b','; 8 << 20]);
+    let m = crate::import::read_table("引号.csv", &tricky, &SheetLimits::UPLOAD)
+        .unwrap_err()
+        .to_string();
+    assert!(m.contains("16384 列"), "{m}");
     // Commas inside quotes are text, not columns.
     let quoted = format!("地址\n\"{}\"\n", ",".repeat(20_000));
     let t =

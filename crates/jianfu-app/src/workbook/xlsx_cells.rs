@@ -42,6 +42,7 @@ pub(super) fn read(
 ) -> Result<Vec<(String, Result<RawSheet>)>> {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| super::broken(file_name, e))?;
     let names = wb.sheet_names();
+    super::check_names(file_name, &names, limits)?;
     let names: Vec<String> = match which {
         Sheets::First => names.into_iter().take(1).collect(),
         Sheets::All => names,
