@@ -4,7 +4,7 @@
 //! `jianfu forms analyze`.
 
 mod analyze;
-mod read;
+pub mod read;
 mod write;
 
 pub use analyze::{analyze_paths, FormReport, Report, ReportColumn};

@@ -366,3 +366,22 @@ fn a_line_of_commas_is_refused_before_it_is_parsed() {
         crate::import::read_table("q.csv", quoted.as_bytes(), &SheetLimits::UPLOAD).expect("reads");
     assert_eq!(t.rows[1][0].len(), 20_000);
 }
+
+#[test]
+fn template_analysis_sees_only_the_top_left_of_a_sheet() {
+    // A header, one cell far down and a merge across every column: the
+    // layout analysis walks rows × columns, so it sees a bounded corner.
+    let body = r#"<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row><row r="99999"><c r="A99999"><v>1</v></c></row></sheetData><mergeCells><mergeCell ref="D1:XFD60"/></mergeCells>"#;
+    let sheets = crate::forms::read_workbook("宽.xlsx", xlsx_of(body, None)).expect("readable");
+    let grid = &sheets[0].1.as_ref().expect("sheet").grid;
+    assert!(
+        grid.height() <= crate::forms::read::ANALYSED_ROWS,
+        "{}",
+        grid.height()
+    );
+    assert!(
+        grid.width() <= crate::forms::read::ANALYSED_COLUMNS,
+        "{}",
+        grid.width()
+    );
+}
