@@ -86,13 +86,7 @@ impl App {
                 .deny(actor, &target, "只有减负办可以删除学习到的别名", ip)
                 .await);
         }
-        let gone = self
-            .db
-            .all_learned_aliases()
-            .await?
-            .into_iter()
-            .find(|a| a.id == id);
-        let Some(alias) = gone else {
+        let Some(alias) = self.db.learned_alias(id).await? else {
             return Err(crate::AppError::NotFound(format!("别名 {id}")));
         };
         self.db.forget_alias(id).await?;

@@ -154,6 +154,17 @@ impl Db {
         .await?)
     }
 
+    /// One learned alias by id.
+    pub async fn learned_alias(&self, id: i64) -> Result<Option<LearnedAlias>> {
+        Ok(sqlx::query_as(
+            "SELECT a.id, a.scope, a.unit_id, u.name AS unit_name, a.alias, a.element_code, a.created_at \
+             FROM scoped_aliases a LEFT JOIN org_units u ON u.id = a.unit_id WHERE a.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// Forgets one learned alias; false when there was none.
     pub async fn forget_alias(&self, id: i64) -> Result<bool> {
         let done = sqlx::query("DELETE FROM scoped_aliases WHERE id = $1")

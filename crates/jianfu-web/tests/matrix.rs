@@ -18,17 +18,7 @@ use jianfu_core::role::Role;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-const ROLES: [&str; 9] = [
-    "admin",
-    "jianfuban",
-    "quzhang",
-    "minzheng",
-    "renshe",
-    "xiejiawan",
-    "minzhu",
-    "dagongguan",
-    "minzhu-wg1",
-];
+use common::DEMO_ACCOUNTS as ROLES;
 
 /// Must not reach 大公馆's residents or tasks.
 const NOT_DAGONGGUAN: &[&str] = &["minzhu", "minzhu-wg1", "minzheng", "renshe"];

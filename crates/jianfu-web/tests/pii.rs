@@ -7,17 +7,7 @@ mod common;
 use common::{Backend, TestServer};
 use jianfu_core::id_number::IdNumber;
 
-const ACCOUNTS: [&str; 9] = [
-    "admin",
-    "jianfuban",
-    "quzhang",
-    "minzheng",
-    "renshe",
-    "xiejiawan",
-    "minzhu",
-    "dagongguan",
-    "minzhu-wg1",
-];
+use common::DEMO_ACCOUNTS as ACCOUNTS;
 
 /// Every full ID number that agrees with what `text` shows: any masked
 /// 18-character number (digits kept, `*` hidden, whatever the scheme), any

@@ -181,11 +181,11 @@ fn read_unchecked(
         }
         Format::Ods => {
             zip_guard::check_entries(file_name, bytes, limits, true)?;
-            read_guarded(file_name, bytes, which, format)
+            read_guarded(file_name, bytes, which, format, limits)
         }
         Format::Xls => {
             xls_guard::check(file_name, bytes, limits)?;
-            read_guarded(file_name, bytes, which, format)
+            read_guarded(file_name, bytes, which, format, limits)
         }
     }
 }
@@ -210,39 +210,22 @@ fn read_guarded(
     bytes: &[u8],
     which: Sheets,
     format: Format,
+    limits: &SheetLimits,
 ) -> Result<Vec<(String, Result<RawSheet>)>> {
     let cursor = Cursor::new(bytes);
-    let mut out = Vec::new();
-    match format {
+    let out = match format {
         Format::Xls => {
-            let mut wb = calamine::Xls::new(cursor).map_err(|e| broken(file_name, e))?;
-            check_names(file_name, &wb.sheet_names(), &SheetLimits::COMMAND_LINE)?;
-            for name in chosen(wb.sheet_names(), which) {
-                let sheet = wb
-                    .worksheet_range(&name)
-                    .map_err(|e| sheet_broken(file_name, &name, e))
-                    .map(|range| RawSheet {
-                        rows: to_rows(&range),
-                        merges: wb.worksheet_merge_cells(&name).unwrap_or_default(),
-                    });
-                out.push((name, sheet));
-            }
+            let wb = calamine::Xls::new(cursor).map_err(|e| broken(file_name, e))?;
+            read_ranges(file_name, wb, which, limits, |wb, name| {
+                wb.worksheet_merge_cells(name).unwrap_or_default()
+            })?
         }
         _ => {
-            let mut wb = calamine::Ods::new(cursor).map_err(|e| broken(file_name, e))?;
-            check_names(file_name, &wb.sheet_names(), &SheetLimits::COMMAND_LINE)?;
-            for name in chosen(wb.sheet_names(), which) {
-                let sheet = wb
-                    .worksheet_range(&name)
-                    .map_err(|e| sheet_broken(file_name, &name, e))
-                    .map(|range| RawSheet {
-                        rows: to_rows(&range),
-                        merges: Vec::new(),
-                    });
-                out.push((name, sheet));
-            }
+            let wb = calamine::Ods::new(cursor).map_err(|e| broken(file_name, e))?;
+            // calamine reads no merges from .ods.
+            read_ranges(file_name, wb, which, limits, |_, _| Vec::new())?
         }
-    }
+    };
     if out.is_empty() {
         return Err(AppError::Invalid(format!("{file_name} 中没有工作表")));
     }
@@ -269,6 +252,33 @@ pub(crate) fn check_names(file_name: &str, names: &[String], limits: &SheetLimit
         ));
     }
     Ok(())
+}
+
+/// Each chosen sheet of an opened workbook as text rows with its merges.
+fn read_ranges<'a, R>(
+    file_name: &str,
+    mut wb: R,
+    which: Sheets,
+    limits: &SheetLimits,
+    merges_of: impl Fn(&R, &str) -> Vec<Dimensions>,
+) -> Result<Vec<(String, Result<RawSheet>)>>
+where
+    R: Reader<Cursor<&'a [u8]>>,
+    R::Error: std::fmt::Display,
+{
+    check_names(file_name, &wb.sheet_names(), limits)?;
+    let mut out = Vec::new();
+    for name in chosen(wb.sheet_names(), which) {
+        let sheet = match wb.worksheet_range(&name) {
+            Ok(range) => Ok(RawSheet {
+                rows: to_rows(&range),
+                merges: merges_of(&wb, &name),
+            }),
+            Err(e) => Err(sheet_broken(file_name, &name, e)),
+        };
+        out.push((name, sheet));
+    }
+    Ok(out)
 }
 
 fn chosen(names: Vec<String>, which: Sheets) -> Vec<String> {

@@ -16,6 +16,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const PASSWORD: &str = "test-pass-2026";
 
+/// Every account the demo district creates, one per role and scope.
+pub const DEMO_ACCOUNTS: [&str; 9] = [
+    "admin",
+    "jianfuban",
+    "quzhang",
+    "minzheng",
+    "renshe",
+    "xiejiawan",
+    "minzhu",
+    "dagongguan",
+    "minzhu-wg1",
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
