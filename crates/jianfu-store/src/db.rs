@@ -313,4 +313,66 @@ mod tests {
         let err = Backend::from_url("mysql://root:secret@h/db").unwrap_err();
         assert!(!err.to_string().contains("secret"));
     }
+
+    /// Two saves that each read, then write. Begun the default (deferred)
+    /// way, the second's snapshot is stale once the first commits, and its
+    /// write fails at once with "database is locked" whatever the busy
+    /// timeout; begun IMMEDIATE (`Db::begin`), it waits its turn.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn read_then_write_transactions_wait_instead_of_failing() {
+        let path = std::env::temp_dir().join(format!(
+            "jianfu-immediate-{}-{}.db",
+            std::process::id(),
+            now_ms()
+        ));
+        let db = Db::connect_without_migrating(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .expect("db");
+        sqlx::query("CREATE TABLE saves (n BIGINT)")
+            .execute(&db.pool)
+            .await
+            .expect("table");
+
+        async fn save(db: &Db, immediate: bool, pause_ms: u64) -> std::result::Result<(), String> {
+            let mut tx = if immediate {
+                db.begin().await.map_err(|e| e.to_string())?
+            } else {
+                db.pool.begin().await.map_err(|e| e.to_string())?
+            };
+            let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM saves")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| e.to_string())?;
+            tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
+            sqlx::query("INSERT INTO saves (n) VALUES ($1)")
+                .bind(n)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(|e| e.to_string())
+        }
+
+        for immediate in [false, true] {
+            let first = save(&db, immediate, 300);
+            let second = async {
+                // Begins while the first is between its read and its write.
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                save(&db, immediate, 0).await
+            };
+            let (a, b) = tokio::join!(first, second);
+            if immediate {
+                assert_eq!((a.clone(), b.clone()), (Ok(()), Ok(())), "{a:?} {b:?}");
+            } else {
+                let failed = [&a, &b]
+                    .into_iter()
+                    .filter(|r| r.as_ref().is_err_and(|e| e.contains("locked")))
+                    .count();
+                assert_eq!(failed, 1, "the deferred way: {a:?} {b:?}");
+            }
+        }
+        db.close().await;
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_file(path.with_extension("db-wal"));
+        let _ = std::fs::remove_file(path.with_extension("db-shm"));
+    }
 }

@@ -289,15 +289,23 @@ async fn a_report_is_admitted_before_it_is_published(backend: Backend) {
     assert!(all.iter().any(|c| c.contains(&number)));
     assert!(all.iter().any(|c| c.contains("底库已有")));
 
-    // Another department cannot see the request.
+    // Another department cannot see the request, nor learn its title
+    // from the refusal.
     let other = Actor::login(&s, "renshe").await;
-    assert_eq!(
-        other
-            .get(&s, &format!("/api/v1/admissions/{id}"))
-            .await
-            .status(),
-        403
-    );
+    let seen = other.get(&s, &format!("/api/v1/admissions/{id}")).await;
+    assert_eq!(seen.status(), 403);
+    let body = seen.text().await.unwrap_or_default();
+    assert!(!body.contains("高龄老人走访表"), "{body}");
+    let changed = other
+        .put(
+            &s,
+            &format!("/api/v1/admissions/{id}"),
+            json!({"details": {"kind": "report", "report_id": report}, "lead_hours": 240}),
+        )
+        .await;
+    assert_eq!(changed.status(), 403);
+    let body = changed.text().await.unwrap_or_default();
+    assert!(!body.contains("高龄老人走访表"), "{body}");
     // A second report asking for the phone again overlaps the first.
     let second = create_report(&s, &dept, roster("独居老人联系表", "手机号码")).await;
     let (_, v2) = dept

@@ -7,7 +7,9 @@
 mod common;
 
 use common::{Backend, TestServer};
-use jianfu_app::workbook::fixtures::{inflating_xlsx, ods_of, xls_of, xlsx_of};
+use jianfu_app::workbook::fixtures::{
+    deeply_nested_xlsx, inflating_xlsx, many_shared_strings_xlsx, ods_of, xls_of, xlsx_of,
+};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
@@ -68,6 +70,10 @@ fn bombs() -> Vec<(&'static str, Vec<u8>)> {
         ("重复.ods", repeated),
         ("旧格式.xls", old),
         ("逗号.csv", commas),
+        // 15 million shared strings once grew the server by 586 MiB, 40
+        // million nested elements by 774 MiB.
+        ("字符串表.xlsx", many_shared_strings_xlsx(15_000_000)),
+        ("嵌套.xlsx", deeply_nested_xlsx(40_000_000)),
     ]
 }
 

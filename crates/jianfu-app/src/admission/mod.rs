@@ -322,10 +322,8 @@ impl App {
             .await?
             .ok_or_else(|| AppError::NotFound(format!("准入申请 {id}")))?;
         if row.department_id != actor.unit.id {
-            return Err(AppError::Forbidden(format!(
-                "准入申请“{}”不是本部门的",
-                row.title
-            )));
+            // Only the number: another department's title is its own.
+            return Err(AppError::Forbidden(format!("准入申请 {id} 不是本部门的")));
         }
         Ok(row)
     }
@@ -357,10 +355,7 @@ impl App {
                 ip,
             )
             .await?;
-            return Err(AppError::Forbidden(format!(
-                "无权查看准入申请“{}”",
-                row.title
-            )));
+            return Err(AppError::Forbidden(format!("无权查看准入申请 {id}")));
         }
         Ok(row)
     }

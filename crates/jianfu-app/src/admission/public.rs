@@ -168,6 +168,9 @@ impl App {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(AppError::Invalid("职责事项名称须为 1 到 100 字".into()));
         }
+        if note.trim().chars().count() > 500 {
+            return Err(AppError::Invalid("职责事项说明最多 500 字".into()));
+        }
         if !self.db.add_duty_item(name, note.trim()).await? {
             return Err(AppError::Invalid(format!("职责清单中已有“{name}”")));
         }

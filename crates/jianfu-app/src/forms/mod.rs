@@ -5,7 +5,7 @@
 
 mod analyze;
 pub mod read;
-mod write;
+pub(crate) mod write;
 
 pub use analyze::{analyze_paths, FormReport, Report, ReportColumn};
 pub use read::{is_workbook_name, read_workbook, read_workbook_within, SheetGrid};

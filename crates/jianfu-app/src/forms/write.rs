@@ -26,8 +26,34 @@ pub struct SheetOut<'a> {
     pub number_formats: &'a [Option<&'a str>],
 }
 
+/// The writer's refusal in Chinese, naming what was too long or out of
+/// place; its English text goes to the log for whoever maintains this.
+pub(crate) fn xlsx_failure(e: rust_xlsxwriter::XlsxError) -> AppError {
+    use rust_xlsxwriter::XlsxError as E;
+    let what = match &e {
+        E::RowColumnLimitError => "数据超出 Excel 的行列上限（1048576 行、16384 列）".to_string(),
+        E::MaxStringLengthExceeded => "有单元格超过 Excel 的 32767 个字符上限".to_string(),
+        E::SheetnameCannotBeBlank(_) => "工作表名称不能为空".to_string(),
+        E::SheetnameLengthExceeded(n) => format!("工作表名称“{n}”超过 31 个字符"),
+        E::SheetnameReused(n) => format!("工作表名称“{n}”重复"),
+        E::SheetnameContainsInvalidCharacter(n) | E::SheetnameStartsOrEndsWithApostrophe(n) => {
+            format!("工作表名称“{n}”含有 Excel 不允许的字符（[ ] : * ? / \\ 或首尾的 '）")
+        }
+        E::MergeRangeOverlaps(a, b) => format!("合并区域 {a} 与 {b} 重叠"),
+        E::MergeRangeSingleCell => "合并区域只有一个单元格".to_string(),
+        E::DateTimeRangeError(v) | E::DateTimeParseError(v) => {
+            format!("日期“{v}”超出 Excel 能表示的范围")
+        }
+        _ => {
+            tracing::warn!(error = %e, "xlsx writer failed");
+            "内部错误，已记入日志，请联系系统管理员".to_string()
+        }
+    };
+    AppError::Invalid(format!("生成 Excel 失败：{what}"))
+}
+
 pub fn write_xlsx(sheets: &[SheetOut<'_>]) -> Result<Vec<u8>> {
-    let xl = |e: rust_xlsxwriter::XlsxError| AppError::Invalid(format!("生成 Excel 失败：{e}"));
+    let xl = xlsx_failure;
     let mut wb = Workbook::new();
     let header = Format::new()
         .set_bold()
@@ -136,6 +162,22 @@ pub fn corpus_xlsx(form: &jianfu_core::forms::corpus::CorpusForm) -> Result<Vec<
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn writer_refusals_read_in_chinese() {
+        use rust_xlsxwriter::XlsxError as E;
+        for e in [
+            E::MaxStringLengthExceeded,
+            E::RowColumnLimitError,
+            E::SheetnameLengthExceeded("很长的名字".into()),
+            E::ParameterError("bad".into()),
+        ] {
+            let m = super::xlsx_failure(e).to_string();
+            assert!(m.starts_with("生成 Excel 失败："), "{m}");
+            let english = m.replace("Excel", "");
+            assert!(!english.chars().any(|c| c.is_ascii_lowercase()), "{m}");
+        }
+    }
+
     use super::*;
     use crate::forms::read_workbook;
     use jianfu_core::dictionary::Dictionary;

@@ -3,7 +3,7 @@
 
 use super::commit::RowError;
 use super::table::Table;
-use crate::{AppError, Result};
+use crate::Result;
 use rust_xlsxwriter::{Format, Workbook};
 use std::collections::BTreeMap;
 
@@ -35,7 +35,7 @@ pub fn rejected_rows_xlsx_from(
     rows: impl Iterator<Item = (usize, Vec<String>)>,
     errors: &[RowError],
 ) -> Result<Vec<u8>> {
-    let xl = |e: rust_xlsxwriter::XlsxError| AppError::Invalid(format!("生成 Excel 失败：{e}"));
+    let xl = crate::forms::write::xlsx_failure;
     let mut by_row: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for e in errors {
         let text = if e.column.is_empty() {

@@ -126,7 +126,7 @@ fn read_csv(file_name: &str, bytes: &[u8], limits: &SheetLimits) -> Result<Table
         if line > limits.max_rows {
             return Err(too_big(
                 file_name,
-                &format!("超过 {} 行", limits.max_rows),
+                &format!("超过 {} 行（含标题和表头）", limits.max_rows),
                 limits,
             ));
         }

@@ -208,10 +208,8 @@ impl App {
                 ip,
             )
             .await?;
-            return Err(AppError::Forbidden(format!(
-                "报表“{}”不是本部门的报表",
-                r.title
-            )));
+            // Only the number: another department's title is its own.
+            return Err(AppError::Forbidden(format!("报表 {id} 不是本部门的报表")));
         }
         Ok(r)
     }

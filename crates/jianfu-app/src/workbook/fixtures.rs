@@ -122,3 +122,48 @@ pub fn inflating_xlsx(size: usize) -> Vec<u8> {
     }
     out.into_inner()
 }
+
+/// An xlsx whose one entry `name` is `head`, then `unit` `count` times,
+/// then `tail`, written in chunks so the test never holds it whole.
+fn xlsx_repeating(name: &str, head: &str, unit: &str, count: usize, tail: &str) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut out);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("xl/workbook.xml", opts).expect("entry");
+        z.write_all(b"<workbook/>").expect("write");
+        z.start_file(name, opts).expect("entry");
+        z.write_all(head.as_bytes()).expect("write");
+        let chunk = unit.repeat((1 << 16) / unit.len().max(1) + 1);
+        let per_chunk = chunk.len() / unit.len().max(1);
+        let mut left = count;
+        while left > 0 {
+            let n = left.min(per_chunk);
+            z.write_all(&chunk.as_bytes()[..n * unit.len()])
+                .expect("write");
+            left -= n;
+        }
+        z.write_all(tail.as_bytes()).expect("write");
+        z.finish().expect("finish");
+    }
+    out.into_inner()
+}
+
+/// An xlsx with `count` one-letter shared strings: calamine loads the
+/// table whole when it opens the file, about 40 bytes a string.
+pub fn many_shared_strings_xlsx(count: usize) -> Vec<u8> {
+    xlsx_repeating(
+        "xl/sharedStrings.xml",
+        "<sst>",
+        "<si><t>a</t></si>",
+        count,
+        "</sst>",
+    )
+}
+
+/// An xlsx whose sheet nests `depth` elements: the XML reader keeps every
+/// open element's name.
+pub fn deeply_nested_xlsx(depth: usize) -> Vec<u8> {
+    xlsx_repeating("xl/worksheets/sheet1.xml", "<worksheet>", "<a>", depth, "")
+}

@@ -57,6 +57,9 @@ pub struct SheetLimits {
     pub max_cell_chars: usize,
     /// Bytes of text copied into the cells of one file.
     pub max_text_bytes: u64,
+    /// Strings in an xlsx's shared-string table, which calamine loads
+    /// whole when it opens the file (about 40 bytes each however short).
+    pub max_shared_strings: u64,
 }
 
 impl SheetLimits {
@@ -74,6 +77,7 @@ impl SheetLimits {
         max_merged_cells: 1_000_000,
         max_cell_chars: 32_767,
         max_text_bytes: 64 << 20,
+        max_shared_strings: 2_000_000,
     };
 
     /// Files read on the server by an administrator (`jianfu import`,
@@ -90,6 +94,7 @@ impl SheetLimits {
         max_merged_cells: 4_000_000,
         max_cell_chars: 32_767,
         max_text_bytes: 4 << 30,
+        max_shared_strings: 40_000_000,
     };
 
     /// The web's message for a limit that only the command line lifts.

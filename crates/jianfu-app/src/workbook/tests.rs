@@ -89,10 +89,47 @@ fn one_shared_string_in_many_cells_is_refused_before_copying() {
     let small = SheetLimits {
         max_cell_chars: 100_000,
         max_text_bytes: 1 << 20,
+        max_shared_strings: 1_000,
         ..SheetLimits::UPLOAD
     };
     let m = refused(read_sheets("长文本.xlsx", &file, Sheets::All, &small));
     assert!(m.contains("文字共超过 1 MB"), "{m}");
+}
+
+#[test]
+fn shared_strings_and_nesting_are_counted_before_calamine_opens_the_file() {
+    use super::fixtures::{deeply_nested_xlsx, many_shared_strings_xlsx};
+    let few = SheetLimits {
+        max_shared_strings: 1_000,
+        ..SheetLimits::UPLOAD
+    };
+    let m = refused(read_sheets(
+        "字符串表.xlsx",
+        &many_shared_strings_xlsx(1_001),
+        Sheets::All,
+        &few,
+    ));
+    assert!(m.contains("共享字符串超过 1000 个"), "{m}");
+    let m = refused(read_sheets(
+        "嵌套.xlsx",
+        &deeply_nested_xlsx(super::zip_guard::MAX_XML_DEPTH + 1),
+        Sheets::All,
+        &SheetLimits::UPLOAD,
+    ));
+    assert!(m.contains("嵌套超过 100 层"), "{m}");
+    // At the limits, the guard lets the file through (calamine then
+    // judges it on its own terms).
+    let at_limit = read_sheets(
+        "字符串表.xlsx",
+        &many_shared_strings_xlsx(1_000),
+        Sheets::All,
+        &few,
+    );
+    assert!(
+        !matches!(&at_limit, Err(e) if e.to_string().contains("共享字符串")),
+        "{:?}",
+        at_limit.err()
+    );
 }
 
 #[test]

@@ -80,11 +80,16 @@ pub(super) fn check_entries(
         }
         let mut counter = Counter(0);
         // One byte past the limit tells a bomb from a file exactly at it.
-        std::io::copy(
-            &mut (&mut entry).take(limits.max_entry_bytes + 1),
-            &mut counter,
-        )
-        .map_err(|e| super::broken(file_name, e))?;
+        let mut bounded = (&mut entry).take(limits.max_entry_bytes + 1);
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".xml") || lower.ends_with(".rels") {
+            let mut tee = Tee {
+                inner: &mut bounded,
+                counter: &mut counter,
+            };
+            scan_xml_part(file_name, &name, BufReader::new(&mut tee), limits)?;
+        }
+        std::io::copy(&mut bounded, &mut counter).map_err(|e| super::broken(file_name, e))?;
         if counter.0 > limits.max_entry_bytes {
             return Err(entry_too_big(file_name, &name, counter.0, limits));
         }
@@ -108,6 +113,82 @@ pub(super) fn check_entries(
         scan_ods_content(file_name, BufReader::new(entry), limits)?;
     }
     Ok(())
+}
+
+/// Passes bytes through, counting them.
+struct Tee<'a, R> {
+    inner: &'a mut R,
+    counter: &'a mut Counter,
+}
+
+impl<R: Read> Read for Tee<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.0 += n as u64;
+        Ok(n)
+    }
+}
+
+/// Elements nested in one XML part. A real workbook nests about ten deep;
+/// the XML reader keeps every open element's name, so 40 million nested
+/// elements cost it hundreds of megabytes before calamine sees a cell.
+pub(super) const MAX_XML_DEPTH: usize = 100;
+
+/// One XML part walked once, keeping nothing: how deep its elements nest
+/// and, for the shared strings of an xlsx (which calamine loads whole when
+/// it opens the file), how many strings and how much text they hold. XML
+/// the reader cannot parse is left to calamine to refuse.
+fn scan_xml_part(
+    file_name: &str,
+    entry: &str,
+    input: impl std::io::BufRead,
+    limits: &SheetLimits,
+) -> Result<()> {
+    let shared = entry.to_ascii_lowercase().ends_with("sharedstrings.xml");
+    let mut reader = quick_xml::Reader::from_reader(input);
+    let mut buf = Vec::new();
+    let (mut depth, mut strings, mut text) = (0usize, 0u64, 0u64);
+    let limit = |what: String| too_big(file_name, &what, limits);
+    loop {
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(event) => event,
+            Err(_) => return Ok(()),
+        };
+        match &event {
+            Event::Start(e) | Event::Empty(e) => {
+                if matches!(event, Event::Start(_)) {
+                    depth += 1;
+                    if depth > MAX_XML_DEPTH {
+                        return Err(limit(format!(
+                            "部件“{entry}”的元素嵌套超过 {MAX_XML_DEPTH} 层"
+                        )));
+                    }
+                }
+                if shared && e.local_name().as_ref() == b"si" {
+                    strings += 1;
+                    if strings > limits.max_shared_strings {
+                        return Err(limit(format!(
+                            "共享字符串超过 {} 个",
+                            limits.max_shared_strings
+                        )));
+                    }
+                }
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Text(t) if shared => {
+                text = text.saturating_add(t.len() as u64);
+                if text > limits.max_text_bytes {
+                    return Err(limit(format!(
+                        "共享字符串的文字超过 {} MB",
+                        limits.max_text_bytes >> 20
+                    )));
+                }
+            }
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+        buf.clear();
+    }
 }
 
 fn entry_too_big(file_name: &str, entry: &str, size: u64, limits: &SheetLimits) -> AppError {
@@ -246,6 +327,12 @@ fn scan_ods_content(
                         })
                         .map(|a| a.value.len() as u64)
                         .sum();
+                    if attr_text > limits.max_cell_chars as u64 * 4 {
+                        return Err(limit(format!(
+                            "工作表“{}”有单元格超过 {} 个字符",
+                            sheet.name, limits.max_cell_chars
+                        )));
+                    }
                     let c = OdsCell {
                         repeats: attr_u64(&e, b"table:number-columns-repeated").unwrap_or(1),
                         valued,

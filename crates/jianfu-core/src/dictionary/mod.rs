@@ -3,9 +3,9 @@
 //! forms use. The standard library ships as CSV in `data/dictionary/`.
 
 mod labels;
-mod rules;
+pub(crate) mod rules;
 mod values;
-pub(crate) use rules::root_context;
+pub(crate) use rules::{compiled_pattern, root_context};
 
 pub use labels::{normalize_label, pinyin_initials};
 pub use rules::{Rule, RuleError};

@@ -67,8 +67,65 @@ pub(crate) fn root_context() -> &'static Context<'static> {
         // The CEL spec counts a string's size in code points; the crate
         // counts bytes, which would make every Chinese name three times long.
         ctx.add_function("size", spec_size);
+        ctx.add_function("matches", cached_matches);
         ctx
     })
+}
+
+/// Patterns a thread keeps compiled; past this many, the cache starts over.
+const PATTERNS_KEPT: usize = 64;
+/// The compiled size a pattern may reach (the `regex` crate's own default
+/// is 10 MiB; a filter needs far less).
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+thread_local! {
+    static PATTERNS: std::cell::RefCell<
+        std::collections::HashMap<String, Result<regex::Regex, String>>,
+    > = Default::default();
+    /// Compilations on this thread, for the tests.
+    static PATTERNS_COMPILED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A pattern compiled once per thread. The crate's own `matches` compiles
+/// the pattern on every call, and a report filter or a dictionary rule is
+/// called once per resident: a million compilations for one report.
+pub(crate) fn compiled_pattern(pattern: &str) -> Result<regex::Regex, String> {
+    PATTERNS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(found) = cache.get(pattern) {
+            return found.clone();
+        }
+        if cache.len() >= PATTERNS_KEPT {
+            cache.clear();
+        }
+        PATTERNS_COMPILED.with(|n| n.set(n.get() + 1));
+        let built = regex::RegexBuilder::new(pattern)
+            .size_limit(PATTERN_SIZE_LIMIT)
+            .build()
+            .map_err(|e| {
+                format!(
+                    "正则表达式“{pattern}”无效：{}",
+                    e.to_string().lines().last().unwrap_or_default()
+                )
+            });
+        cache.insert(pattern.to_string(), built.clone());
+        built
+    })
+}
+
+#[cfg(test)]
+pub(crate) fn patterns_compiled_on_this_thread() -> usize {
+    PATTERNS_COMPILED.with(|n| n.get())
+}
+
+fn cached_matches(
+    ftx: &cel::FunctionContext,
+    This(this): This<std::sync::Arc<String>>,
+    pattern: std::sync::Arc<String>,
+) -> Result<bool, cel::ExecutionError> {
+    compiled_pattern(&pattern)
+        .map(|re| re.is_match(&this))
+        .map_err(|e| ftx.error(e))
 }
 
 fn spec_size(ftx: &cel::FunctionContext, This(this): This<cel::Value>) -> cel::ResolveResult {
@@ -85,6 +142,21 @@ fn spec_size(ftx: &cel::FunctionContext, This(this): This<cel::Value>) -> cel::R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pattern_is_compiled_once_however_many_values_it_checks() {
+        let rule = Rule::compile("value.matches('^1[3-9][0-9]{9}$')").unwrap();
+        let before = patterns_compiled_on_this_thread();
+        for i in 0..1_000 {
+            let phone = format!("138{i:08}");
+            assert!(rule.check(&Value::Phone(phone)).unwrap());
+        }
+        assert!(!rule.check(&Value::Phone("12345".into())).unwrap());
+        assert_eq!(patterns_compiled_on_this_thread() - before, 1);
+        let bad = Rule::compile("value.matches('[')").unwrap();
+        let err = bad.check(&Value::Text("x".into())).unwrap_err();
+        assert!(err.to_string().contains("正则表达式"), "{err}");
+    }
 
     #[test]
     fn rules_see_typed_values() {

@@ -7,7 +7,8 @@ use super::cues::{
     has_cjk, is_footer_text, is_label_like, is_meta_text, is_number_row, is_title_text,
     is_unit_row, small_integer, squeeze, unit_word,
 };
-use super::grid::{Grid, Item, Merge};
+use super::grid::{Grid, Item};
+use super::header::{header_bottom, header_tree, implicit_parents, MAX_HEADER_ROWS};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,7 +105,7 @@ pub fn column_name(mut col: usize) -> String {
     s.iter().rev().collect()
 }
 
-fn texts<'a>(items: &[Item<'a>]) -> Vec<&'a str> {
+pub(super) fn texts<'a>(items: &[Item<'a>]) -> Vec<&'a str> {
     items.iter().map(|i| i.text).collect()
 }
 
@@ -135,7 +136,13 @@ pub fn analyze(grid: &Grid) -> Result<Layout, NotAForm> {
         .unwrap_or_default();
 
     if looks_like_card(grid, h0, end, title.as_deref()) {
-        let (tree, columns, last) = card_fields(grid, h0, end);
+        let (tree, columns, last, cut) = card_fields(grid, h0, end);
+        if cut {
+            notes.push(format!(
+                "登记表超过 {MAX_FIELDS} 个栏目，只识别前 {MAX_FIELDS} 个（到第 {} 行）",
+                last + 1
+            ));
+        }
         if columns.len() >= 2 {
             return Ok(Layout {
                 title,
@@ -154,7 +161,14 @@ pub fn analyze(grid: &Grid) -> Result<Layout, NotAForm> {
     }
 
     let grid = implicit_parents(grid, h0);
-    let mut bottom = header_bottom(&grid, h0);
+    let (mut bottom, cut) = header_bottom(&grid, h0);
+    if cut {
+        notes.push(format!(
+            "表头超过 {MAX_HEADER_ROWS} 行，只按前 {MAX_HEADER_ROWS} 行（第 {}–{} 行）识别栏目",
+            h0 + 1,
+            bottom + 1
+        ));
+    }
     // A number or unit row caught inside the header by a tall merge.
     let mut number_row = None;
     let mut unit_row = None;
@@ -267,11 +281,15 @@ fn find_footer(grid: &Grid, h0: usize) -> Option<usize> {
         let Some(first) = items.first() else {
             return false;
         };
+        // The cheap test first: most rows do not begin with a footer word.
+        if !is_footer_text(first.text) || items.len() > 8 {
+            return false;
+        }
         let label_row = items.len() > 4
             && items[1..]
                 .iter()
                 .all(|i| is_label_like(i.text) && !is_footer_text(i.text));
-        is_footer_text(first.text) && items.len() <= 8 && !label_row
+        !label_row
     })
 }
 
@@ -319,10 +337,32 @@ fn looks_like_card(grid: &Grid, h0: usize, end: usize, title: Option<&str>) -> b
     rows >= 3 || (card_title && rows >= 2)
 }
 
+/// Fields a card may have, as a report may have columns: a sheet of
+/// labels a thousand rows deep is not one card.
+pub const MAX_FIELDS: usize = 500;
+
 /// The fields of a card in reading order. A label merged down over several
 /// rows with fields to its right is a section; a lone wide label on its own
 /// row heads the rows below it.
-fn card_fields(grid: &Grid, h0: usize, end: usize) -> (Vec<HeaderNode>, Vec<LeafColumn>, usize) {
+fn card_fields(
+    grid: &Grid,
+    h0: usize,
+    end: usize,
+) -> (Vec<HeaderNode>, Vec<LeafColumn>, usize, bool) {
+    // Where each row's rightmost label starts, worked out once: asking
+    // every label for the labels to its right was quadratic in a row.
+    let rightmost_label: Vec<Option<usize>> = (0..end)
+        .map(|r| {
+            if r < h0 {
+                return None;
+            }
+            grid.items(r, false)
+                .iter()
+                .filter(|o| is_label_like(o.text))
+                .map(|o| o.left)
+                .max()
+        })
+        .collect();
     let mut sections: Vec<(Item<'_>, usize, Option<usize>)> = Vec::new(); // item, until row, tree index
     let mut tree: Vec<HeaderNode> = Vec::new();
     let mut columns = Vec::new();
@@ -347,11 +387,11 @@ fn card_fields(grid: &Grid, h0: usize, end: usize) -> (Vec<HeaderNode>, Vec<Leaf
             if !is_label_like(it.text) || is_options_only(it.text) {
                 continue;
             }
-            let has_right = (it.row..=it.bottom).any(|rr| {
-                grid.items(rr, false)
-                    .iter()
-                    .any(|o| o.left > it.right && is_label_like(o.text))
-            });
+            if columns.len() >= MAX_FIELDS {
+                return (tree, columns, last, true);
+            }
+            let has_right = (it.row..=it.bottom)
+                .any(|rr| rightmost_label.get(rr).copied().flatten() > Some(it.right));
             if it.bottom > it.row && has_right && it.left <= 1 {
                 tree.push(node(it, Vec::new()));
                 sections.push((it.clone(), it.bottom, Some(tree.len() - 1)));
@@ -396,7 +436,7 @@ fn card_fields(grid: &Grid, h0: usize, end: usize) -> (Vec<HeaderNode>, Vec<Leaf
             last = last.max(it.bottom);
         }
     }
-    (tree, columns, last)
+    (tree, columns, last, false)
 }
 
 fn node(it: &Item<'_>, children: Vec<HeaderNode>) -> HeaderNode {
@@ -408,181 +448,6 @@ fn node(it: &Item<'_>, children: Vec<HeaderNode>) -> HeaderNode {
         right: it.right,
         children,
     }
-}
-
-/// Parents written without merging: "夫妇情况" typed in the first of its
-/// columns, the cells to its right left blank, and the children in the row
-/// below. They are read as if merged, so the tree is the same either way.
-fn implicit_parents(grid: &Grid, h0: usize) -> std::borrow::Cow<'_, Grid> {
-    let below = h0 + 1;
-    if below >= grid.height() {
-        return std::borrow::Cow::Borrowed(grid);
-    }
-    let row_below = grid.items(below, false);
-    if row_below.len() < 2
-        || !row_below.iter().all(|i| is_label_like(i.text))
-        || is_number_row(&texts(&row_below))
-    {
-        return std::borrow::Cow::Borrowed(grid);
-    }
-    let mut extra = Vec::new();
-    for it in grid.items(h0, false) {
-        if it.is_merged() || grid.is_blank(below, it.left) {
-            continue;
-        }
-        let mut right = it.right;
-        while right + 1 < grid.width()
-            && grid.is_blank(h0, right + 1)
-            && !grid.is_blank(below, right + 1)
-        {
-            right += 1;
-        }
-        if right > it.right {
-            extra.push(Merge {
-                top: h0,
-                left: it.left,
-                bottom: h0,
-                right,
-            });
-        }
-    }
-    if extra.is_empty() {
-        return std::borrow::Cow::Borrowed(grid);
-    }
-    std::borrow::Cow::Owned(grid.with_extra_merges(extra))
-}
-
-/// The last header row: as deep as the tallest merge that starts in the
-/// header, and at least one row under a parent merged across columns.
-fn header_bottom(grid: &Grid, h0: usize) -> usize {
-    let mut bottom = h0;
-    loop {
-        let mut changed = false;
-        // Rows added in this pass are looked at in the next one.
-        let upto = bottom;
-        for r in h0..=upto {
-            for it in grid.items(r, true) {
-                if it.bottom > bottom {
-                    bottom = it.bottom;
-                    changed = true;
-                }
-                if it.bottom == r && it.right > it.left && r + 1 > bottom && r + 1 < grid.height() {
-                    let under: Vec<_> = grid
-                        .items(r + 1, false)
-                        .into_iter()
-                        .filter(|b| b.left >= it.left && b.right <= it.right)
-                        .collect();
-                    if !under.is_empty()
-                        && under
-                            .iter()
-                            .all(|b| is_label_like(b.text) || unit_word(b.text).is_some())
-                        && !is_number_row(&texts(&under))
-                    {
-                        bottom = r + 1;
-                        changed = true;
-                    }
-                }
-            }
-        }
-        if !changed || bottom >= grid.height().saturating_sub(1) {
-            return bottom.min(grid.height().saturating_sub(1));
-        }
-    }
-}
-
-/// Leaf columns and the tree, from the chain of header cells above each
-/// sheet column. Columns with the same chain are one leaf (merged across).
-fn header_tree(
-    grid: &Grid,
-    h0: usize,
-    bottom: usize,
-    notes: &mut Vec<String>,
-) -> (Vec<HeaderNode>, Vec<LeafColumn>) {
-    let chain = |c: usize| {
-        let mut out: Vec<(usize, usize)> = Vec::new();
-        for r in h0..=bottom {
-            let a = grid.anchor(r, c);
-            if a.0 < h0 {
-                continue;
-            }
-            if out.last() != Some(&a)
-                && (!grid.raw(a.0, a.1).is_empty() || grid.merge_at(r, c).is_some())
-            {
-                out.push(a);
-            }
-        }
-        out
-    };
-    let all: Vec<Vec<(usize, usize)>> = (0..grid.width()).map(chain).collect();
-    let mut columns: Vec<LeafColumn> = Vec::new();
-    let mut chains: Vec<Vec<(usize, usize)>> = Vec::new();
-    let mut c = 0;
-    while c < grid.width() {
-        let ch = all[c].clone();
-        let mut right = c;
-        while right + 1 < grid.width() && all[right + 1] == ch {
-            right += 1;
-        }
-        let path: Vec<String> = ch
-            .iter()
-            .map(|&(r, cc)| squeeze(grid.raw(r, cc)))
-            .filter(|s| !s.is_empty())
-            .collect();
-        if path.is_empty() {
-            let has_data = (bottom + 1..grid.height()).any(|r| !grid.raw(r, c).is_empty());
-            if has_data {
-                notes.push(format!(
-                    "第 {} 列有数据但没有栏目名称，未作为栏目",
-                    column_name(c)
-                ));
-            }
-        } else {
-            let mut path = path;
-            let mut unit = None;
-            if path.len() > 1 {
-                if let Some(u) = path.last().and_then(|l| unit_word(l)) {
-                    unit = Some(u);
-                    path.pop();
-                }
-            }
-            columns.push(LeafColumn {
-                left: c,
-                right,
-                path,
-                unit,
-                label_cell: ch.last().copied(),
-                value_cell: None,
-            });
-            chains.push(ch);
-        }
-        c = right + 1;
-    }
-    // The tree: each anchor is a node, children in column order.
-    let mut tree: Vec<HeaderNode> = Vec::new();
-    for ch in &chains {
-        let mut level = &mut tree;
-        for &(r, cc) in ch {
-            let m = grid.merge_at(r, cc);
-            let (bottom_r, right_c) = m.map_or((r, cc), |m| (m.bottom, m.right));
-            let pos = level.iter().position(|n| n.top == r && n.left == cc);
-            let i = match pos {
-                Some(i) => i,
-                None => {
-                    level.push(HeaderNode {
-                        label: squeeze(grid.raw(r, cc)),
-                        top: r,
-                        bottom: bottom_r,
-                        left: cc,
-                        right: right_c,
-                        children: Vec::new(),
-                    });
-                    level.len() - 1
-                }
-            };
-            level = &mut level[i].children;
-        }
-    }
-    (tree, columns)
 }
 
 const AREA_LABELS: [&str; 22] = [
@@ -716,5 +581,37 @@ fn table_kind(
         FormKind::Statistical
     } else {
         FormKind::Roster
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A thousand rows of label–blank pairs read as one card: it stops at
+    /// the field limit and says where.
+    #[test]
+    fn a_card_a_thousand_rows_deep_stops_at_the_field_limit() {
+        let rows: Vec<Vec<String>> = (0..1_000)
+            .map(|r| {
+                (0..64)
+                    .map(|c| {
+                        if c % 2 == 0 {
+                            format!("项目{}", r % 10)
+                        } else {
+                            String::new()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let layout = analyze(&Grid::new(rows, Vec::new())).expect("a card");
+        assert_eq!(layout.kind, FormKind::Card);
+        assert_eq!(layout.columns.len(), MAX_FIELDS);
+        assert!(
+            layout.notes.iter().any(|n| n.contains("只识别前 500 个")),
+            "{:?}",
+            layout.notes
+        );
     }
 }

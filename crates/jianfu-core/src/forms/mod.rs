@@ -7,6 +7,7 @@
 pub mod corpus;
 pub mod cues;
 pub mod grid;
+mod header;
 pub mod layout;
 pub mod matcher;
 pub mod spec;

@@ -455,6 +455,9 @@ mod tests {
             "null < null",
             "\"b\" > \"a\"",
             "true > false",
+            "name.matches('^张')",
+            "matches(name, '三$')",
+            "name.matches('^张') && age >= 60",
         ];
         let people = [
             facts(&[]),
@@ -514,6 +517,36 @@ mod tests {
             exprs.len(),
             "some filters fell back to the interpreter"
         );
+    }
+
+    /// A filter is evaluated once per resident: its pattern must not be
+    /// compiled once per resident.
+    #[test]
+    fn a_filter_pattern_is_compiled_once() {
+        let d = dict();
+        let before = crate::dictionary::rules::patterns_compiled_on_this_thread();
+        let e = Expr::new("name.matches('^王.{1,2}$') || age > 200", &d, "person").unwrap();
+        let mut hits = 0;
+        for i in 0..2_000 {
+            let f = facts(&[
+                ("person.name", if i % 2 == 0 { "王五" } else { "李四" }),
+                ("person.birth_date", "1970-01-01"),
+            ]);
+            let s = Subject {
+                facts: &f,
+                household: None,
+            };
+            hits += usize::from(e.matches(s, on()));
+            // The interpreter's path keeps its patterns too.
+            assert_eq!(
+                e.interpret(s, on()),
+                Ok(cel::Value::Bool(i % 2 == 0)),
+                "{i}"
+            );
+        }
+        assert_eq!(hits, 1_000);
+        let compiled = crate::dictionary::rules::patterns_compiled_on_this_thread() - before;
+        assert!(compiled <= 2, "{compiled} compilations");
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub enum Kind {
     Number,
     Bool,
     Text,
+    List,
     /// Anything the check does not judge (a list, a call's result, null).
     Any,
 }
@@ -50,6 +51,7 @@ impl Kind {
             Kind::Number => "数值",
             Kind::Bool => "是/否",
             Kind::Text => "文字",
+            Kind::List => "列表",
             Kind::Any => "值",
         }
     }
@@ -106,6 +108,46 @@ struct Walk<'a> {
     nodes: usize,
     comprehensions: usize,
     problems: Vec<String>,
+    /// Inside a part without names, already being evaluated whole.
+    in_constant: bool,
+    /// Parts without names that evaluate to zero (`1 - 1`), for the
+    /// division check.
+    zeros: std::collections::HashSet<u64>,
+}
+
+fn value_kind(v: &cel::Value) -> Kind {
+    match v {
+        cel::Value::Int(_) | cel::Value::UInt(_) | cel::Value::Float(_) => Kind::Number,
+        cel::Value::Bool(_) => Kind::Bool,
+        cel::Value::String(_) => Kind::Text,
+        cel::Value::List(_) => Kind::List,
+        _ => Kind::Any,
+    }
+}
+
+/// Whether a part names nothing (no fact, no loop variable), so that its
+/// value is the same for every resident and can be computed once here.
+/// `budget` bounds the descent, as the walk's depth limit does.
+fn constant(e: &IdedExpr, budget: usize) -> bool {
+    let Some(below) = budget.checked_sub(1) else {
+        return false;
+    };
+    match &e.expr {
+        Ast::Literal(_) => true,
+        Ast::Select(s) => !s.test && constant(&s.operand, below),
+        Ast::List(l) => l.elements.iter().all(|x| constant(x, below)),
+        Ast::Map(m) => m.entries.iter().all(|entry| match &entry.expr {
+            cel::common::ast::EntryExpr::MapEntry(me) => {
+                constant(&me.key, below) && constant(&me.value, below)
+            }
+            _ => false,
+        }),
+        Ast::Call(c) => {
+            c.target.as_deref().is_none_or(|t| constant(t, below))
+                && c.args.iter().all(|a| constant(a, below))
+        }
+        Ast::Ident(_) | Ast::Comprehension(_) | Ast::Struct(_) | Ast::Unspecified => false,
+    }
 }
 
 fn literal_kind(v: &CelVal) -> Kind {
@@ -117,21 +159,59 @@ fn literal_kind(v: &CelVal) -> Kind {
     }
 }
 
-fn is_zero(e: &IdedExpr) -> bool {
-    matches!(
-        &e.expr,
-        Ast::Literal(CelVal::Int(0)) | Ast::Literal(CelVal::UInt(0))
-    ) || matches!(&e.expr, Ast::Literal(CelVal::Double(d)) if *d == 0.0)
+fn is_zero(e: &IdedExpr, zeros: &std::collections::HashSet<u64>) -> bool {
+    zeros.contains(&e.id)
+        || matches!(
+            &e.expr,
+            Ast::Literal(CelVal::Int(0)) | Ast::Literal(CelVal::UInt(0))
+        )
+        || matches!(&e.expr, Ast::Literal(CelVal::Double(d)) if *d == 0.0)
 }
 
 fn shown(e: &IdedExpr) -> String {
+    let text = shown_within(e, 4);
+    let mut out: String = text.chars().take(60).collect();
+    if text.chars().count() > 60 {
+        out.push('…');
+    }
+    out
+}
+
+/// A part written back as a department would have typed it, for messages.
+fn shown_within(e: &IdedExpr, depth: usize) -> String {
+    if depth == 0 {
+        return "…".into();
+    }
+    let inner = |x: &IdedExpr| shown_within(x, depth - 1);
     match &e.expr {
         Ast::Ident(n) => n.clone(),
-        Ast::Select(s) => format!("{}.{}", shown(&s.operand), s.field),
+        Ast::Select(s) => format!("{}.{}", inner(&s.operand), s.field),
         Ast::Literal(CelVal::String(s)) => format!("'{s}'"),
         Ast::Literal(CelVal::Int(i)) => i.to_string(),
+        Ast::Literal(CelVal::UInt(u)) => format!("{u}u"),
         Ast::Literal(CelVal::Double(d)) => d.to_string(),
         Ast::Literal(CelVal::Boolean(b)) => b.to_string(),
+        Ast::Literal(CelVal::Null) => "null".into(),
+        Ast::List(l) => format!(
+            "[{}]",
+            l.elements.iter().map(inner).collect::<Vec<_>>().join(", ")
+        ),
+        Ast::Call(c) => {
+            let name = c.func_name.as_str();
+            let args: Vec<String> = c.args.iter().map(inner).collect();
+            match (name, args.as_slice()) {
+                (operators::LOGICAL_NOT, [a]) => format!("!{a}"),
+                (operators::NEGATE, [a]) => format!("-{a}"),
+                (operators::INDEX, [a, i]) => format!("{a}[{i}]"),
+                (_, [a, b]) if name.len() > 2 && name.starts_with('_') && name.ends_with('_') => {
+                    format!("({a} {} {b})", &name[1..name.len() - 1])
+                }
+                _ => match &c.target {
+                    Some(t) => format!("{}.{name}({})", inner(t), args.join(", ")),
+                    None => format!("{name}({})", args.join(", ")),
+                },
+            }
+        }
         _ => "表达式".into(),
     }
 }
@@ -146,7 +226,45 @@ const COMPARISONS: [&str; 6] = [
 ];
 
 impl Walk<'_> {
+    /// A part's kind, after its limits and checks. A part that names
+    /// nothing is also evaluated, once: `int('x')` or `timestamp('bad')`
+    /// fails for every resident, and `string(1)` is text.
     fn walk(&mut self, e: &IdedExpr, depth: usize) -> Kind {
+        let folds = !self.in_constant
+            && !matches!(e.expr, Ast::Literal(_))
+            && constant(e, MAX_DEPTH.saturating_sub(depth) + 1);
+        if !folds {
+            return self.shape(e, depth);
+        }
+        let problems = self.problems.len();
+        self.in_constant = true;
+        let kind = self.shape(e, depth);
+        self.in_constant = false;
+        if self.problems.len() > problems {
+            return kind;
+        }
+        match cel::Value::resolve(e, crate::dictionary::root_context()) {
+            Ok(v) => {
+                if matches!(v, cel::Value::Int(0) | cel::Value::UInt(0))
+                    || matches!(v, cel::Value::Float(f) if f == 0.0)
+                {
+                    self.zeros.insert(e.id);
+                }
+                value_kind(&v)
+            }
+            Err(err) => {
+                let reason = err.to_string();
+                let reason: String = reason.chars().take(80).collect();
+                self.problems.push(format!(
+                    "“{}”无法求值（{reason}），这个条件对任何人都不成立",
+                    shown(e)
+                ));
+                Kind::Any
+            }
+        }
+    }
+
+    fn shape(&mut self, e: &IdedExpr, depth: usize) -> Kind {
         self.nodes += 1;
         if depth > MAX_DEPTH {
             self.problems
@@ -166,9 +284,14 @@ impl Walk<'_> {
             Ast::Select(s) => {
                 self.walk(&s.operand, depth + 1);
                 match &s.operand.expr {
-                    Ast::Ident(h) if h == "household" => {
-                        (self.household_kind)(&s.field).unwrap_or(Kind::Any)
-                    }
+                    Ast::Ident(h) if h == "household" => match (self.household_kind)(&s.field) {
+                        Some(kind) => kind,
+                        None => {
+                            self.problems
+                                .push(format!("“household.{}”不是家庭户指标", s.field));
+                            Kind::Any
+                        }
+                    },
                     _ => Kind::Any,
                 }
             }
@@ -182,7 +305,7 @@ impl Walk<'_> {
                 for x in l.elements.iter().take(MAX_LIST) {
                     self.walk(x, depth + 1);
                 }
-                Kind::Any
+                Kind::List
             }
             Ast::Map(m) => {
                 for entry in &m.entries {
@@ -217,9 +340,10 @@ impl Walk<'_> {
     }
 
     fn call(&mut self, call: &cel::common::ast::CallExpr, depth: usize) -> Kind {
-        if let Some(t) = &call.target {
-            self.walk(t, depth + 1);
-        }
+        let kinds_target = match &call.target {
+            Some(t) => self.walk(t, depth + 1),
+            None => Kind::Any,
+        };
         let kinds: Vec<Kind> = call.args.iter().map(|a| self.walk(a, depth + 1)).collect();
         let name = call.func_name.as_str();
         if COMPARISONS.contains(&name) && kinds.len() == 2 && !kinds[0].fits(kinds[1]) {
@@ -250,7 +374,7 @@ impl Walk<'_> {
             return Kind::Bool;
         }
         if (name == operators::DIVIDE || name == operators::MODULO)
-            && call.args.get(1).is_some_and(is_zero)
+            && call.args.get(1).is_some_and(|d| is_zero(d, &self.zeros))
         {
             self.problems.push("表达式中有除以 0 的运算".into());
         }
@@ -259,11 +383,29 @@ impl Walk<'_> {
                 Ast::Literal(CelVal::String(p)) => Some(p.to_string()),
                 _ => None,
             });
-            if let Some(p) = pattern {
-                if let Err(e) = regex::RegexBuilder::new(&p).size_limit(1 << 20).build() {
+            match pattern {
+                Some(p) => {
+                    if let Err(e) = crate::dictionary::compiled_pattern(&p) {
+                        self.problems.push(e);
+                    }
+                }
+                // A pattern computed per resident would be compiled per
+                // resident, and could not be checked here.
+                None => self
+                    .problems
+                    .push("matches 的正则表达式须直接写成文字（加引号）".into()),
+            }
+            if let Some(text) = call.target.as_deref().or(call.args.first()) {
+                let kind = if call.target.is_some() {
+                    kinds_target
+                } else {
+                    kinds.first().copied().unwrap_or(Kind::Any)
+                };
+                if !Kind::Text.fits(kind) {
                     self.problems.push(format!(
-                        "正则表达式“{p}”无效：{}",
-                        e.to_string().lines().last().unwrap_or_default()
+                        "“{}”是{}，不能用 matches 匹配文字",
+                        shown(text),
+                        kind.label()
                     ));
                 }
             }
@@ -279,8 +421,21 @@ impl Walk<'_> {
         {
             return Kind::Bool;
         }
+        if name == operators::ADD && kinds.len() == 2 {
+            let (a, b) = (kinds[0], kinds[1]);
+            if a == Kind::Bool || b == Kind::Bool || !a.fits(b) {
+                self.problems.push(format!(
+                    "“{}”是{}，“{}”是{}，不能相加",
+                    shown(&call.args[0]),
+                    a.label(),
+                    shown(&call.args[1]),
+                    b.label()
+                ));
+                return Kind::Any;
+            }
+            return if a == Kind::Any { b } else { a };
+        }
         if [
-            operators::ADD,
             operators::SUBSTRACT,
             operators::MULTIPLY,
             operators::DIVIDE,
@@ -288,9 +443,23 @@ impl Walk<'_> {
             operators::NEGATE,
         ]
         .contains(&name)
-            && kinds.iter().all(|k| *k == Kind::Number)
         {
-            return Kind::Number;
+            if let Some((arg, kind)) = call
+                .args
+                .iter()
+                .zip(&kinds)
+                .find(|(_, k)| !Kind::Number.fits(**k))
+            {
+                self.problems.push(format!(
+                    "“{}”是{}，不能做算术运算",
+                    shown(arg),
+                    kind.label()
+                ));
+                return Kind::Any;
+            }
+            if kinds.iter().all(|k| *k == Kind::Number) {
+                return Kind::Number;
+            }
         }
         Kind::Any
     }
@@ -310,6 +479,8 @@ pub fn check_ast(
         nodes: 0,
         comprehensions: 0,
         problems: Vec::new(),
+        in_constant: false,
+        zeros: Default::default(),
     };
     w.walk(e, 0);
     match w.problems.first() {
@@ -338,7 +509,24 @@ mod tests {
         assert!(refused("1/0 == 1").contains("除以 0"));
         assert!(refused("name.matches('[')").contains("正则表达式"));
         assert!(refused("ethnicity in ['01', 2]").contains("类型不符"));
+        // Parts that name nothing are computed once, here.
+        assert!(refused("int('x') == 1").contains("无法求值"));
+        assert!(refused("age / (1 - 1) > 1").contains("除以 0"));
+        assert!(refused("age == string(1)").contains("数值"));
+        assert!(
+            refused("timestamp('bad') > timestamp('2020-01-01T00:00:00Z')").contains("无法求值")
+        );
+        assert!(refused("household.shoe_size > 3").contains("household.shoe_size"));
+        assert!(refused("[1, 2] + 'a' == [1]").contains("不能相加"));
+        assert!(refused("name + 1 == 'x'").contains("不能相加"));
+        assert!(refused("name - 1 > 0").contains("算术"));
+        assert!(refused("age.matches('1')").contains("matches"));
+        assert!(refused("name.matches(name)").contains("文字"));
         for ok in [
+            "age >= 60 + 5",
+            "name + '先生' == '张三先生'",
+            "age in [60] + [61]",
+            "age >= int('60')",
             "age >= 60 && disabled == true",
             "ethnicity in ['01', '02']",
             "household.dibao == true || age > 80",

@@ -29,13 +29,18 @@ pub(crate) enum Source {
 pub(crate) enum Node {
     Const(Val<'static>),
     Var(Source),
-    Household { code: String, value_type: ValueType },
+    Household {
+        code: String,
+        value_type: ValueType,
+    },
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Not(Box<Node>),
     Neg(Box<Node>),
     Cmp(CmpOp, Box<Node>, Box<Node>),
     In(Box<Node>, Vec<Val<'static>>),
+    /// `text.matches('pattern')` with the pattern compiled once.
+    Matches(Box<Node>, regex::Regex),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -168,6 +173,18 @@ pub(crate) fn compile(
             }
             _ => None,
         },
+        Ast::Call(call) if call.func_name == "matches" => {
+            let (text, pattern) = match (&call.target, call.args.as_slice()) {
+                (Some(t), [p]) => (t.as_ref(), p),
+                (None, [t, p]) => (t, p),
+                _ => return None,
+            };
+            let Ast::Literal(CelVal::String(p)) = &pattern.expr else {
+                return None;
+            };
+            let re = crate::dictionary::compiled_pattern(p).ok()?;
+            Some(Node::Matches(c(text)?, re))
+        }
         Ast::Call(call) if call.target.is_none() => {
             let a = &call.args;
             match (call.func_name.as_str(), a.len()) {
@@ -274,6 +291,10 @@ impl Node {
                 let l = a.eval(s, age)?;
                 Ok(Val::Bool(items.iter().any(|i| l.same(i))))
             }
+            Node::Matches(a, re) => match a.eval(s, age)? {
+                Val::Str(t) => Ok(Val::Bool(re.is_match(&t))),
+                _ => Err(Failed),
+            },
         }
     }
 }
