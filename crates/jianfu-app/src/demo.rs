@@ -71,9 +71,10 @@ pub struct DemoOptions {
     pub password: String,
     /// Reference date for ages and birth dates.
     pub today: chrono::NaiveDate,
-    /// Whether to add a season of 准入 activity (caps, admitted, pending
-    /// and refused requests, a flag) so the gate's pages have something to
-    /// show; tests start from an empty gate.
+    /// Whether to add a season of activity so every page has something to
+    /// show: 准入 (caps, admitted, pending and refused requests, a flag)
+    /// and 一表通 (admitted reports with tasks in every state, a draft);
+    /// tests start from an empty gate and no reports.
     pub admissions: bool,
 }
 
@@ -198,6 +199,10 @@ impl App {
             self.write_demo_households(chunk, &communities, opts, &dept_of)
                 .await?;
         }
+        // 一表通 needs the residents: its tasks list and count them.
+        if opts.admissions {
+            self.seed_report_activity(&opts.password).await?;
+        }
         let scope = &district.path;
         Ok(DemoSummary {
             accounts,
@@ -316,7 +321,7 @@ impl App {
         Ok(())
     }
 
-    async fn unit_by_code(&self, code: &str) -> Result<OrgUnit> {
+    pub(crate) async fn unit_by_code(&self, code: &str) -> Result<OrgUnit> {
         self.db
             .unit_by_code(code)
             .await?

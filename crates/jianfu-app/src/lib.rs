@@ -9,6 +9,7 @@ pub mod audit;
 pub mod audit_query;
 pub mod auth;
 pub mod demo;
+mod demo_reports;
 pub mod dictionary;
 pub mod forms;
 pub mod import;
@@ -18,6 +19,7 @@ pub mod passwords;
 pub mod register;
 pub mod reports;
 mod unknown_names;
+pub mod work;
 pub mod workbook;
 
 pub use auth::{AuthConfig, CurrentUser, LoginError, LoginOk};

@@ -677,6 +677,20 @@ impl Db {
     /// Moves a task from one of `from` to `to`; false if it was in none of
     /// them (someone else moved it first).
     #[allow(clippy::too_many_arguments)]
+    /// A submission taken back before the department decided on it: the
+    /// task is open again and the submitted snapshot is dropped. False when
+    /// the task is no longer submitted (accepted or returned meanwhile).
+    pub async fn withdraw_task(&self, task_id: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE report_tasks SET status = '填报中', submitted_by = NULL, submitted_at = NULL, \
+             snapshot = NULL WHERE id = $1 AND status = '已提交'",
+        )
+        .bind(task_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn move_task(
         &self,
         task_id: i64,

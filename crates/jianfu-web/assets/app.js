@@ -19,9 +19,19 @@
   });
 })();
 
-// Ask before disabling an account.
+// Ask before disabling an account, and before submitting a task (saying
+// how many cells are still empty).
 document.addEventListener("submit", function (e) {
   const form = e.target;
+  if (form.id === "submit-form") {
+    const gapsEl = document.querySelector('#counts [data-k="gaps"]');
+    const gaps = gapsEl ? parseInt(gapsEl.textContent, 10) || 0 : 0;
+    const text = gaps > 0
+      ? form.dataset.confirmGaps.replace("{n}", String(gaps))
+      : form.dataset.confirm;
+    if (!window.confirm(text)) e.preventDefault();
+    return;
+  }
   if (form.action && /\/disable$/.test(form.action)) {
     const msg = document.documentElement.lang === "en" ? "Disable this account?" : "确定停用该账号？";
     if (!window.confirm(msg)) e.preventDefault();

@@ -183,6 +183,11 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         ),
         (
             "POST",
+            "/api/v1/tasks/{task}/withdraw",
+            Some(NOT_DAGONGGUAN_TASK),
+        ),
+        (
+            "POST",
             "/api/v1/tasks/{task}/return",
             Some(NOT_DAGONGGUAN_TASK),
         ),
@@ -307,6 +312,7 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         ("POST", "/reports/{report}/export-full", Some(NOT_MINZHENG)),
         ("GET", "/tasks/{task}", Some(NOT_DAGONGGUAN_TASK)),
         ("POST", "/tasks/{task}/submit", Some(NOT_DAGONGGUAN_TASK)),
+        ("POST", "/tasks/{task}/withdraw", Some(NOT_DAGONGGUAN_TASK)),
         ("POST", "/tasks/{task}/review", Some(NOT_DAGONGGUAN_TASK)),
         (
             "GET",

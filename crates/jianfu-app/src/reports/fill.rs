@@ -447,4 +447,35 @@ impl App {
         .await?;
         Ok(grid.counts.gaps)
     }
+
+    /// Takes a submission back to correct it, while the department has not
+    /// yet accepted or returned it. Only the community that submitted it.
+    pub async fn withdraw_task(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        ip: Option<String>,
+    ) -> Result<()> {
+        let (task, report) = self.task_and_report(actor, id, ip.clone()).await?;
+        let own = matches!(actor.role, Role::Community | Role::Grid)
+            && jianfu_core::scope::contains(&actor.scope.path, &task.unit_path);
+        if !own {
+            return Err(AppError::Forbidden("只有提交的村（社区）可以撤回".into()));
+        }
+        if task.status != "已提交" || !self.db.withdraw_task(task.id).await? {
+            return Err(AppError::Invalid(format!(
+                "任务状态为“{}”，部门已处理，不能撤回",
+                task.status
+            )));
+        }
+        self.audit(
+            Some(actor),
+            "task.withdraw",
+            Some(format!("task:{id}")),
+            "ok",
+            Some(format!("撤回“{}”的提交", report.title)),
+            ip,
+        )
+        .await
+    }
 }

@@ -86,6 +86,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tasks/{id}/cells", axum::routing::put(reports::save_cell))
         .route("/tasks/{id}/rows", post(reports::add_row))
         .route("/tasks/{id}/submit", post(reports::submit))
+        .route("/tasks/{id}/withdraw", post(reports::withdraw))
         .route("/tasks/{id}/return", post(reports::return_task))
         .route("/tasks/{id}/accept", post(reports::accept))
         .route("/tasks/{id}/export/{format}", get(reports::export_task))

@@ -269,6 +269,16 @@ pub async fn submit(
     Ok(Json(json!({"status": "已提交", "gaps_left": gaps})))
 }
 
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    state.app.withdraw_task(&s.user, id, ctx.ip).await?;
+    Ok(Json(json!({"status": "填报中"})))
+}
+
 #[derive(Deserialize)]
 pub struct ReturnInput {
     comment: String,

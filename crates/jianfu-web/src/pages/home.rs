@@ -21,6 +21,8 @@ pub async fn home(
     let mut data = base(&ctx, Some(&s));
     let counts = app.counts_for(&s.user.scope).await.map_err(err)?;
     data.insert("counts".into(), json!(counts));
+    let steps = app.next_steps(&s.user).await.map_err(err)?;
+    data.insert("steps".into(), json!(steps));
     match s.user.role {
         Role::Township => {
             let communities: Vec<_> = app

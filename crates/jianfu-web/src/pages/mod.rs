@@ -82,6 +82,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/tasks/{id}", get(reports::task))
         .route("/tasks/{id}/submit", post(reports::submit))
+        .route("/tasks/{id}/withdraw", post(reports::withdraw))
         .route("/tasks/{id}/review", post(reports::review))
         .route("/tasks/{id}/export/{format}", get(reports::export_task))
         .route(

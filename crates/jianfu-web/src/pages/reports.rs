@@ -6,7 +6,7 @@
 use crate::api::reports::{download, parse_format, read_upload};
 use crate::context::ReqCtx;
 use crate::errors::PageError;
-use crate::extract::{PageForm, PageMultipart, PagePath};
+use crate::extract::{PageForm, PageMultipart, PagePath, PageQuery};
 use crate::render::{base, fmt_time, render};
 use crate::session::PageUser;
 use crate::AppState;
@@ -209,6 +209,7 @@ pub async fn detail(
         .map(|t| {
             json!({"id": t.id, "unit": t.unit_name, "status": t.status,
                    "cells": t.cells_total, "prefilled": t.cells_prefilled, "typed": t.cells_typed,
+                   "gaps": (t.cells_total - t.cells_prefilled - t.cells_typed).max(0),
                    "minutes": format!("{:.1}", t.active_ms as f64 / 60000.0),
                    "submitted": t.submitted_at.map(fmt_time), "comment": t.review_comment})
         })
@@ -275,11 +276,19 @@ pub async fn review(
     Ok(Redirect::to(&format!("/reports/{}", task.report_id)).into_response())
 }
 
+/// What the task page says after a submission or a withdrawal.
+#[derive(Deserialize, Default)]
+pub struct TaskNotice {
+    submitted: Option<i64>,
+    withdrawn: Option<u8>,
+}
+
 pub async fn task(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
     PagePath(id): PagePath<i64>,
+    PageQuery(notice): PageQuery<TaskNotice>,
 ) -> Result<Html<String>, PageError> {
     let v = state
         .app
@@ -327,6 +336,12 @@ pub async fn task(
     data.insert("counts".into(), json!(v.grid.counts));
     data.insert("editable".into(), json!(v.editable));
     data.insert(
+        "can_withdraw".into(),
+        json!(v.task.status == "已提交" && matches!(s.user.role, Role::Community | Role::Grid)),
+    );
+    data.insert("submitted_gaps".into(), json!(notice.submitted));
+    data.insert("withdrawn".into(), json!(notice.withdrawn.is_some()));
+    data.insert(
         "can_add".into(),
         json!(
             v.editable
@@ -343,12 +358,27 @@ pub async fn submit(
     PageUser(s): PageUser,
     PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
-    state
+    let gaps = state
         .app
         .submit_task(&s.user, id, ctx.ip.clone())
         .await
         .map_err(err(&ctx))?;
-    Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
+    // The page says what happened: submitted, with how many cells left.
+    Ok(Redirect::to(&format!("/tasks/{id}?submitted={gaps}")).into_response())
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    PagePath(id): PagePath<i64>,
+) -> Result<Response, PageError> {
+    state
+        .app
+        .withdraw_task(&s.user, id, ctx.ip.clone())
+        .await
+        .map_err(err(&ctx))?;
+    Ok(Redirect::to(&format!("/tasks/{id}?withdrawn=1")).into_response())
 }
 
 pub async fn export_task(

@@ -1,0 +1,231 @@
+//! What one person has to do next, for their home page: the tasks due or
+//! returned, the requests to review, the submissions to check, each with
+//! its deadline and a link. It lists work, never counts of other people's
+//! work, and never ranks communities or workers (the five don'ts).
+
+use crate::{App, CurrentUser, Result};
+use jianfu_core::role::Role;
+use serde::Serialize;
+
+/// One thing to do, or to wait for.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NextStep {
+    /// What kind of step it is; the page words it (`task_returned`,
+    /// `task_fill`, `task_waiting`, `report_draft`, `report_publish`,
+    /// `review_tasks`, `admission_returned`, `admission_waiting`,
+    /// `admission_review`, `township_report`).
+    pub kind: &'static str,
+    pub title: String,
+    /// The community or department it concerns, where that is not the
+    /// reader's own.
+    pub unit: Option<String>,
+    /// The stored status, as the record has it.
+    pub status: String,
+    /// The deadline (YYYY-MM-DD), where there is one.
+    pub due: Option<String>,
+    pub overdue: bool,
+    pub href: String,
+    /// Cells still empty (a task), submissions waiting (a report),
+    /// communities not yet submitted (a township's report).
+    pub count: Option<i64>,
+    /// The reviewer's comment on a returned task or request.
+    pub comment: Option<String>,
+}
+
+/// Steps that need the reader first, then by deadline.
+fn order(steps: &mut [NextStep]) {
+    fn weight(kind: &str) -> u8 {
+        match kind {
+            "task_returned" | "admission_returned" => 0,
+            "task_fill" | "admission_review" | "review_tasks" | "report_publish" => 1,
+            "report_draft" | "township_report" => 2,
+            _ => 3,
+        }
+    }
+    steps.sort_by(|a, b| {
+        (weight(a.kind), a.due.is_none(), &a.due).cmp(&(weight(b.kind), b.due.is_none(), &b.due))
+    });
+}
+
+fn overdue(due: &str, today: &str) -> bool {
+    !due.is_empty() && due < today
+}
+
+impl App {
+    pub async fn next_steps(&self, actor: &CurrentUser) -> Result<Vec<NextStep>> {
+        let today = crate::today().to_string();
+        let mut steps = Vec::new();
+        match actor.role {
+            Role::Community | Role::Grid => {
+                for t in self.tasks_for(actor).await? {
+                    let kind = match t.status.as_str() {
+                        "退回" => "task_returned",
+                        "未开始" | "填报中" => "task_fill",
+                        "已提交" => "task_waiting",
+                        _ => continue,
+                    };
+                    let gaps = (t.cells_total - t.cells_prefilled - t.cells_typed).max(0);
+                    steps.push(NextStep {
+                        kind,
+                        overdue: kind != "task_waiting" && overdue(&t.report_deadline, &today),
+                        title: format!("{}（{}）", t.report_title, t.report_period),
+                        unit: (actor.role == Role::Grid).then(|| t.unit_name.clone()),
+                        status: t.status,
+                        due: Some(t.report_deadline).filter(|d| !d.is_empty()),
+                        href: format!("/tasks/{}", t.id),
+                        count: Some(gaps),
+                        comment: t.review_comment.filter(|_| kind == "task_returned"),
+                    });
+                }
+            }
+            Role::Township => {
+                // Per report, how many of its communities have not yet
+                // submitted: a count, never a list of who is behind.
+                let mut by_report: std::collections::BTreeMap<i64, NextStep> = Default::default();
+                for t in self.tasks_for(actor).await? {
+                    let open = matches!(t.status.as_str(), "未开始" | "填报中" | "退回");
+                    let step = by_report.entry(t.report_id).or_insert_with(|| NextStep {
+                        kind: "township_report",
+                        title: format!("{}（{}）", t.report_title, t.report_period),
+                        unit: None,
+                        status: String::new(),
+                        overdue: false,
+                        due: Some(t.report_deadline.clone()).filter(|d| !d.is_empty()),
+                        href: "/reports".into(),
+                        count: Some(0),
+                        comment: None,
+                    });
+                    if open {
+                        step.count = step.count.map(|n| n + 1);
+                        step.overdue |= overdue(&t.report_deadline, &today);
+                    }
+                }
+                steps.extend(by_report.into_values().filter(|s| s.count > Some(0)));
+            }
+            Role::Department => {
+                for r in self.reports_for(actor).await? {
+                    if r.status == "草稿" {
+                        let admitted = self.db.admission_of_report(r.id, &today).await?.is_some();
+                        steps.push(NextStep {
+                            kind: if admitted {
+                                "report_publish"
+                            } else {
+                                "report_draft"
+                            },
+                            title: r.title.clone(),
+                            unit: None,
+                            status: r.status.clone(),
+                            due: Some(r.deadline.clone()).filter(|d| !d.is_empty()),
+                            overdue: false,
+                            href: format!("/reports/{}", r.id),
+                            count: None,
+                            comment: None,
+                        });
+                        continue;
+                    }
+                    let waiting = self
+                        .db
+                        .tasks_of_report(r.id)
+                        .await?
+                        .iter()
+                        .filter(|t| t.status == "已提交")
+                        .count() as i64;
+                    if waiting > 0 {
+                        steps.push(NextStep {
+                            kind: "review_tasks",
+                            title: format!("{}（{}）", r.title, r.period),
+                            unit: None,
+                            status: r.status.clone(),
+                            due: Some(r.deadline.clone()).filter(|d| !d.is_empty()),
+                            overdue: false,
+                            href: format!("/reports/{}", r.id),
+                            count: Some(waiting),
+                            comment: None,
+                        });
+                    }
+                }
+                for a in self.list_admissions(actor, false).await? {
+                    let kind = match a.status.as_str() {
+                        "returned" | "draft" => "admission_returned",
+                        "submitted" | "escalated" => "admission_waiting",
+                        _ => continue,
+                    };
+                    steps.push(NextStep {
+                        kind,
+                        title: a.title,
+                        unit: None,
+                        status: a.status,
+                        due: None,
+                        overdue: false,
+                        href: format!("/admissions/{}", a.id),
+                        count: None,
+                        comment: None,
+                    });
+                }
+            }
+            Role::Jianfuban => {
+                for a in self.list_admissions(actor, true).await? {
+                    steps.push(NextStep {
+                        kind: "admission_review",
+                        title: a.title,
+                        unit: Some(a.department),
+                        status: a.status,
+                        due: None,
+                        overdue: false,
+                        href: format!("/admissions/{}", a.id),
+                        count: None,
+                        comment: None,
+                    });
+                }
+            }
+            Role::Admin => {}
+        }
+        order(&mut steps);
+        Ok(steps)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(kind: &'static str, due: Option<&str>) -> NextStep {
+        NextStep {
+            kind,
+            title: kind.into(),
+            unit: None,
+            status: String::new(),
+            due: due.map(str::to_string),
+            overdue: false,
+            href: String::new(),
+            count: None,
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn returned_work_comes_first_then_the_nearest_deadline() {
+        let mut steps = vec![
+            step("task_waiting", Some("2026-12-01")),
+            step("task_fill", None),
+            step("task_fill", Some("2026-12-20")),
+            step("task_returned", Some("2026-12-31")),
+            step("task_fill", Some("2026-12-10")),
+        ];
+        order(&mut steps);
+        let seen: Vec<_> = steps.iter().map(|s| (s.kind, s.due.as_deref())).collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("task_returned", Some("2026-12-31")),
+                ("task_fill", Some("2026-12-10")),
+                ("task_fill", Some("2026-12-20")),
+                ("task_fill", None),
+                ("task_waiting", Some("2026-12-01")),
+            ]
+        );
+        assert!(overdue("2026-11-30", "2026-12-01"));
+        assert!(!overdue("2026-12-01", "2026-12-01"));
+        assert!(!overdue("", "2026-12-01"));
+    }
+}
