@@ -132,6 +132,9 @@ pub struct TestServer {
 
 pub struct Options {
     pub residents: usize,
+    /// The demo's season of activity (准入 requests, 一表通 reports and
+    /// tasks), as `jianfu demo` builds it.
+    pub activity: bool,
     pub auth: AuthConfig,
     pub web: WebConfig,
 }
@@ -140,6 +143,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             residents: 300,
+            activity: false,
             auth: AuthConfig::default(),
             web: WebConfig::default(),
         }
@@ -161,7 +165,7 @@ impl TestServer {
             seed: 7,
             password: PASSWORD.into(),
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"),
-            admissions: false,
+            admissions: opts.activity,
         })
         .await
         .expect("demo builds");
