@@ -11,7 +11,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct NextStep {
     /// What kind of step it is; the page words it (`task_returned`,
-    /// `task_fill`, `task_waiting`, `report_draft`, `report_publish`,
+    /// `task_fill`, `task_none`, `task_waiting`, `report_draft`, `report_publish`,
     /// `review_tasks`, `admission_returned`, `admission_waiting`,
     /// `admission_review`, `township_report`).
     pub kind: &'static str,
@@ -37,7 +37,7 @@ fn order(steps: &mut [NextStep]) {
     fn weight(kind: &str) -> u8 {
         match kind {
             "task_returned" | "admission_returned" => 0,
-            "task_fill" | "admission_review" | "review_tasks" | "report_publish" => 1,
+            "task_fill" | "task_none" | "admission_review" | "review_tasks" | "report_publish" => 1,
             "report_draft" | "township_report" => 2,
             _ => 3,
         }
@@ -60,6 +60,8 @@ impl App {
                 for t in self.tasks_for(actor).await? {
                     let kind = match t.status.as_str() {
                         "退回" => "task_returned",
+                        // Nobody in the register matches: one click says so.
+                        "未开始" | "填报中" if t.cells_total == 0 => "task_none",
                         "未开始" | "填报中" => "task_fill",
                         "已提交" => "task_waiting",
                         _ => continue,

@@ -230,3 +230,90 @@ async fn home_pages_list_the_work_and_submitting_can_be_undone(b: Backend) {
 }
 
 on_both_backends!(home_pages_list_the_work_and_submitting_can_be_undone);
+
+/// A community where nobody matches the filter still gets its task (only
+/// it knows whether the register misses someone) and confirms "none here"
+/// with one click; the publication says how many are in that case.
+async fn a_task_with_nobody_to_list_is_one_click(b: Backend) {
+    let s = TestServer::start(b).await;
+    let (dept, dcsrf) = s.login("minzheng").await;
+    let (community, ccsrf) = s.login("minzhu").await;
+    let targets = [
+        s.unit_id("500107003003").await,
+        s.unit_id("500107003004").await,
+    ];
+    let report = json_ok(
+        dept.post(s.url("/api/v1/reports"))
+            .header("x-csrf-token", &dcsrf)
+            .json(&json!({
+                "definition": {
+                    "title": "百岁老人名册", "kind": "roster", "entity": "person",
+                    "filter": "age >= 100",
+                    "columns": [
+                        {"path": ["姓名"], "source": {"type": "element", "element": "person.name"}, "left": 0, "right": 0},
+                        {"path": ["走访情况"], "source": {"type": "manual"}, "left": 1, "right": 1}
+                    ]
+                },
+                "frequency": "once", "period": "2026年12月", "deadline": "2027-01-15",
+                "targets": targets
+            }))
+            .send()
+            .await
+            .expect("create"),
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id");
+    s.admit_report(report).await;
+    let published = json_ok(
+        dept.post(s.url(&format!("/api/v1/reports/{report}/publish")))
+            .header("x-csrf-token", &dcsrf)
+            .send()
+            .await
+            .expect("publish"),
+    )
+    .await;
+    assert_eq!(published["tasks"], 2, "{published}");
+    assert_eq!(published["without_rows"], 2, "{published}");
+    let html = page(&dept, &s, &format!("/reports/{report}")).await;
+    assert!(
+        html.contains("id=\"rows-summary\"") && html.contains("0 个村（社区）有"),
+        "{html}"
+    );
+
+    let home = steps(&page(&community, &s, "/").await);
+    assert!(
+        home.contains("step-task_none") && home.contains("一键确认"),
+        "{home}"
+    );
+    let task = json_ok(
+        community
+            .get(s.url("/api/v1/tasks"))
+            .send()
+            .await
+            .expect("tasks"),
+    )
+    .await["tasks"][0]["id"]
+        .as_i64()
+        .expect("task");
+    let html = page(&community, &s, &format!("/tasks/{task}")).await;
+    assert!(html.contains("id=\"confirm-none\""), "{html}");
+    let done = community
+        .post(s.url(&format!("/tasks/{task}/submit")))
+        .form(&[("_csrf", ccsrf.as_str())])
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(done.status(), 303);
+    let tasks = json_ok(
+        community
+            .get(s.url("/api/v1/tasks"))
+            .send()
+            .await
+            .expect("tasks"),
+    )
+    .await;
+    assert_eq!(tasks["tasks"][0]["status"], "已提交", "{tasks}");
+}
+
+on_both_backends!(a_task_with_nobody_to_list_is_one_click);

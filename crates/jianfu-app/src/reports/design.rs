@@ -25,6 +25,17 @@ pub struct TemplateProposal {
     pub notes: Vec<String>,
 }
 
+/// What a publication sent: one task per community. A community where no
+/// resident matches the filter still gets its task, and confirms "本社区无
+/// 符合条件对象" with one click (counted as its submission): the register
+/// may lack someone the department is looking for, and only the
+/// community knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Published {
+    pub tasks: usize,
+    pub without_rows: usize,
+}
+
 /// A report as the department saves it.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct NewReportInput {
@@ -385,7 +396,7 @@ impl App {
         actor: &CurrentUser,
         id: i64,
         ip: Option<String>,
-    ) -> Result<usize> {
+    ) -> Result<Published> {
         let r = self.owned_report(actor, id, ip.clone()).await?;
         // Publishing twice would create every task again.
         if r.status != "草稿" {
@@ -431,20 +442,30 @@ impl App {
         let compiled = self.compile(&r)?;
         let tasks = self.db.tasks_of_report(id).await?;
         self.prefill_tasks(compiled, tasks).await?;
+        let without_rows = self
+            .db
+            .tasks_of_report(id)
+            .await?
+            .iter()
+            .filter(|t| t.cells_total == 0)
+            .count();
+        let published = Published {
+            tasks: targets.len(),
+            without_rows,
+        };
         self.audit(
             Some(actor),
             "report.publish",
             Some(format!("report:{id}")),
             "ok",
             Some(format!(
-                "发布报表“{}”到{}个村（社区）",
-                r.title,
-                targets.len()
+                "发布报表“{}”到{}个村（社区），其中{}个没有符合条件的对象",
+                r.title, published.tasks, published.without_rows
             )),
             ip,
         )
         .await?;
-        Ok(targets.len())
+        Ok(published)
     }
 }
 

@@ -15,7 +15,7 @@ mod fill;
 mod prefill;
 mod review;
 
-pub use design::{NewReportInput, TemplateProposal};
+pub use design::{NewReportInput, Published, TemplateProposal};
 pub use export::ExportFormat;
 pub use fill::{CellSaved, TaskView};
 pub use prefill::PrefillSummary;

@@ -87,8 +87,11 @@ pub async fn publish(
     ApiUser(s): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    let n = state.app.publish_report(&s.user, id, ctx.ip).await?;
-    Ok(Json(json!({"tasks": n})))
+    let p = state.app.publish_report(&s.user, id, ctx.ip).await?;
+    Ok(Json(
+        json!({"tasks": p.tasks, "with_rows": p.tasks - p.without_rows,
+                   "without_rows": p.without_rows}),
+    ))
 }
 
 /// Prefills every task of the report again and returns the district's

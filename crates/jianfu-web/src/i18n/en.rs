@@ -282,4 +282,8 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("task_submit_confirm_gaps", "{n} cells are still empty. Submit anyway? You can withdraw it until the department reviews it."),
     ("task_withdraw", "Withdraw submission"),
     ("task_withdraw_hint", "Possible until the department accepts or returns it."),
+    ("report_rows_summary", "{with} communities have matching residents; {without} have none and can confirm “none here” with one click (counted as submitted)."),
+    ("task_none", "None here: confirm and submit"),
+    ("task_none_hint", "Nobody in the register matches this report. If that is right, the button below completes it; if someone is missing, add them first with “Add a person”."),
+    ("step_task_none", "Nobody matches: confirm with one click"),
 ];

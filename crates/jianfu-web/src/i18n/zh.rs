@@ -282,4 +282,8 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("task_submit_confirm_gaps", "还有 {n} 格未填。确定提交？部门审核前可以撤回补充。"),
     ("task_withdraw", "撤回提交"),
     ("task_withdraw_hint", "部门接收或退回之前可以撤回。"),
+    ("report_rows_summary", "{with} 个村（社区）有符合条件的对象；{without} 个没有，可一键确认“本社区无符合条件对象”（计为已提交）。"),
+    ("task_none", "本社区无符合条件对象，确认提交"),
+    ("task_none_hint", "台账中没有符合本报表条件的对象。如确实没有，点击下面的按钮即完成本次填报；如有遗漏，请先用“添加人员行”补充。"),
+    ("step_task_none", "无符合条件对象：一键确认"),
 ];

@@ -215,6 +215,15 @@ pub async fn detail(
         })
         .collect();
     let mut data = base(&ctx, Some(&s));
+    // Who has a list and who has nobody matching: said at publication and
+    // after, so an empty task is no surprise.
+    if c.definition.kind != jianfu_core::reports::ReportKind::Statistical && !c.tasks.is_empty() {
+        let without = c.tasks.iter().filter(|t| t.cells_total == 0).count();
+        data.insert(
+            "rows_summary".into(),
+            json!({"with": c.tasks.len() - without, "without": without}),
+        );
+    }
     data.insert("report".into(), json!(c.report));
     data.insert("kind".into(), json!(c.definition.kind.label_zh()));
     data.insert("filter".into(), json!(c.definition.filter));
