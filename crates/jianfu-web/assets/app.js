@@ -118,6 +118,7 @@ document.addEventListener("submit", function (e) {
     td.textContent = "";
     td.appendChild(input);
     input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
     let done = false;
     function finish(commit, move) {
       if (done) return;
@@ -152,7 +153,44 @@ document.addEventListener("submit", function (e) {
     else if (e.key === "F2") { e.preventDefault(); edit(td); }
     else if ((e.ctrlKey || e.metaKey) && e.key === "z") { e.preventDefault(); undo(); }
     else if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) { e.preventDefault(); edit(td, e.key); }
+    else if (e.key === "Delete" || e.key === "Backspace") { e.preventDefault(); edit(td, ""); }
+    else if ((e.key === "Process" || e.keyCode === 229) && td.dataset.edit === "1" && !composing) {
+      // An input method is about to compose: what it writes replaces the
+      // cell's text, as a typed key would.
+      const sel = window.getSelection();
+      if (sel) sel.selectAllChildren(td);
+    }
   });
+
+  // Input methods (拼音, 五笔) and phone keyboards send no single-character
+  // key: they compose text into the focused element. Editable cells are
+  // contenteditable so that the composition lands in the cell; when it
+  // ends, the composed text becomes the start of an ordinary edit.
+  let composing = false;
+  grid.querySelectorAll('td[data-edit="1"]').forEach(function (td) {
+    td.contentEditable = "true";
+    td.spellcheck = false;
+  });
+  function composedInto(e) {
+    const td = e.target.closest ? e.target.closest("td") : null;
+    if (!td || e.target.tagName === "INPUT" || td.dataset.edit !== "1" || td.querySelector("input")) return null;
+    return td;
+  }
+  grid.addEventListener("compositionstart", function (e) {
+    if (composedInto(e)) composing = true;
+  });
+  grid.addEventListener("compositionend", function (e) {
+    composing = false;
+    const td = composedInto(e);
+    if (td) edit(td, td.textContent);
+  });
+  // A phone keyboard may insert text without composing.
+  grid.addEventListener("input", function (e) {
+    if (composing || e.isComposing) return;
+    const td = composedInto(e);
+    if (td) edit(td, td.textContent);
+  });
+  grid.addEventListener("drop", function (e) { e.preventDefault(); });
   grid.addEventListener("dblclick", function (e) {
     const td = e.target.closest("td");
     if (td) edit(td);

@@ -507,10 +507,67 @@ async fn worker_fills_and_pastes_gaps_then_department_sees_the_result() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(msg.contains("已粘贴并保存2个单元格"), "{msg}");
+
+    // Chinese typed through an input method: no single-character key, a
+    // composition into the focused cell. What was composed replaces the
+    // cell's text and is saved with Enter.
+    b.execute(js_focus, vec!["钟玉芬".into(), 3.into()])
+        .await
+        .unwrap();
+    let composed = b
+        .execute(
+            r#"const td = document.activeElement;
+               td.dispatchEvent(new KeyboardEvent('keydown', {key: 'Process', keyCode: 229, bubbles: true}));
+               td.dispatchEvent(new CompositionEvent('compositionstart', {data: '', bubbles: true}));
+               // What the input method writes into the cell while composing.
+               document.execCommand('insertText', false, '民主村5栋1号');
+               td.dispatchEvent(new CompositionEvent('compositionend', {data: '民主村5栋1号', bubbles: true}));
+               const input = td.querySelector('input');
+               return input ? input.value : 'no editor: ' + td.outerHTML;"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(composed, serde_json::json!("民主村5栋1号"));
+    b.active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    let mut saved = String::new();
+    for _ in 0..50 {
+        saved = b
+            .execute(
+                r#"const tr = Array.from(document.querySelectorAll('#fill-grid tbody tr'))
+                       .find(r => r.cells[1].dataset.value === '钟玉芬');
+                   return tr.cells[3].dataset.value;"#,
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if saved == "民主村5栋1号" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(saved, "民主村5栋1号", "the composed text is saved");
+
     b.find(Locator::Id("submit-task"))
         .await
         .unwrap()
         .click()
+        .await
+        .unwrap();
+    // Submitting asks first, naming the cells still empty.
+    let question = b.get_alert_text().await.unwrap();
+    assert!(question.contains("确定提交"), "{question}");
+    b.accept_alert().await.unwrap();
+    b.wait()
+        .for_element(Locator::Id("submit-done"))
         .await
         .unwrap();
     assert_eq!(text_becomes(&b, "task-status", "已提交").await, "已提交");
@@ -529,7 +586,7 @@ async fn worker_fills_and_pastes_gaps_then_department_sees_the_result() {
         .await
         .unwrap();
     assert!(
-        table.contains("民主村3栋5号") && table.contains("民主村4栋8号"),
+        table.contains("民主村5栋1号") && table.contains("民主村4栋8号"),
         "{table}"
     );
     assert!(table.contains("139****5678"), "{table}");
