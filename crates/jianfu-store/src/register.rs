@@ -581,7 +581,8 @@ impl Db {
     }
 
     /// Residents in scope matching `q` (name part, pinyin initials prefix,
-    /// or a full ID number), a page at a time, with the total.
+    /// a full ID number, or the last 4 to 6 digits of an ID or phone
+    /// number), a page at a time, with the total.
     pub async fn search_persons(
         &self,
         scope_path: &str,
@@ -598,6 +599,19 @@ impl Db {
                 .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x')
         {
             (" AND id_number = $2".into(), vec![q.to_uppercase()])
+        } else if (4..=6).contains(&q.len())
+            && q.chars()
+                .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x')
+        {
+            // The last digits of an ID or phone number, as a worker reads
+            // them off a paper form: the list still shows them masked.
+            let tail = q.to_uppercase();
+            (
+                " AND (id_number LIKE $2 OR id IN (SELECT entity_id FROM entity_current \
+                 WHERE entity_type = 'person' AND doc LIKE $3))"
+                    .into(),
+                vec![format!("%{tail}"), format!("%\"phone\":[\"%{tail}\",%")],
+            )
         } else if q.chars().all(|c| c.is_ascii_alphabetic()) {
             (
                 " AND name_initials LIKE $2".into(),
@@ -879,28 +893,46 @@ pub struct HouseholdListRow {
 }
 
 impl Db {
-    /// Households in scope with their member counts, a page at a time.
+    /// Households in scope with their member counts, a page at a time;
+    /// with `q`, those with a member of that name or that text among the
+    /// household's facts (its address).
     pub async fn households_in_scope(
         &self,
         scope_path: &str,
+        q: &str,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<HouseholdListRow>, i64)> {
-        let rows = sqlx::query_as(
+        let q = q.trim();
+        let matching = if q.is_empty() {
+            ""
+        } else {
+            " AND (h.id IN (SELECT household_id FROM persons WHERE name LIKE $2 ESCAPE '\\') \
+              OR h.id IN (SELECT entity_id FROM entity_current WHERE entity_type = 'household' \
+                          AND doc LIKE $2 ESCAPE '\\'))"
+        };
+        let pattern = format!("%{}%", crate::orgs::escape_like(q));
+        let (limit_mark, offset_mark) = if q.is_empty() {
+            ("$2", "$3")
+        } else {
+            ("$3", "$4")
+        };
+        let list_sql = format!(
             "SELECT h.id, h.unit_id, (SELECT COUNT(*) FROM persons p WHERE p.household_id = h.id) AS members \
-             FROM households h WHERE h.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1) ORDER BY h.id LIMIT $2 OFFSET $3",
-        )
-        .bind(subtree_pattern(scope_path))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await?;
-        let (total,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM households WHERE unit_id IN (SELECT id FROM org_units WHERE path LIKE $1)",
-        )
-        .bind(subtree_pattern(scope_path))
-        .fetch_one(&self.pool)
-        .await?;
+             FROM households h WHERE h.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1){matching} \
+             ORDER BY h.id LIMIT {limit_mark} OFFSET {offset_mark}"
+        );
+        let mut list = sqlx::query_as(&list_sql).bind(subtree_pattern(scope_path));
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM households h WHERE h.unit_id IN (SELECT id FROM org_units WHERE path LIKE $1){matching}"
+        );
+        let mut count = sqlx::query_as(&count_sql).bind(subtree_pattern(scope_path));
+        if !q.is_empty() {
+            list = list.bind(pattern.clone());
+            count = count.bind(pattern);
+        }
+        let rows = list.bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        let (total,): (i64,) = count.fetch_one(&self.pool).await?;
         Ok((rows, total))
     }
 }

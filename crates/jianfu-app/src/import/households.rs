@@ -74,11 +74,16 @@ impl HouseholdGrouper {
                     key.clone()
                 }
                 Some((_, run_head)) => {
+                    // The head row above may not say its own name in the
+                    // 户主姓名 column: name what the reader can find.
+                    let above = match run_head.as_deref() {
+                        Some(n) if !n.is_empty() => format!("上方户主“{n}”"),
+                        _ => "上方一户（其户主行未填户主姓名）".to_string(),
+                    };
                     return Err(format!(
-                        "无法确定所属户：户主“{}”与上方户主“{}”不同，而文件没有户号或户主身份证号列；请把户主行放在本户成员之前",
+                        "无法确定所属户：户主“{}”与{above}不同，而文件没有户号或户主身份证号列；请把户主行放在本户成员之前",
                         h.head_name.unwrap_or_default(),
-                        run_head.as_deref().unwrap_or_default()
-                    ))
+                    ));
                 }
                 None => {
                     return Err(
@@ -241,6 +246,18 @@ mod tests {
             .place(6, row("E", "孙七", Some("20"), Some("孙大")))
             .unwrap_err();
         assert!(err.contains("孙大") && err.contains("王五"), "{err}");
+    }
+
+    /// The head row above left 户主姓名 empty: the message still names
+    /// something the reader can find, never an empty “”.
+    #[test]
+    fn a_mismatch_under_a_head_without_a_name_names_no_empty_head() {
+        let mut g = HouseholdGrouper::default();
+        assert!(g.place(2, row("A", "张三", Some("01"), None)).is_ok());
+        let err = g
+            .place(3, row("B", "李梅", Some("10"), Some("孙大")))
+            .unwrap_err();
+        assert!(!err.contains("“”") && err.contains("孙大"), "{err}");
     }
 
     #[test]

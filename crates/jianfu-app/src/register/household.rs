@@ -144,6 +144,7 @@ impl App {
     pub async fn households_for(
         &self,
         actor: &CurrentUser,
+        q: &str,
         limit: i64,
         offset: i64,
         ip: Option<String>,
@@ -155,7 +156,7 @@ impl App {
         }
         let (rows, total) = self
             .db
-            .households_in_scope(&actor.scope.path, limit.clamp(1, 200), offset.max(0))
+            .households_in_scope(&actor.scope.path, q, limit.clamp(1, 200), offset.max(0))
             .await?;
         let mut units = std::collections::HashMap::new();
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();

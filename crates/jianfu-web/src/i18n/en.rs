@@ -286,4 +286,8 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("task_none", "None here: confirm and submit"),
     ("task_none_hint", "Nobody in the register matches this report. If that is right, the button below completes it; if someone is missing, add them first with “Add a person”."),
     ("step_task_none", "Nobody matches: confirm with one click"),
+    ("households_search", "Member name or address"),
+    ("household_no_head", "(no head recorded)"),
+    ("household_of", "Household of {head}"),
+    ("view_household", "Household"),
 ];

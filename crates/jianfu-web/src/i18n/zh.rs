@@ -286,4 +286,8 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("task_none", "本社区无符合条件对象，确认提交"),
     ("task_none_hint", "台账中没有符合本报表条件的对象。如确实没有，点击下面的按钮即完成本次填报；如有遗漏，请先用“添加人员行”补充。"),
     ("step_task_none", "无符合条件对象：一键确认"),
+    ("households_search", "户主或成员姓名、地址"),
+    ("household_no_head", "（未登记户主）"),
+    ("household_of", "{head}户"),
+    ("view_household", "查看本户"),
 ];

@@ -443,8 +443,24 @@ pub async fn household(
         .household_view(&s.user, id, today(), ctx.ip.clone())
         .await
         .map_err(page_err(&ctx))?;
+    // A household is known by its head and its address, not a number.
+    let head = view
+        .members
+        .iter()
+        .find(|m| m.relation == "户主" || m.relation == "本人")
+        .or(view.members.first())
+        .map(|m| m.name.clone())
+        .unwrap_or_default();
+    let address = view
+        .facts
+        .iter()
+        .find(|f| f.element == "household.address")
+        .map(|f| f.value.clone())
+        .unwrap_or_default();
     let mut data = base(&ctx, Some(&s));
     data.insert("h".into(), json!(view));
+    data.insert("head".into(), json!(head));
+    data.insert("address".into(), json!(address));
     render("household.html", &ctx, data)
 }
 
@@ -494,6 +510,9 @@ pub async fn decide_merge(
 pub struct PagingQuery {
     #[serde(default)]
     offset: i64,
+    /// A member's name, or text of the household's facts (its address).
+    #[serde(default)]
+    q: String,
 }
 
 pub async fn households(
@@ -504,11 +523,13 @@ pub async fn households(
 ) -> Result<Html<String>, PageError> {
     let (rows, total) = state
         .app
-        .households_for(&s.user, PAGE, q.offset, ctx.ip.clone())
+        .households_for(&s.user, &q.q, PAGE, q.offset, ctx.ip.clone())
         .await
         .map_err(page_err(&ctx))?;
-    let link = |offset: i64| format!("/register/households?offset={offset}");
+    let query: String = form_urlencoded::byte_serialize(q.q.as_bytes()).collect();
+    let link = |offset: i64| format!("/register/households?q={query}&offset={offset}");
     let mut data = base(&ctx, Some(&s));
+    data.insert("q".into(), json!(q.q));
     data.insert("households".into(), json!(rows));
     data.insert("total".into(), json!(total));
     insert_pager(&mut data, q.offset, PAGE, total, link);
