@@ -52,6 +52,34 @@ pub(crate) fn xlsx_failure(e: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::Invalid(format!("生成 Excel 失败：{what}"))
 }
 
+/// A report's title as a sheet name Excel accepts: without `[ ] : * ? / \`,
+/// without an apostrophe at either end, at most 31 characters, and not
+/// the name of an earlier sheet. A title like “'十四五'居民统计” could
+/// otherwise never be exported.
+fn sheet_name(title: &str, index: usize, used: &mut Vec<String>) -> String {
+    let cleaned: String = title
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !c.is_control())
+        .collect();
+    let trimmed = cleaned.trim().trim_matches('\'').trim();
+    let mut name: String = trimmed.chars().take(31).collect();
+    if name.is_empty() {
+        name = format!("Sheet{}", index + 1);
+    }
+    let mut n = 2;
+    while used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
+        let suffix = format!("({n})");
+        name = trimmed
+            .chars()
+            .take(31 - suffix.chars().count())
+            .chain(suffix.chars())
+            .collect();
+        n += 1;
+    }
+    used.push(name.clone());
+    name
+}
+
 pub fn write_xlsx(sheets: &[SheetOut<'_>]) -> Result<Vec<u8>> {
     let xl = xlsx_failure;
     let mut wb = Workbook::new();
@@ -62,9 +90,10 @@ pub fn write_xlsx(sheets: &[SheetOut<'_>]) -> Result<Vec<u8>> {
         .set_text_wrap()
         .set_border(FormatBorder::Thin);
     let plain = Format::new();
-    for s in sheets {
+    let mut used: Vec<String> = Vec::new();
+    for (i, s) in sheets.iter().enumerate() {
         let ws = wb.add_worksheet();
-        ws.set_name(s.name).map_err(xl)?;
+        ws.set_name(sheet_name(s.name, i, &mut used)).map_err(xl)?;
         let in_header = |r: usize| r >= s.header_rows.0 && r <= s.header_rows.1;
         let mut widths: Vec<usize> = Vec::new();
         for m in s.merges {
@@ -162,6 +191,29 @@ pub fn corpus_xlsx(form: &jianfu_core::forms::corpus::CorpusForm) -> Result<Vec<
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn any_title_becomes_a_sheet_name_excel_accepts() {
+        let mut used = Vec::new();
+        assert_eq!(
+            super::sheet_name("'十四五'居民统计", 0, &mut used),
+            "十四五'居民统计"
+        );
+        assert_eq!(super::sheet_name("a/b:c*d?[e]", 1, &mut used), "abcde");
+        assert_eq!(super::sheet_name("''", 2, &mut used), "Sheet3");
+        let long = "长".repeat(40);
+        assert_eq!(super::sheet_name(&long, 3, &mut used).chars().count(), 31);
+        assert_eq!(super::sheet_name("abcde", 4, &mut used), "abcde(2)");
+        let bytes = super::write_xlsx(&[super::SheetOut {
+            name: "'十四五'居民统计",
+            rows: &[vec!["姓名".to_string()]],
+            merges: &[],
+            header_rows: (0, 0),
+            data_rows: None,
+            number_formats: &[],
+        }]);
+        assert!(bytes.is_ok(), "{:?}", bytes.err());
+    }
+
     #[test]
     fn writer_refusals_read_in_chinese() {
         use rust_xlsxwriter::XlsxError as E;

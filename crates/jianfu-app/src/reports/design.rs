@@ -297,8 +297,14 @@ impl App {
         if def.layout.header.is_empty() {
             def.layout = jianfu_core::reports::layout_for(&mut def.columns);
         }
-        let compiled =
-            CompiledReport::new(def, &self.dict()).map_err(|e| AppError::Invalid(e.to_string()))?;
+        // Checking a department's expressions compiles their regular
+        // expressions and evaluates their constant parts: seconds, at
+        // worst, that must not hold an async worker (and /healthz) up.
+        let dict = self.dict();
+        let compiled = tokio::task::spawn_blocking(move || CompiledReport::new(def, &dict))
+            .await
+            .map_err(|_| AppError::Invalid("报表定义检查中断，请重试".into()))?
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
         let def = compiled.def;
         for t in &input.targets {
             let u = self.unit_for(actor, *t, ip.clone()).await?;

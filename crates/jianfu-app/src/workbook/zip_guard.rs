@@ -66,6 +66,7 @@ pub(super) fn check_entries(
         ));
     }
     let mut total = 0u64;
+    let mut parts = PartTotals::default();
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(|e| super::broken(file_name, e))?;
         let name = entry.name().to_string();
@@ -87,7 +88,13 @@ pub(super) fn check_entries(
                 inner: &mut bounded,
                 counter: &mut counter,
             };
-            scan_xml_part(file_name, &name, BufReader::new(&mut tee), limits)?;
+            scan_xml_part(
+                file_name,
+                &name,
+                BufReader::new(&mut tee),
+                limits,
+                &mut parts,
+            )?;
         }
         std::io::copy(&mut bounded, &mut counter).map_err(|e| super::broken(file_name, e))?;
         if counter.0 > limits.max_entry_bytes {
@@ -129,6 +136,24 @@ impl<R: Read> Read for Tee<'_, R> {
     }
 }
 
+/// What the XML parts of one file hold together.
+#[derive(Default)]
+struct PartTotals {
+    /// `<c>` elements of all worksheets, empty ones included: calamine
+    /// parses each, and 10 MB of empty cells took seconds a sheet.
+    cells: u64,
+    /// Worksheet parts the workbook's relationships point to.
+    sheet_targets: std::collections::HashSet<String>,
+}
+
+/// Cell formats in styles.xml (Excel's own limit is 64,000), and the
+/// length of one number format's code (Excel's is 255 characters):
+/// calamine reads every format code once per cell format that uses it.
+pub(super) const MAX_CELL_FORMATS: u64 = 65_536;
+pub(super) const MAX_FORMAT_CODE_BYTES: usize = 1_024;
+/// Defined names in workbook.xml; calamine keeps them all.
+pub(super) const MAX_DEFINED_NAMES: u64 = 10_000;
+
 /// Elements nested in one XML part. A real workbook nests about ten deep;
 /// the XML reader keeps every open element's name, so 40 million nested
 /// elements cost it hundreds of megabytes before calamine sees a cell.
@@ -143,8 +168,16 @@ fn scan_xml_part(
     entry: &str,
     input: impl std::io::BufRead,
     limits: &SheetLimits,
+    parts: &mut PartTotals,
 ) -> Result<()> {
-    let shared = entry.to_ascii_lowercase().ends_with("sharedstrings.xml");
+    let lower = entry.to_ascii_lowercase();
+    let shared = lower.ends_with("sharedstrings.xml");
+    let worksheet = lower.starts_with("xl/worksheets/");
+    let styles = lower.ends_with("styles.xml");
+    let workbook = lower == "xl/workbook.xml";
+    let workbook_rels = lower == "xl/_rels/workbook.xml.rels";
+    let (mut formats, mut names) = (0u64, 0u64);
+    let mut sheet_ids = std::collections::HashSet::new();
     let mut reader = quick_xml::Reader::from_reader(input);
     let mut buf = Vec::new();
     let (mut depth, mut strings, mut text) = (0usize, 0u64, 0u64);
@@ -164,7 +197,78 @@ fn scan_xml_part(
                         )));
                     }
                 }
-                if shared && e.local_name().as_ref() == b"si" {
+                let local = e.local_name();
+                let local = local.as_ref();
+                if worksheet && local == b"c" {
+                    parts.cells += 1;
+                    if parts.cells > limits.max_cells {
+                        return Err(limit(format!(
+                            "工作表共有超过 {} 个单元格（含空单元格）",
+                            limits.max_cells
+                        )));
+                    }
+                }
+                if styles && local == b"xf" {
+                    formats += 1;
+                    if formats > MAX_CELL_FORMATS {
+                        return Err(limit(format!(
+                            "样式表有超过 {MAX_CELL_FORMATS} 种单元格格式"
+                        )));
+                    }
+                }
+                if styles && local == b"numFmt" {
+                    let code = e
+                        .attributes()
+                        .flatten()
+                        .find(|a| a.key.local_name().as_ref() == b"formatCode")
+                        .map_or(0, |a| a.value.len());
+                    if code > MAX_FORMAT_CODE_BYTES {
+                        return Err(limit(format!(
+                            "有数字格式超过 {MAX_FORMAT_CODE_BYTES} 字节"
+                        )));
+                    }
+                }
+                if workbook && local == b"definedName" {
+                    names += 1;
+                    if names > MAX_DEFINED_NAMES {
+                        return Err(limit(format!(
+                            "工作簿有超过 {MAX_DEFINED_NAMES} 个定义名称"
+                        )));
+                    }
+                }
+                // Two sheets naming one worksheet part: each would be read
+                // again in full.
+                if workbook && local == b"sheet" {
+                    let id = e
+                        .attributes()
+                        .flatten()
+                        .find(|a| a.key.local_name().as_ref() == b"id")
+                        .map(|a| a.value.into_owned());
+                    if let Some(id) = id {
+                        if !sheet_ids.insert(id) {
+                            return Err(limit("有多个工作表指向同一个部件".to_string()));
+                        }
+                    }
+                }
+                if workbook_rels && local == b"Relationship" {
+                    let attr = |key: &[u8]| {
+                        e.attributes()
+                            .flatten()
+                            .find(|a| a.key.as_ref() == key)
+                            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                    };
+                    let is_sheet = attr(b"Type").is_some_and(|t| t.ends_with("/worksheet"));
+                    if let (true, Some(target)) = (is_sheet, attr(b"Target")) {
+                        let target = target
+                            .trim_start_matches('/')
+                            .trim_start_matches("xl/")
+                            .to_string();
+                        if !parts.sheet_targets.insert(target) {
+                            return Err(limit("有多个工作表指向同一个部件".to_string()));
+                        }
+                    }
+                }
+                if shared && local == b"si" {
                     strings += 1;
                     if strings > limits.max_shared_strings {
                         return Err(limit(format!(

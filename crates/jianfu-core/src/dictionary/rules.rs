@@ -23,9 +23,15 @@ pub struct Rule {
 
 impl Rule {
     pub fn compile(source: &str) -> Result<Rule, RuleError> {
+        // The same text limits as a report's filters: the parser recurses
+        // per operator, and a long chain overflows the stack.
+        crate::reports::guard::check_text(source).map_err(|reason| RuleError::Syntax {
+            rule: source.chars().take(60).collect(),
+            reason,
+        })?;
         let program = Program::compile(source).map_err(|e| RuleError::Syntax {
             rule: source.to_string(),
-            reason: e.to_string(),
+            reason: syntax_reason(&e.to_string()),
         })?;
         Ok(Rule {
             source: source.to_string(),
@@ -72,11 +78,30 @@ pub(crate) fn root_context() -> &'static Context<'static> {
     })
 }
 
+/// The CEL parser's message (English, with the grammar's token names) as
+/// a place a person can find: "ERROR: <input>:1:7: Syntax error: …".
+pub(crate) fn syntax_reason(message: &str) -> String {
+    let at = message.split("<input>:").nth(1).and_then(|rest| {
+        let mut parts = rest.splitn(3, ':');
+        let line = parts.next()?.trim().parse::<usize>().ok()?;
+        let column = parts.next()?.trim().parse::<usize>().ok()?;
+        Some((line, column))
+    });
+    match at {
+        Some((line, column)) => format!(
+            "第 {line} 行第 {} 个字符附近有语法错误（括号、引号或运算符不完整）",
+            column + 1
+        ),
+        None => "语法错误（括号、引号或运算符不完整）".to_string(),
+    }
+}
+
 /// Patterns a thread keeps compiled; past this many, the cache starts over.
 const PATTERNS_KEPT: usize = 64;
 /// The compiled size a pattern may reach (the `regex` crate's own default
-/// is 10 MiB; a filter needs far less).
-const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+/// is 10 MiB; a filter needs far less). Compiling costs time in proportion:
+/// at 1 MiB, patterns like `^\w{14}…` took a tenth of a second each.
+const PATTERN_SIZE_LIMIT: usize = 256 << 10;
 
 thread_local! {
     static PATTERNS: std::cell::RefCell<
@@ -102,11 +127,12 @@ pub(crate) fn compiled_pattern(pattern: &str) -> Result<regex::Regex, String> {
         let built = regex::RegexBuilder::new(pattern)
             .size_limit(PATTERN_SIZE_LIMIT)
             .build()
-            .map_err(|e| {
-                format!(
-                    "正则表达式“{pattern}”无效：{}",
-                    e.to_string().lines().last().unwrap_or_default()
-                )
+            .map_err(|e| match e {
+                regex::Error::CompiledTooBig(limit) => format!(
+                    "正则表达式“{pattern}”过于复杂（编译后超过 {} KiB），请简化",
+                    limit >> 10
+                ),
+                _ => format!("正则表达式“{pattern}”有语法错误（如括号不成对、重复次数无效）"),
             });
         cache.insert(pattern.to_string(), built.clone());
         built
@@ -156,6 +182,9 @@ mod tests {
         let bad = Rule::compile("value.matches('[')").unwrap();
         let err = bad.check(&Value::Text("x".into())).unwrap_err();
         assert!(err.to_string().contains("正则表达式"), "{err}");
+        let err = Rule::compile("value >= ").err().expect("a syntax error");
+        assert!(err.to_string().contains("第 1 行第"), "{err}");
+        assert!(!err.to_string().contains("mismatched"), "{err}");
     }
 
     #[test]

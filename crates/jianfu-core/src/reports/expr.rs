@@ -42,6 +42,8 @@ pub struct Expr {
     native: Option<Arc<native::Node>>,
     bindings: Vec<(String, Binding)>,
     household_types: Arc<HashMap<String, ValueType>>,
+    /// Its regular expressions, distinct.
+    patterns: Vec<String>,
 }
 
 impl std::fmt::Debug for Expr {
@@ -133,8 +135,8 @@ impl Expr {
     /// Syntax only; [`Expr::new`] also resolves the names.
     pub fn compile(source: &str) -> Result<Program, ExprError> {
         Program::compile(source).map_err(|e| ExprError::Syntax {
-            expr: source.to_string(),
-            reason: e.to_string(),
+            expr: excerpt(source),
+            reason: crate::dictionary::syntax_reason(&e.to_string()),
         })
     }
 
@@ -157,7 +159,7 @@ impl Expr {
             dict.element(&format!("household.{field}"))
                 .map(|e| super::guard::Kind::of(e.value_type))
         };
-        super::guard::check_ast(program.expression(), &kind_of, &household_kind)
+        let patterns = super::guard::check_ast(program.expression(), &kind_of, &household_kind)
             .map_err(refused)?;
         let mut bindings = Vec::new();
         let mut sources = HashMap::new();
@@ -215,11 +217,17 @@ impl Expr {
             program: Arc::new(program),
             bindings,
             household_types: Arc::new(household_types),
+            patterns,
         })
     }
 
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// Its regular expressions, distinct.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
     }
 
     /// Whether the expression reads this household element

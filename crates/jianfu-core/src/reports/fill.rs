@@ -20,6 +20,9 @@ pub struct CompiledReport {
     denominators: Vec<Option<Expr>>,
 }
 
+/// Distinct regular expressions in one report's filters and cells.
+pub const MAX_REPORT_PATTERNS: usize = 32;
+
 impl CompiledReport {
     pub fn new(def: ReportDef, dict: &Dictionary) -> Result<CompiledReport, DefinitionError> {
         def.check(dict)?;
@@ -47,6 +50,22 @@ impl CompiledReport {
             };
             column_exprs.push(e);
             denominators.push(d);
+        }
+        // Each thread keeps a report's patterns compiled (64 at most): a
+        // report with more would compile them again for every resident.
+        let mut patterns: Vec<&str> = filter
+            .iter()
+            .chain(column_exprs.iter().flatten())
+            .chain(denominators.iter().flatten())
+            .flat_map(|e| e.patterns().iter().map(String::as_str))
+            .collect();
+        patterns.sort_unstable();
+        patterns.dedup();
+        if patterns.len() > MAX_REPORT_PATTERNS {
+            return Err(DefinitionError(vec![format!(
+                "报表的条件中共有 {} 个不同的正则表达式，超出上限（最多 {MAX_REPORT_PATTERNS} 个）",
+                patterns.len()
+            )]));
         }
         Ok(CompiledReport {
             def,
@@ -829,5 +848,33 @@ mod tests {
         assert!(err.contains("筛选条件"), "{err}");
         assert!(err.contains("花名册不能使用这种列"), "{err}");
         assert!(err.contains("person.shoe_size"), "{err}");
+    }
+
+    #[test]
+    fn a_report_with_more_patterns_than_a_thread_keeps_is_refused() {
+        let d = dict();
+        let mut def = elderly_roster();
+        def.filter = Some(
+            (0..8)
+                .map(|i| format!("name.matches('^a{i}')"))
+                .collect::<Vec<_>>()
+                .join(" || "),
+        );
+        for c in 0..4 {
+            def.columns.push(ColumnDef {
+                path: vec![format!("计算{c}")],
+                source: ColumnSource::Computed {
+                    expr: (0..8)
+                        .map(|i| format!("name.matches('^b{c}x{i}')"))
+                        .collect::<Vec<_>>()
+                        .join(" || "),
+                },
+                left: 0,
+                right: 0,
+                value_cell: None,
+            });
+        }
+        let err = CompiledReport::new(def, &d).unwrap_err().to_string();
+        assert!(err.contains("40 个不同的正则表达式"), "{err}");
     }
 }
