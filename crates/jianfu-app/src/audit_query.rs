@@ -38,11 +38,7 @@ pub struct AuditQuery {
 fn day_start_ms(s: &str, what: &str) -> Result<i64> {
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::Invalid(format!("{what}“{s}”不是有效日期，应为 YYYY-MM-DD")))?;
-    let midnight = d
-        .and_hms_opt(0, 0, 0)
-        .ok_or_else(|| AppError::Invalid(format!("{what}无效")))?;
-    // China Standard Time is UTC+8 all year.
-    Ok(midnight.and_utc().timestamp_millis() - 8 * 3_600_000)
+    crate::clock::day_start_ms(d).ok_or_else(|| AppError::Invalid(format!("{what}无效")))
 }
 
 pub fn parse_filter(q: &AuditQuery, default_limit: i64) -> Result<AuditFilter> {

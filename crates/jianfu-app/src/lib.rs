@@ -8,6 +8,7 @@ pub mod aliases;
 pub mod audit;
 pub mod audit_query;
 pub mod auth;
+pub mod clock;
 pub mod demo;
 mod demo_reports;
 pub mod dictionary;
@@ -43,11 +44,12 @@ pub enum AppError {
 
 pub type Result<T> = std::result::Result<T, AppError>;
 
-/// Today's date where the server runs: the reference date of ages in
-/// filters and facts, of validity and of deadlines. Core rules take the
-/// date as an argument; this is the one place that reads the clock for it.
+/// Today's date in the deployment's time zone (`clock`): the reference
+/// date of ages in filters and facts, of validity and of deadlines. Core
+/// rules take the date as an argument; this is the one place that reads
+/// the clock for it.
 pub fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
+    clock::today()
 }
 
 /// Shared application state: the database and the security settings.

@@ -19,6 +19,15 @@
   });
 })();
 
+// An error page's way back: the browser restores the form as it was
+// filled.
+(function () {
+  const back = document.getElementById("go-back");
+  if (!back) return;
+  if (window.history.length < 2) { back.hidden = true; return; }
+  back.addEventListener("click", function () { window.history.back(); });
+})();
+
 // Ask before disabling an account, and before submitting a task (saying
 // how many cells are still empty).
 document.addEventListener("submit", function (e) {

@@ -50,6 +50,19 @@ fn is_multipart(req: &Request) -> bool {
         .is_some_and(|v| v.starts_with("multipart/form-data"))
 }
 
+/// The text of one field of a multipart body already in memory.
+async fn multipart_field(body: axum::body::Bytes, boundary: String, name: &str) -> Option<String> {
+    let stream =
+        futures_util::stream::once(std::future::ready(Ok::<_, std::convert::Infallible>(body)));
+    let mut form = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
 pub fn form_value(body: &[u8], field: &str) -> Option<String> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
         .ok()?
@@ -101,15 +114,36 @@ pub async fn enforce(State(_state): State<AppState>, req: Request, next: Next) -
         }
         return denied(api);
     }
-    // A browser cannot add a header to a file-upload form, so multipart
-    // forms carry the token in the action URL instead.
+    // A browser cannot add a header to a file-upload form, so the token
+    // travels as a field of the multipart body (never in the URL, where it
+    // would land in access logs and the browser's history).
     if is_multipart(&req) {
-        let ok = req
-            .uri()
-            .query()
-            .and_then(|q| form_value(q.as_bytes(), FORM_FIELD))
-            .is_some_and(|t| tokens_match(&t, &expected));
-        return if ok { next.run(req).await } else { denied(api) };
+        let boundary = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| multer::parse_boundary(v).ok());
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, crate::uploads::MAX_UPLOAD_BYTES).await {
+            Ok(b) => b,
+            Err(_) => {
+                return (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "上传的文件过大（最多 32 MB）",
+                )
+                    .into_response()
+            }
+        };
+        let token = match boundary {
+            Some(b) => multipart_field(bytes.clone(), b, FORM_FIELD).await,
+            None => None,
+        };
+        if !token.is_some_and(|t| tokens_match(&t, &expected)) {
+            return denied(api);
+        }
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
     }
     if is_form(&req) {
         let (parts, body) = req.into_parts();

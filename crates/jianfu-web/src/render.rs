@@ -83,22 +83,23 @@ fn env() -> &'static Environment<'static> {
             }
         }
         env.add_filter("time", fmt_time);
+        env.add_filter("status", status_filter);
         env
     })
 }
 
-/// Unix milliseconds as China Standard Time, the zone every user is in.
-pub fn fmt_time(ms: i64) -> String {
-    let Some(cst) = chrono::FixedOffset::east_opt(8 * 3600) else {
-        return String::new();
+/// `{{ task.status|status }}`: a stored status in the page's language.
+fn status_filter(state: &minijinja::State, stored: String) -> String {
+    let lang = match state.lookup("lang").as_ref().and_then(|v| v.as_str()) {
+        Some("en") => Lang::En,
+        _ => Lang::Zh,
     };
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| {
-            t.with_timezone(&cst)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
-        .unwrap_or_default()
+    i18n::status_label(lang, &stored).map_or(stored, str::to_string)
+}
+
+/// Unix milliseconds in the deployment's time zone (setting `time_zone`).
+pub fn fmt_time(ms: i64) -> String {
+    jianfu_app::clock::format_ms(ms, "%Y-%m-%d %H:%M:%S")
 }
 
 /// Sets `prev_url` / `next_url` for a list shown `page` rows at a time from
@@ -178,15 +179,31 @@ pub fn render(
     })
 }
 
-/// The error page, rendered without a session so it cannot fail on one.
+tokio::task_local! {
+    /// The request's session and context, set by the session middleware.
+    pub static PAGE_CONTEXT: (Option<Session>, ReqCtx);
+}
+
+/// An error inside the normal page: navigation, the user's name, and a way
+/// back to the form as it was filled (the browser keeps its fields).
 pub fn error_page(lang: Lang, message: &str) -> String {
-    let ctx = ReqCtx {
-        lang,
-        ip: None,
-        secure: false,
-        path: String::new(),
-    };
-    let mut data = base(&ctx, None);
+    let mut data = PAGE_CONTEXT
+        .try_with(|(session, ctx)| {
+            let ctx = ReqCtx {
+                lang,
+                ..ctx.clone()
+            };
+            base(&ctx, session.as_ref())
+        })
+        .unwrap_or_else(|_| {
+            let ctx = ReqCtx {
+                lang,
+                ip: None,
+                secure: false,
+                path: String::new(),
+            };
+            base(&ctx, None)
+        });
     data.insert("message".into(), json!(message));
     match env()
         .get_template("error.html")
@@ -215,6 +232,7 @@ mod tests {
     fn all_templates_compile() {
         let mut env = Environment::new();
         env.add_filter("time", fmt_time);
+        env.add_filter("status", status_filter);
         for (name, src) in TEMPLATES {
             env.add_template(name, src)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -76,13 +76,17 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
     let path = req.uri().path().to_string();
-    req.extensions_mut().insert(ReqCtx {
+    let ctx = ReqCtx {
         lang,
         ip,
         secure,
         path,
-    });
-    let mut resp = next.run(req).await;
+    };
+    req.extensions_mut().insert(ctx.clone());
+    // An error page is built without the request: this lets it keep the
+    // navigation and the user's name.
+    let page = (req.extensions().get::<Session>().cloned(), ctx);
+    let mut resp = crate::render::PAGE_CONTEXT.scope(page, next.run(req)).await;
     if let Some(l) = lang_from_query {
         let tag = if l == Lang::En { "en" } else { "zh" };
         resp.headers_mut().append(

@@ -487,6 +487,8 @@ on_both_backends!(
     english_can_be_switched_on,
     pages_load_nothing_from_off_the_machine,
     reloading_the_mapping_page_goes_back_to_the_upload,
+    upload_forms_keep_the_csrf_token_out_of_the_url,
+    errors_keep_the_page_around_them,
 );
 
 /// F5 on the mapping page (the answer to a POST of /reports/new) asks for
@@ -500,4 +502,81 @@ async fn reloading_the_mapping_page_goes_back_to_the_upload(b: Backend) {
         r.headers().get("location").and_then(|v| v.to_str().ok()),
         Some("/reports")
     );
+}
+
+/// An upload form carries its CSRF token as a field of the body: in the
+/// action URL it landed in access logs and the browser's history.
+async fn upload_forms_keep_the_csrf_token_out_of_the_url(b: Backend) {
+    let s = TestServer::start(b).await;
+    let (c, csrf) = s.login("minzhu").await;
+    for page in ["/register/import", "/reports"] {
+        let who = if page == "/reports" {
+            s.login("minzheng").await.0
+        } else {
+            c.clone()
+        };
+        let html = who
+            .get(s.url(page))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(!html.contains("?_csrf="), "{page} puts the token in a URL");
+    }
+    let csv = "姓名,公民身份号码\n张三,11010519491231002X\n"
+        .as_bytes()
+        .to_vec();
+    let form = |with_token: bool| {
+        let mut f = reqwest::multipart::Form::new();
+        if with_token {
+            f = f.text("_csrf", csrf.clone());
+        }
+        f.text("dry_run", "1").part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.clone()).file_name("名册.csv"),
+        )
+    };
+    let ok = c
+        .post(s.url("/register/import"))
+        .multipart(form(true))
+        .send()
+        .await
+        .expect("upload");
+    assert_ne!(ok.status(), 403, "the token in the body is accepted");
+    assert!(ok.status().as_u16() < 500);
+    let in_url = c
+        .post(s.url(&format!("/register/import?_csrf={csrf}")))
+        .multipart(form(false))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(in_url.status(), 403, "a token in the URL is no longer read");
+}
+
+/// A refused form or a missing record is shown inside the normal page:
+/// the navigation and the user stay, and a button goes back to the form.
+async fn errors_keep_the_page_around_them(b: Backend) {
+    let s = TestServer::start(b).await;
+    let (c, csrf) = s.login("minzheng").await;
+    let r = c
+        .post(s.url("/reports/create"))
+        .form(&[("_csrf", csrf.as_str()), ("definition", "{broken")])
+        .send()
+        .await
+        .expect("post");
+    assert!(r.status().is_client_error(), "{}", r.status());
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains("退出登录") && html.contains("id=\"go-back\""),
+        "{html}"
+    );
+    let r = c
+        .get(s.url("/register/persons/99999999"))
+        .send()
+        .await
+        .expect("get");
+    let html = r.text().await.expect("html");
+    assert!(html.contains("退出登录"), "{html}");
 }

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 
 /// Keys read from `JIANFU_*` variables; others (e.g. test settings) are
 /// ignored rather than rejected.
-const ENV_KEYS: [&str; 10] = [
+const ENV_KEYS: [&str; 11] = [
     "listen",
+    "time_zone",
     "data_dir",
     "database_url",
     "cookie_secure",
@@ -43,6 +44,8 @@ pub struct Config {
     pub login_attempts_per_minute: u32,
     /// Log filter, e.g. `info` or `jianfu=debug,sqlx=warn`.
     pub log: String,
+    /// IANA time zone every time is shown in, e.g. `Asia/Urumqi`.
+    pub time_zone: String,
 }
 
 impl Default for Config {
@@ -58,6 +61,7 @@ impl Default for Config {
             login_lockout_minutes: 15,
             login_attempts_per_minute: 10,
             log: "info".into(),
+            time_zone: jianfu_app::clock::DEFAULT_ZONE.into(),
         }
     }
 }
@@ -86,6 +90,7 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        jianfu_app::clock::parse_zone(&self.time_zone).map_err(|e| anyhow::anyhow!(e))?;
         if !["auto", "always", "never"].contains(&self.cookie_secure.as_str()) {
             anyhow::bail!(
                 "cookie_secure 应为 auto、always 或 never，而不是“{}”",

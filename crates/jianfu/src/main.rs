@@ -211,6 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Forms { .. } => {}
     }
     commands::init_logging(&cfg.log);
+    jianfu_app::clock::set_zone(&cfg.time_zone).map_err(|e| anyhow::anyhow!(e))?;
     match cli.command {
         Command::Serve(_) => commands::serve(&cfg).await,
         Command::Demo {

@@ -115,13 +115,7 @@ pub fn assessment_rows(v: &AdmissionView) -> (Vec<Vec<String>>, Vec<usize>) {
         String::new(),
     ]);
     for d in &v.decisions {
-        let at = chrono::DateTime::from_timestamp_millis(d.at)
-            .map(|t| {
-                t.with_timezone(&chrono::Local)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
-            })
-            .unwrap_or_default();
+        let at = crate::clock::format_ms(d.at, "%Y-%m-%d %H:%M");
         rows.push(vec![
             at,
             d.actor.clone(),

@@ -186,6 +186,10 @@ fn styles_names_repeated_sheets_and_empty_cells_are_bounded() {
     let two_rels = r#"<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/sheet1.xml"/></Relationships>"#;
     let m = refused(read(file(&workbook(one, ""), two_rels, None, sheet)));
     assert!(m.contains("同一个部件"), "{m}");
+    // The same part in another case, as calamine finds it.
+    let case_rels = two_rels.replace("/xl/worksheets/sheet1.xml", "worksheets/Sheet1.XML");
+    let m = refused(read(file(&workbook(one, ""), &case_rels, None, sheet)));
+    assert!(m.contains("同一个部件"), "{m}");
 
     let empty = format!(
         "<worksheet><sheetData><row r=\"1\">{}</row></sheetData></worksheet>",
@@ -198,6 +202,20 @@ fn styles_names_repeated_sheets_and_empty_cells_are_bounded() {
     let m = refused(read_sheets(
         "空单元格.xlsx",
         &file(&workbook(one, ""), rels, None, &empty),
+        Sheets::All,
+        &few,
+    ));
+    assert!(m.contains("含空单元格"), "{m}");
+    // A part named with backslashes is counted too.
+    let entries: Vec<(&str, Vec<u8>)> = vec![
+        ("xl/workbook.xml", workbook(one, "").into_bytes()),
+        ("xl/_rels/workbook.xml.rels", rels.as_bytes().to_vec()),
+        ("xl\\worksheets\\sheet1.xml", empty.as_bytes().to_vec()),
+    ];
+    let refs: Vec<(&str, &[u8])> = entries.iter().map(|(n, d)| (*n, d.as_slice())).collect();
+    let m = refused(read_sheets(
+        "反斜杠.xlsx",
+        &zip_of(&refs),
         Sheets::All,
         &few,
     ));

@@ -170,7 +170,9 @@ fn scan_xml_part(
     limits: &SheetLimits,
     parts: &mut PartTotals,
 ) -> Result<()> {
-    let lower = entry.to_ascii_lowercase();
+    // calamine finds parts ignoring case and reads `\` as `/`: so must we,
+    // or `xl\worksheets\sheet1.xml` escapes the cell count.
+    let lower = entry.to_ascii_lowercase().replace('\\', "/");
     let shared = lower.ends_with("sharedstrings.xml");
     let worksheet = lower.starts_with("xl/worksheets/");
     let styles = lower.ends_with("styles.xml");
@@ -259,7 +261,11 @@ fn scan_xml_part(
                     };
                     let is_sheet = attr(b"Type").is_some_and(|t| t.ends_with("/worksheet"));
                     if let (true, Some(target)) = (is_sheet, attr(b"Target")) {
+                        // Spelled in another case or with `\`, a target
+                        // is still the same part to calamine.
                         let target = target
+                            .to_ascii_lowercase()
+                            .replace('\\', "/")
                             .trim_start_matches('/')
                             .trim_start_matches("xl/")
                             .to_string();

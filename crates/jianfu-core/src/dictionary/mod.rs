@@ -5,7 +5,7 @@
 mod labels;
 pub(crate) mod rules;
 mod values;
-pub(crate) use rules::{compiled_pattern, root_context, syntax_reason};
+pub(crate) use rules::{compiled_pattern, parse_cel, root_context};
 
 pub use labels::{normalize_label, pinyin_initials};
 pub use rules::{Rule, RuleError};

@@ -134,9 +134,9 @@ pub fn age_on(birth: &str, on: NaiveDate) -> Option<i64> {
 impl Expr {
     /// Syntax only; [`Expr::new`] also resolves the names.
     pub fn compile(source: &str) -> Result<Program, ExprError> {
-        Program::compile(source).map_err(|e| ExprError::Syntax {
+        crate::dictionary::parse_cel(source).map_err(|reason| ExprError::Syntax {
             expr: excerpt(source),
-            reason: crate::dictionary::syntax_reason(&e.to_string()),
+            reason,
         })
     }
 

@@ -78,43 +78,63 @@ pub fn check_text(source: &str) -> Result<(), String> {
             "表达式有 {chars} 个字符，超出上限（最多 {MAX_CHARS} 个）"
         ));
     }
-    let (mut depth, mut deepest, mut quote) = (0usize, 0usize, None::<char>);
-    let (mut escaped, mut operators, mut previous) = (false, 0usize, ' ');
-    for c in source.chars() {
-        match quote {
-            Some(q) => {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == q {
-                    quote = None;
+    let text: Vec<char> = source.chars().collect();
+    let (mut depth, mut deepest, mut operators) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < text.len() {
+        let c = text[i];
+        let previous = if i > 0 { text[i - 1] } else { ' ' };
+        match c {
+            // A comment runs to the end of the line; what it holds is
+            // not code (a quote in it opens no string).
+            '/' if text.get(i + 1) == Some(&'/') => {
+                while i < text.len() && text[i] != '\n' {
+                    i += 1;
                 }
+                continue;
             }
-            None => match c {
-                '\'' | '"' => quote = Some(c),
-                '(' | '[' | '{' => {
-                    depth += 1;
-                    deepest = deepest.max(depth);
+            '\'' | '"' => {
+                // A raw string (r'…') has no escapes; a triple quote runs
+                // to the next triple quote.
+                let raw = matches!(previous, 'r' | 'R');
+                let triple = text.get(i + 1) == Some(&c) && text.get(i + 2) == Some(&c);
+                i += if triple { 3 } else { 1 };
+                while i < text.len() {
+                    if !raw && text[i] == '\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if text[i] == c
+                        && (!triple || (text.get(i + 1) == Some(&c) && text.get(i + 2) == Some(&c)))
+                    {
+                        i += if triple { 3 } else { 1 };
+                        break;
+                    }
+                    i += 1;
                 }
-                ')' | ']' | '}' => depth = depth.saturating_sub(1),
-                // A decimal point is not a selection.
-                '.' if !previous.is_ascii_digit() => operators += 1,
-                '+' | '-' | '*' | '/' | '%' | '<' | '>' | '?' => operators += 1,
-                '=' | '&' | '|' if previous != c => operators += 1,
-                _ => {}
-            },
+                continue;
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            // A decimal point is not a selection.
+            '.' if !previous.is_ascii_digit() => operators += 1,
+            '+' | '-' | '*' | '/' | '%' | '<' | '>' | '?' | '!' => operators += 1,
+            '=' | '&' | '|' if previous != c => operators += 1,
+            _ => {}
         }
-        previous = c;
-    }
-    if operators > MAX_TEXT_OPERATORS {
-        return Err(format!(
-            "表达式有 {operators} 个运算符，超出上限（最多 {MAX_TEXT_OPERATORS} 个）"
-        ));
+        i += 1;
     }
     if deepest > MAX_TEXT_NESTING {
         return Err(format!(
             "括号嵌套 {deepest} 层，超出上限（最多 {MAX_TEXT_NESTING} 层）"
+        ));
+    }
+    if operators > MAX_TEXT_OPERATORS {
+        return Err(format!(
+            "表达式有 {operators} 个运算符，超出上限（最多 {MAX_TEXT_OPERATORS} 个）"
         ));
     }
     Ok(())
@@ -534,9 +554,28 @@ impl Walk<'_> {
             operators::LOGICAL_NOT,
         ]
         .contains(&name)
-            || COMPARISONS.contains(&name)
         {
+            if let Some((arg, kind)) = call
+                .args
+                .iter()
+                .zip(&kinds)
+                .find(|(_, k)| matches!(k, Kind::Number | Kind::Text | Kind::List))
+            {
+                self.problems.push(format!(
+                    "“{}”是{}，不能用作条件（&&、||、! 只用于是/否）",
+                    shown(arg),
+                    kind.label()
+                ));
+            }
             return Kind::Bool;
+        }
+        if COMPARISONS.contains(&name) {
+            return Kind::Bool;
+        }
+        match name {
+            "string" => return Kind::Text,
+            "int" | "uint" | "double" => return Kind::Number,
+            _ => {}
         }
         if name == operators::ADD && kinds.len() == 2 {
             let (a, b) = (kinds[0], kinds[1]);

@@ -37,6 +37,9 @@ fn filters_that_can_never_hold_are_refused() {
     assert!(refused("household > 3").contains("household.指标"));
     assert!(refused("age.x == 1").contains("没有“x”"));
     assert!(refused("has(name.x)").contains("没有“x”"));
+    assert!(refused("!age").contains("不能用作条件"));
+    assert!(refused("age && true").contains("不能用作条件"));
+    assert!(refused("string(age) + age == 'a'").contains("不能相加"));
     for ok in [
         "age >= 60 + 5",
         "name + '先生' == '张三先生'",
@@ -65,6 +68,31 @@ fn expensive_expressions_are_refused_with_their_limit() {
     assert!(refused(&huge).contains("最多 4000 个"));
     let deep = format!("{}age{}", "(".repeat(200), ")".repeat(200));
     assert!(refused(&deep).contains("括号嵌套"));
+    // Hidden from the scan behind a comment or a raw string, still counted.
+    let hidden = format!("//'\n{}1{}", "(".repeat(40), ")".repeat(40));
+    assert!(
+        refused(&hidden).contains("括号嵌套"),
+        "{}",
+        refused(&hidden)
+    );
+    let raw = format!("r'\\' != name{}", ".x".repeat(300));
+    assert!(refused(&raw).contains("运算符"), "{}", refused(&raw));
+    // Within the limits the parser runs on its own large stack: 14 levels
+    // of brackets once overflowed a worker thread's 2 MiB.
+    let nested = format!("{}age > 60{}", "(".repeat(32), ")".repeat(32));
+    let on_small_stack = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || {
+            let dict = Dictionary::builtin().expect("dictionary");
+            Expr::new(&nested, &dict, "person").is_ok()
+        })
+        .expect("thread")
+        .join();
+    assert_eq!(
+        on_small_stack.ok(),
+        Some(true),
+        "32 levels on a 1 MiB thread"
+    );
     // Long chains are refused before the parser recurses into them: at
     // 1,995 links one aborted the server with a stack overflow.
     let chain = format!("name{}", ".x".repeat(1_995));

@@ -290,4 +290,12 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("household_no_head", "(no head recorded)"),
     ("household_of", "Household of {head}"),
     ("view_household", "Household"),
+    ("back_to_form", "Back to the form (what you typed is kept)"),
+    ("st_not_started", "Not started"),
+    ("st_filling", "In progress"),
+    ("st_submitted", "Submitted"),
+    ("st_returned", "Returned"),
+    ("st_accepted", "Accepted"),
+    ("st_draft", "Draft"),
+    ("st_published", "Published"),
 ];

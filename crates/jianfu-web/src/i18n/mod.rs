@@ -43,6 +43,22 @@ pub fn catalog(lang: Lang) -> &'static Catalog {
     }
 }
 
+/// A status as stored (the register keeps the Chinese word) in the page's
+/// language; `None` for a value that is data, not a status.
+pub fn status_label(lang: Lang, stored: &str) -> Option<&'static str> {
+    let key = match stored {
+        "未开始" => "st_not_started",
+        "填报中" => "st_filling",
+        "已提交" => "st_submitted",
+        "退回" => "st_returned",
+        "已接收" => "st_accepted",
+        "草稿" => "st_draft",
+        "已发布" => "st_published",
+        _ => return None,
+    };
+    Some(t(lang, key))
+}
+
 pub fn t(lang: Lang, key: &str) -> &'static str {
     catalog(lang).get(key).copied().unwrap_or("")
 }

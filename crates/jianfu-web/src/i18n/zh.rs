@@ -290,4 +290,12 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("household_no_head", "（未登记户主）"),
     ("household_of", "{head}户"),
     ("view_household", "查看本户"),
+    ("back_to_form", "返回上一页修改（已填内容保留）"),
+    ("st_not_started", "未开始"),
+    ("st_filling", "填报中"),
+    ("st_submitted", "已提交"),
+    ("st_returned", "退回"),
+    ("st_accepted", "已接收"),
+    ("st_draft", "草稿"),
+    ("st_published", "已发布"),
 ];
