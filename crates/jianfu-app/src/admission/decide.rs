@@ -251,10 +251,16 @@ impl App {
                 &until.to_string(),
             )
             .await?;
+            // A requested validity past a year is cut to a year: say so.
+            let cut = match requested {
+                Some(r) if r > until => format!("（申请至 {r}，准入有效期最长一年）"),
+                Some(r) if r < today => format!("（申请的 {r} 早于准入日，按一年计）"),
+                _ => String::new(),
+            };
             note = if note.is_empty() {
-                format!("准入编号 {number}，有效期至 {until}")
+                format!("准入编号 {number}，有效期至 {until}{cut}")
             } else {
-                format!("准入编号 {number}，有效期至 {until}。{note}")
+                format!("准入编号 {number}，有效期至 {until}{cut}。{note}")
             };
         }
         self.record(&mut tx, &row, outcome, to, &note, actor)

@@ -52,6 +52,21 @@ pub(crate) fn xlsx_failure(e: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::Invalid(format!("生成 Excel 失败：{what}"))
 }
 
+/// `YYYY-MM-DD` as an Excel date; anything else is not one.
+fn iso_date(text: &str) -> Option<rust_xlsxwriter::ExcelDateTime> {
+    let d = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    if text.len() != 10 {
+        return None;
+    }
+    use chrono::Datelike;
+    rust_xlsxwriter::ExcelDateTime::from_ymd(
+        u16::try_from(d.year()).ok()?,
+        d.month() as u8,
+        d.day() as u8,
+    )
+    .ok()
+}
+
 /// A report's title as a sheet name Excel accepts: without `[ ] : * ? / \`,
 /// without an apostrophe at either end, at most 31 characters, and not
 /// the name of an earlier sheet. A title like “'十四五'居民统计” could
@@ -90,6 +105,17 @@ pub fn write_xlsx(sheets: &[SheetOut<'_>]) -> Result<Vec<u8>> {
         .set_text_wrap()
         .set_border(FormatBorder::Thin);
     let plain = Format::new();
+    // The template's title, as printed forms have it: bold, larger, centred
+    // across the sheet; data cells boxed like the header above them.
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(16)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter);
+    let cell = Format::new().set_border(FormatBorder::Thin);
+    let date = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("yyyy-mm-dd");
     let mut used: Vec<String> = Vec::new();
     for (i, s) in sheets.iter().enumerate() {
         let ws = wb.add_worksheet();
@@ -102,7 +128,13 @@ pub fn write_xlsx(sheets: &[SheetOut<'_>]) -> Result<Vec<u8>> {
                 .get(m.top)
                 .and_then(|r| r.get(m.left))
                 .map_or("", String::as_str);
-            let fmt = if in_header(m.top) { &header } else { &plain };
+            let fmt = if in_header(m.top) {
+                &header
+            } else if m.top == 0 && s.header_rows.0 > 0 {
+                &title
+            } else {
+                &plain
+            };
             ws.merge_range(
                 m.top as u32,
                 m.left as u16,
@@ -123,21 +155,38 @@ pub fn write_xlsx(sheets: &[SheetOut<'_>]) -> Result<Vec<u8>> {
                 if merged_anchor(r, c) {
                     continue;
                 }
+                let in_data = s.data_rows.is_some_and(|(a, b)| r >= a && r <= b);
                 if in_header(r) {
                     ws.write_string_with_format(r as u32, c as u16, text, &header)
                         .map_err(xl)?;
+                } else if r == 0 && s.header_rows.0 > 0 && !text.is_empty() {
+                    ws.write_string_with_format(r as u32, c as u16, text, &title)
+                        .map_err(xl)?;
+                } else if in_data && text.is_empty() {
+                    ws.write_blank(r as u32, c as u16, &cell).map_err(xl)?;
                 } else if !text.is_empty() {
-                    let in_data = s.data_rows.is_some_and(|(a, b)| r >= a && r <= b);
                     let format = s.number_formats.get(c).copied().flatten();
-                    match (in_data, format, text.parse::<f64>()) {
-                        (true, Some(f), Ok(n)) => {
+                    match (in_data, format, text.parse::<f64>(), iso_date(text)) {
+                        (true, Some(f), Ok(n), _) => {
                             ws.write_number_with_format(
                                 r as u32,
                                 c as u16,
                                 n,
-                                &Format::new().set_num_format(f),
+                                &Format::new()
+                                    .set_num_format(f)
+                                    .set_border(FormatBorder::Thin),
                             )
                             .map_err(xl)?;
+                        }
+                        // A date is written as a date Excel can sort and
+                        // compute with, not as text.
+                        (true, _, _, Some(d)) => {
+                            ws.write_datetime_with_format(r as u32, c as u16, &d, &date)
+                                .map_err(xl)?;
+                        }
+                        (true, _, _, None) => {
+                            ws.write_string_with_format(r as u32, c as u16, text, &cell)
+                                .map_err(xl)?;
                         }
                         _ => {
                             ws.write_string(r as u32, c as u16, text).map_err(xl)?;

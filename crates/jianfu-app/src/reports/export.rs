@@ -94,6 +94,65 @@ fn xlsx_bytes(
     }])
 }
 
+/// The consolidated roster with the community each row came from, as a
+/// last column under the template's own header: the department must know
+/// whose row it reads.
+fn with_unit_column(
+    def: &ReportDef,
+    rows: &[GridRow],
+    units: &[String],
+) -> (ReportDef, Vec<GridRow>) {
+    let mut def = def.clone();
+    let at = def
+        .columns
+        .iter()
+        .map(|c| c.right + 1)
+        .chain(def.layout.header.iter().map(Vec::len))
+        .max()
+        .unwrap_or(0);
+    def.columns.push(jianfu_core::reports::ColumnDef {
+        path: vec!["村（社区）".into()],
+        source: ColumnSource::Manual,
+        left: at,
+        right: at,
+        value_cell: None,
+    });
+    let depth = def.layout.header.len();
+    for (i, row) in def.layout.header.iter_mut().enumerate() {
+        row.resize(at + 1, String::new());
+        if i == 0 {
+            row[at] = "村（社区）".into();
+        }
+    }
+    if depth > 1 {
+        def.layout.merges.push(jianfu_core::forms::Merge {
+            top: 0,
+            left: at,
+            bottom: depth - 1,
+            right: at,
+        });
+    }
+    let rows = rows
+        .iter()
+        .zip(
+            units
+                .iter()
+                .map(String::as_str)
+                .chain(std::iter::repeat("")),
+        )
+        .map(|(r, unit)| {
+            let mut r = r.clone();
+            r.cells.push(jianfu_core::reports::GridCell {
+                value: unit.to_string(),
+                display: unit.to_string(),
+                state: jianfu_core::reports::CellState::Fixed,
+            });
+            r
+        })
+        .collect();
+    (def, rows)
+}
+
 impl App {
     fn export_bytes(
         &self,
@@ -166,17 +225,22 @@ impl App {
             .iter()
             .filter(|t| t.status == "已提交" || t.status == "已接收")
             .count();
+        let (def, rows) = if c.definition.kind == ReportKind::Roster {
+            with_unit_column(&c.definition, &c.rows, &c.row_units)
+        } else {
+            (c.definition.clone(), c.rows.clone())
+        };
         let bytes = self.export_bytes(
             format,
             &c.report,
-            &c.definition,
+            &def,
             &format!(
                 "汇总单位：{}（{}/{}个村社区已提交）",
                 c.report.department,
                 done,
                 c.tasks.len()
             ),
-            &c.rows,
+            &rows,
         )?;
         self.audit(
             Some(actor),

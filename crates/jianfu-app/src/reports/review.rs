@@ -29,6 +29,8 @@ pub struct Consolidation {
     pub tasks: Vec<TaskRow>,
     /// Rows from every submitted or accepted task, in community order.
     pub rows: Vec<GridRow>,
+    /// For a roster or card: the community each row came from.
+    pub row_units: Vec<String>,
     pub differences: Vec<Difference>,
 }
 
@@ -198,9 +200,13 @@ impl App {
         let compiled = self.compile(&report)?;
         let tasks = self.db.tasks_of_report(report_id).await?;
         let mut parts = Vec::new();
+        let mut row_units = Vec::new();
         let mut differences = Vec::new();
         for t in tasks.iter().filter(|t| submitted(t)) {
             let rows = self.snapshot_rows(t)?;
+            if compiled.def.kind != ReportKind::Statistical {
+                row_units.extend(std::iter::repeat_n(t.unit_name.clone(), rows.len()));
+            }
             let live = self.live_grid(t, &compiled).await?;
             let now: HashMap<&str, &GridRow> =
                 live.rows.iter().map(|r| (r.key.as_str(), r)).collect();
@@ -264,6 +270,7 @@ impl App {
             report,
             tasks,
             rows,
+            row_units,
             differences,
         })
     }

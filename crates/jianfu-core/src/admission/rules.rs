@@ -134,11 +134,17 @@ pub fn findings(d: &Demand, est: &Estimate, ctx: &Context) -> Vec<Finding> {
     .collect()
 }
 
+/// Names the first `most` items and says how many more there are.
 fn list<T: AsRef<str>>(items: &[T], most: usize) -> String {
     let shown: Vec<&str> = items.iter().take(most).map(AsRef::as_ref).collect();
     let more = items.len().saturating_sub(most);
     if more > 0 {
-        format!("{} 等 {} 项", shown.join("、"), items.len())
+        // "A、B 等 7 项" read as a miscount when six were named.
+        format!(
+            "{}，另 {more} 项（共 {} 项）",
+            shown.join("、"),
+            items.len()
+        )
     } else {
         shown.join("、")
     }
@@ -662,5 +668,15 @@ mod tests {
         let f = findings(&d, &e, &c);
         assert_eq!(f.len(), 1);
         assert!(f[0].escalates && f[0].message.contains("26280.0"));
+    }
+
+    #[test]
+    fn a_cut_list_says_how_many_it_did_not_name() {
+        let items: Vec<String> = (1..=7).map(|i| format!("项{i}")).collect();
+        assert_eq!(
+            super::list(&items, 6),
+            "项1、项2、项3、项4、项5、项6，另 1 项（共 7 项）"
+        );
+        assert_eq!(super::list(&items[..2], 6), "项1、项2");
     }
 }

@@ -77,7 +77,13 @@ pub async fn list(
             json!(reports
                 .iter()
                 .filter(|r| r.status == "草稿")
-                .map(|r| json!({"id": r.id, "title": r.title, "selected": q.report == Some(r.id)}))
+                .map(|r| {
+                    // The request counts a report as often as it is filled.
+                    let freq = jianfu_core::reports::Frequency::from_code(&r.frequency);
+                    json!({"id": r.id, "title": r.title, "selected": q.report == Some(r.id),
+                           "frequency": freq.map(|f| f.label_zh()),
+                           "per_year": freq.map_or(1, |f| f.per_year())})
+                })
                 .collect::<Vec<_>>()),
         );
         data.insert("kinds".into(), json!(kinds()));
