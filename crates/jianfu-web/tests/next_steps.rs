@@ -74,6 +74,17 @@ async fn home_pages_list_the_work_and_submitting_can_be_undone(b: Backend) {
         home.contains(&format!("href=\"/reports/{report}\"")),
         "{home}"
     );
+    // The draft's page shows what it asks, and no publish button before
+    // admission.
+    let draft = page(&dept, &s, &format!("/reports/{report}")).await;
+    assert!(
+        draft.contains("id=\"draft-columns\"") && draft.contains("核对情况"),
+        "{draft}"
+    );
+    assert!(
+        draft.contains("request-admission") && !draft.contains("id=\"publish\""),
+        "{draft}"
+    );
 
     // A request waiting for the 减负办 is the 减负办's next step.
     let r = json_ok(
@@ -114,6 +125,11 @@ async fn home_pages_list_the_work_and_submitting_can_be_undone(b: Backend) {
     .await;
     assert!(steps(&page(&office, &s, "/").await).contains("no-steps"));
     assert!(steps(&page(&dept, &s, "/").await).contains("可以发布"));
+    let admitted = page(&dept, &s, &format!("/reports/{report}")).await;
+    assert!(admitted.contains("id=\"publish\""), "{admitted}");
+    // The 减负办 sees the report but never its department's button.
+    let overseen = page(&office, &s, &format!("/reports/{report}")).await;
+    assert!(!overseen.contains("id=\"publish\""), "{overseen}");
 
     json_ok(
         dept.post(s.url(&format!("/api/v1/reports/{report}/publish")))

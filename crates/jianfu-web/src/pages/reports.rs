@@ -224,6 +224,38 @@ pub async fn detail(
             json!({"with": c.tasks.len() - without, "without": without}),
         );
     }
+    if c.report.status == "草稿" {
+        // A draft shows what it will ask, and whether it may be published
+        // yet: only once admitted, and only by its department.
+        let dict = app.dict();
+        let columns: Vec<_> = c
+            .definition
+            .columns
+            .iter()
+            .map(|col| {
+                let element = match &col.source {
+                    ColumnSource::Element { element } => {
+                        dict.element(element).map(|e| e.name.clone())
+                    }
+                    _ => None,
+                };
+                json!({"label": col.path.join(" › "), "source": source_code(&col.source),
+                       "element": element})
+            })
+            .collect();
+        data.insert("draft_columns".into(), json!(columns));
+        let admitted = app
+            .db
+            .admission_of_report(c.report.id, &jianfu_app::today().to_string())
+            .await
+            .map_err(|e| err(&ctx)(e.into()))?
+            .is_some();
+        data.insert("admitted".into(), json!(admitted));
+        data.insert(
+            "may_publish".into(),
+            json!(admitted && s.user.role == Role::Department),
+        );
+    }
     data.insert("report".into(), json!(c.report));
     data.insert("kind".into(), json!(c.definition.kind.label_zh()));
     data.insert("filter".into(), json!(c.definition.filter));
