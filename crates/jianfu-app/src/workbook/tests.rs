@@ -186,6 +186,10 @@ fn styles_names_repeated_sheets_and_empty_cells_are_bounded() {
     let two_rels = r#"<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/sheet1.xml"/></Relationships>"#;
     let m = refused(read(file(&workbook(one, ""), two_rels, None, sheet)));
     assert!(m.contains("同一个部件"), "{m}");
+    // Whatever the relationship's Type says: calamine does not look.
+    let odd_type = two_rels.replace("/worksheet\" Target=\"/xl", "/worksheetX\" Target=\"/xl");
+    let m = refused(read(file(&workbook(one, ""), &odd_type, None, sheet)));
+    assert!(m.contains("同一个部件"), "{m}");
     // The same part in another case, as calamine finds it.
     let case_rels = two_rels.replace("/xl/worksheets/sheet1.xml", "worksheets/Sheet1.XML");
     let m = refused(read(file(&workbook(one, ""), &case_rels, None, sheet)));
@@ -202,6 +206,21 @@ fn styles_names_repeated_sheets_and_empty_cells_are_bounded() {
     let m = refused(read_sheets(
         "空单元格.xlsx",
         &file(&workbook(one, ""), rels, None, &empty),
+        Sheets::All,
+        &few,
+    ));
+    assert!(m.contains("含空单元格"), "{m}");
+    // A sheet stored under chartsheets/ is read as one, and counted.
+    let chart_rels = rels.replace("worksheets/sheet1.xml", "chartsheets/sheet1.xml");
+    let entries: Vec<(&str, Vec<u8>)> = vec![
+        ("xl/workbook.xml", workbook(one, "").into_bytes()),
+        ("xl/_rels/workbook.xml.rels", chart_rels.into_bytes()),
+        ("xl/chartsheets/sheet1.xml", empty.as_bytes().to_vec()),
+    ];
+    let refs: Vec<(&str, &[u8])> = entries.iter().map(|(n, d)| (*n, d.as_slice())).collect();
+    let m = refused(read_sheets(
+        "图表页.xlsx",
+        &zip_of(&refs),
         Sheets::All,
         &few,
     ));

@@ -174,7 +174,10 @@ fn scan_xml_part(
     // or `xl\worksheets\sheet1.xml` escapes the cell count.
     let lower = entry.to_ascii_lowercase().replace('\\', "/");
     let shared = lower.ends_with("sharedstrings.xml");
-    let worksheet = lower.starts_with("xl/worksheets/");
+    // calamine reads a sheet from wherever its relationship points
+    // (worksheets, chartsheets, dialogsheets, anywhere): cells count in
+    // every part but the shared strings.
+    let worksheet = !shared;
     let styles = lower.ends_with("styles.xml");
     let workbook = lower == "xl/workbook.xml";
     let workbook_rels = lower == "xl/_rels/workbook.xml.rels";
@@ -259,8 +262,9 @@ fn scan_xml_part(
                             .find(|a| a.key.as_ref() == key)
                             .map(|a| String::from_utf8_lossy(&a.value).into_owned())
                     };
-                    let is_sheet = attr(b"Type").is_some_and(|t| t.ends_with("/worksheet"));
-                    if let (true, Some(target)) = (is_sheet, attr(b"Target")) {
+                    // calamine ignores a relationship's Type, so every
+                    // target counts: a workbook names each part once.
+                    if let Some(target) = attr(b"Target") {
                         // Spelled in another case or with `\`, a target
                         // is still the same part to calamine.
                         let target = target

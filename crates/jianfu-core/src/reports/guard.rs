@@ -98,8 +98,16 @@ pub fn check_text(source: &str) -> Result<(), String> {
                 // to the next triple quote.
                 let raw = matches!(previous, 'r' | 'R');
                 let triple = text.get(i + 1) == Some(&c) && text.get(i + 2) == Some(&c);
+                let opened = i;
                 i += if triple { 3 } else { 1 };
+                let mut closed = false;
                 while i < text.len() {
+                    // A one-line string ends at the line's end for the
+                    // parser: what follows is code again, and must be
+                    // scanned as code.
+                    if !triple && matches!(text[i], '\n' | '\r') {
+                        break;
+                    }
                     if !raw && text[i] == '\\' {
                         i += 2;
                         continue;
@@ -108,9 +116,13 @@ pub fn check_text(source: &str) -> Result<(), String> {
                         && (!triple || (text.get(i + 1) == Some(&c) && text.get(i + 2) == Some(&c)))
                     {
                         i += if triple { 3 } else { 1 };
+                        closed = true;
                         break;
                     }
                     i += 1;
+                }
+                if !closed {
+                    return Err(format!("第 {} 个字符处的引号没有结束", opened + 1));
                 }
                 continue;
             }

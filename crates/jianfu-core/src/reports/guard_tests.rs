@@ -68,6 +68,14 @@ fn expensive_expressions_are_refused_with_their_limit() {
     assert!(refused(&huge).contains("最多 4000 个"));
     let deep = format!("{}age{}", "(".repeat(200), ")".repeat(200));
     assert!(refused(&deep).contains("括号嵌套"));
+    // A string does not run past the end of its line: the brackets after
+    // it are code to the parser (4 s of parsing each), and to the scan.
+    let newline = format!("'\n{}'", "[".repeat(3_990));
+    assert!(
+        refused(&newline).contains("引号没有结束"),
+        "{}",
+        refused(&newline)
+    );
     // Hidden from the scan behind a comment or a raw string, still counted.
     let hidden = format!("//'\n{}1{}", "(".repeat(40), ")".repeat(40));
     assert!(
