@@ -546,6 +546,13 @@ async fn upload_forms_keep_the_csrf_token_out_of_the_url(b: Backend) {
         .expect("upload");
     assert_ne!(ok.status(), 403, "the token in the body is accepted");
     assert!(ok.status().as_u16() < 500);
+    // The mapping says in words why each column was matched.
+    let html = ok.text().await.expect("html");
+    assert!(html.contains("与指标名称相同"), "{html}");
+    assert!(
+        !html.contains(">name<") && !html.contains(">alias<"),
+        "{html}"
+    );
     let in_url = c
         .post(s.url(&format!("/register/import?_csrf={csrf}")))
         .multipart(form(false))

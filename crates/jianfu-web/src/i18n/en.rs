@@ -312,4 +312,8 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("src_ratio", "Ratio"),
     ("report_admitted_publish", "Admitted: ready to publish to the communities."),
     ("report_awaiting_admission", "Not admitted yet: the owning department requests admission, then publishes."),
+    ("match_name", "Same as the element's name"),
+    ("match_alias", "One of the element's aliases"),
+    ("match_learned", "Confirmed here before"),
+    ("match_manual", "Chosen by hand"),
 ];

@@ -312,4 +312,8 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("src_ratio", "比例"),
     ("report_admitted_publish", "已准入，可以发布到村（社区）。"),
     ("report_awaiting_admission", "尚未准入：由报表所属部门申请准入，获得准入编号后发布。"),
+    ("match_name", "与指标名称相同"),
+    ("match_alias", "指标的别名"),
+    ("match_learned", "本社区以前确认过"),
+    ("match_manual", "手工选择"),
 ];
