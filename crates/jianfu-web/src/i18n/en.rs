@@ -290,7 +290,7 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("household_no_head", "(no head recorded)"),
     ("household_of", "Household of {head}"),
     ("view_household", "Household"),
-    ("back_to_form", "Back to the form (what you typed is kept)"),
+    ("back_to_form", "Back to the previous page (a form keeps what you typed)"),
     ("st_not_started", "Not started"),
     ("st_filling", "In progress"),
     ("st_submitted", "Submitted"),

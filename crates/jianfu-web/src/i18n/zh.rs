@@ -290,7 +290,7 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("household_no_head", "（未登记户主）"),
     ("household_of", "{head}户"),
     ("view_household", "查看本户"),
-    ("back_to_form", "返回上一页修改（已填内容保留）"),
+    ("back_to_form", "返回上一页（表单已填内容会保留）"),
     ("st_not_started", "未开始"),
     ("st_filling", "填报中"),
     ("st_submitted", "已提交"),
