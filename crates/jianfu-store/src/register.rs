@@ -607,8 +607,10 @@ impl Db {
             // them off a paper form: the list still shows them masked.
             let tail = q.to_uppercase();
             (
-                " AND (id_number LIKE $2 OR id IN (SELECT entity_id FROM entity_current \
-                 WHERE entity_type = 'person' AND doc LIKE $3))"
+                // Correlated on the person's key: only the documents of
+                // residents in scope are read, not the whole district's.
+                " AND (id_number LIKE $2 OR EXISTS (SELECT 1 FROM entity_current e \
+                 WHERE e.entity_type = 'person' AND e.entity_id = persons.id AND e.doc LIKE $3))"
                     .into(),
                 vec![format!("%{tail}"), format!("%\"phone\":[\"%{tail}\",%")],
             )
