@@ -93,7 +93,7 @@ impl App {
                         status: String::new(),
                         overdue: false,
                         due: Some(t.report_deadline.clone()).filter(|d| !d.is_empty()),
-                        href: "/reports".into(),
+                        href: format!("/reports/{}", t.report_id),
                         count: Some(0),
                         comment: None,
                     });

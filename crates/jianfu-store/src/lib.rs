@@ -30,8 +30,9 @@ pub use error::StoreError;
 pub use orgs::{OrgUnit, UnitCounts, UpsertOutcome};
 pub use places::PlaceRow;
 pub use register::{
-    ConflictRow, Current, CurrentDoc, FactLogRow, HistoryEntry, ImportCounts, MemberRelation,
-    MergeCandidateRow, NewConflict, NewImport, NewPersonRow, PersonListRow, RegisteredPerson, Tx,
+    ConflictRow, Current, CurrentDoc, FactLogRow, HistoryEntry, HouseholdListRow, ImportCounts,
+    MemberRelation, MergeCandidateRow, NewConflict, NewImport, NewPersonRow, PersonListRow,
+    RegisteredPerson, Tx,
 };
 pub use reports::{EntityFacts, EntityPack, NewReport, ReportRow, TaskRow};
 pub use sessions::SessionRow;

@@ -241,13 +241,58 @@ document.addEventListener("submit", function (e) {
     })).then(function () { say("已撤销上次粘贴。"); });
   }
 
+  // Adding a person: the household is chosen in the same form (an existing
+  // one of the community, found by head, member or address, or a new one),
+  // so the row's household cells can be filled like any other gap.
   const add = document.getElementById("add-row");
+  const kindSel = document.getElementById("row-household-kind");
+  const hhQuery = document.getElementById("row-household-q");
+  const hhPick = document.getElementById("row-household-id");
+  function showHouseholdPart() {
+    if (!add || !kindSel) return;
+    add.querySelectorAll("[data-household]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-household") !== kindSel.value;
+    });
+    if (kindSel.value === "existing" && hhPick && hhPick.options.length === 0) findHouseholds();
+  }
+  let findTimer = null;
+  function findHouseholds() {
+    const q = hhQuery ? hhQuery.value : "";
+    fetch("/api/v1/tasks/" + task + "/households?q=" + encodeURIComponent(q))
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (res) {
+        if (!res.ok) { say(res.body.error); return; }
+        while (hhPick.firstChild) hhPick.removeChild(hhPick.firstChild);
+        res.body.households.forEach(function (h) {
+          const o = document.createElement("option");
+          o.value = h.id;
+          o.textContent = [h.head || add.getAttribute("data-no-head"), h.address,
+            add.getAttribute("data-members").replace("{n}", h.members)].filter(Boolean).join(" · ");
+          hhPick.appendChild(o);
+        });
+        if (res.body.households.length === 0) say(add.getAttribute("data-none-found"));
+      });
+  }
+  if (kindSel) { kindSel.addEventListener("change", showHouseholdPart); showHouseholdPart(); }
+  if (hhQuery) hhQuery.addEventListener("input", function () {
+    clearTimeout(findTimer);
+    findTimer = setTimeout(findHouseholds, 250);
+  });
+  function householdChoice() {
+    const kind = kindSel ? kindSel.value : "none";
+    if (kind === "existing") {
+      return { kind: "existing", id: Number(hhPick.value || 0), relation: add.elements["relation"].value };
+    }
+    if (kind === "new") return { kind: "new", address: add.elements["address"].value };
+    return { kind: "none" };
+  }
   if (add) add.addEventListener("submit", function (e) {
     e.preventDefault();
     fetch("/api/v1/tasks/" + task + "/rows", {
       method: "POST",
       headers: { "content-type": "application/json", "x-csrf-token": csrf },
-      body: JSON.stringify({ id_number: add.elements["id_number"].value, name: add.elements["name"].value }),
+      body: JSON.stringify({ id_number: add.elements["id_number"].value, name: add.elements["name"].value,
+                             household: householdChoice() }),
     }).then(function (r) {
       return r.json().then(function (body) {
         if (r.ok) window.location.reload(); else say(body.error);

@@ -111,6 +111,7 @@ fn roster(title: &str, phone_label: &str) -> Value {
             {"path": ["序号"], "source": {"type": "serial"}, "left": 0, "right": 0},
             {"path": ["姓名"], "source": {"type": "element", "element": "person.name"}, "left": 0, "right": 0},
             {"path": [phone_label], "source": {"type": "element", "element": "person.phone"}, "left": 0, "right": 0},
+            {"path": ["健康状况"], "source": {"type": "element", "element": "person.health_status"}, "left": 0, "right": 0},
             {"path": ["走访情况"], "source": {"type": "manual"}, "left": 0, "right": 0}
         ]
     })
@@ -315,10 +316,20 @@ async fn a_report_is_admitted_before_it_is_published(backend: Backend) {
                    "duty_item": ON_LIST, "lead_hours": 240}),
         )
         .await;
-    assert!(rules(&v2).contains(&"overlap".to_string()), "{v2}");
+    // What the register prefills (name, phone) is shared, not asked
+    // again; what communities would type again (健康状况) is a repeat.
+    assert!(
+        rules(&v2).contains(&"overlap".to_string()),
+        "{}",
+        v2["findings"]
+    );
     let overlap = v2["findings"][0]["message"].as_str().unwrap();
     assert!(
-        overlap.contains("联系电话") && overlap.contains(&number),
+        overlap.contains("健康状况") && overlap.contains(&number),
+        "{overlap}"
+    );
+    assert!(
+        !overlap.contains("联系电话") && !overlap.contains("姓名"),
         "{overlap}"
     );
 }

@@ -177,6 +177,21 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
             Some(NOT_DAGONGGUAN_TASK),
         ),
         (
+            "GET",
+            "/api/v1/tasks/{task}/households",
+            // Only who may fill the task searches its households.
+            Some(&[
+                "minzhu",
+                "minzhu-wg1",
+                "renshe",
+                "minzheng",
+                "xiejiawan",
+                "jianfuban",
+                "quzhang",
+                "admin",
+            ]),
+        ),
+        (
             "POST",
             "/api/v1/tasks/{task}/submit",
             Some(NOT_DAGONGGUAN_TASK),

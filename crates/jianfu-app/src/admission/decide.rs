@@ -10,6 +10,7 @@ use super::{require_office, status_label, to_json};
 use crate::{App, AppError, CurrentUser, Result};
 use chrono::Datelike;
 use jianfu_core::admission::caps::{self, Cap, CapBasis, Usage};
+use jianfu_core::admission::rules::{Finding, Severity};
 use jianfu_core::admission::{admission_number, valid_until, DemandKind};
 use jianfu_core::role::Role;
 use jianfu_store::{AdmissionRow, Assessment, CapRow, Db, UsageRow};
@@ -164,6 +165,25 @@ impl App {
                 "{}须写明理由",
                 action.label_zh()
             )));
+        }
+        // Admitting against a 不符合 finding is the reviewer's call, but it
+        // must say why, so the decision log shows who overrode what.
+        if action == Action::Admit && reason.is_empty() {
+            let violated: Vec<String> = row
+                .findings
+                .as_deref()
+                .and_then(|f| serde_json::from_str::<Vec<Finding>>(f).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|f| f.severity == Severity::Violation)
+                .map(|f| f.title)
+                .collect();
+            if !violated.is_empty() {
+                return Err(AppError::Invalid(format!(
+                    "审查结论中有“不符合”项（{}），仍要准入须写明理由",
+                    violated.join("、")
+                )));
+            }
         }
         if reason.chars().count() > 2000 {
             return Err(AppError::Invalid("理由不能超过 2000 字".into()));

@@ -158,6 +158,27 @@ impl App {
             .db
             .households_in_scope(&actor.scope.path, q, limit.clamp(1, 200), offset.max(0))
             .await?;
+        let out = self.household_list_items(rows).await?;
+        self.audit(
+            Some(actor),
+            "household.list",
+            Some(format!("unit:{}", actor.scope.id)),
+            "ok",
+            None,
+            ip,
+        )
+        .await?;
+        Ok((out, total))
+    }
+}
+
+impl App {
+    /// Households as lists show them: head, address, member count and the
+    /// community's short name.
+    pub(crate) async fn household_list_items(
+        &self,
+        rows: Vec<jianfu_store::HouseholdListRow>,
+    ) -> Result<Vec<HouseholdListItem>> {
         let mut units = std::collections::HashMap::new();
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let mut heads = self.household_heads(&ids).await?;
@@ -188,16 +209,7 @@ impl App {
                 address,
             });
         }
-        self.audit(
-            Some(actor),
-            "household.list",
-            Some(format!("unit:{}", actor.scope.id)),
-            "ok",
-            None,
-            ip,
-        )
-        .await?;
-        Ok((out, total))
+        Ok(out)
     }
 }
 

@@ -150,12 +150,22 @@ impl App {
             let mut reasons = Vec::new();
             for (i, c) in analysis.columns.iter().enumerate() {
                 let label = c.path.last().cloned().unwrap_or_default();
-                let source = if !c.matched.data {
-                    if is_serial(&label) {
-                        ColumnSource::Serial
-                    } else {
-                        ColumnSource::Blank
-                    }
+                let no_row_label_yet = columns
+                    .iter()
+                    .all(|c: &ColumnDef| !matches!(c.source, ColumnSource::RowLabel));
+                let source = if is_serial(&label) {
+                    ColumnSource::Serial
+                } else if kind == ReportKind::Statistical
+                    && no_row_label_yet
+                    && (is_row_label(&label)
+                        || columns.iter().all(|c| c.source == ColumnSource::Serial))
+                {
+                    // A statistical table's first column names its rows
+                    // (单位, 村（社区）, 类别), whatever the matcher made of
+                    // the words.
+                    ColumnSource::RowLabel
+                } else if !c.matched.data {
+                    ColumnSource::Blank
                 } else if kind == ReportKind::Statistical {
                     let numeric = c
                         .matched
@@ -170,16 +180,10 @@ impl App {
                             element: e.code.clone(),
                             filter: None,
                         },
-                        None if i == 0
-                            || is_row_label(&label)
-                                && columns.iter().all(|c: &ColumnDef| {
-                                    !matches!(c.source, ColumnSource::RowLabel)
-                                }) =>
-                        {
-                            ColumnSource::RowLabel
-                        }
-                        None if label.contains('数') => ColumnSource::Count { filter: None },
-                        None => ColumnSource::Manual,
+                        // A statistical table is counted from the register,
+                        // not typed: every measure starts as a count, whose
+                        // condition the designer writes (人数, 户数, 是否…).
+                        None => ColumnSource::Count { filter: None },
                     }
                 } else {
                     match c.matched.element.as_deref() {

@@ -74,7 +74,9 @@ fn xlsx_bytes(
     let mut formats: Vec<Option<&str>> = vec![None; width];
     for c in &def.columns {
         let f = match &c.source {
-            ColumnSource::Count { .. } | ColumnSource::Serial => Some("0"),
+            ColumnSource::Count { .. }
+            | ColumnSource::CountHouseholds { .. }
+            | ColumnSource::Serial => Some("0"),
             ColumnSource::Sum { .. } | ColumnSource::Ratio { .. } => Some("0.00"),
             _ => None,
         };

@@ -6,10 +6,9 @@
 use super::today;
 use crate::register::write::{write_entities, EntityWrite, WriteContext};
 use crate::{App, AppError, CurrentUser, Result};
-use jianfu_core::id_number::IdNumber;
 use jianfu_core::reports::{CellCounts, ColumnSource, FilledGrid, GridCell, ReportDef};
 use jianfu_core::role::Role;
-use jianfu_store::{Db, NewPersonRow, ReportRow, TaskRow};
+use jianfu_store::{Db, ReportRow, TaskRow};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -35,13 +34,13 @@ pub struct CellSaved {
 const OPEN: [&str; 3] = ["未开始", "填报中", "退回"];
 
 impl App {
-    fn may_fill(&self, actor: &CurrentUser, task: &TaskRow) -> bool {
+    pub(super) fn may_fill(&self, actor: &CurrentUser, task: &TaskRow) -> bool {
         matches!(actor.role, Role::Community | Role::Grid)
             && jianfu_core::scope::contains(&actor.scope.path, &task.unit_path)
             && OPEN.contains(&task.status.as_str())
     }
 
-    async fn task_and_report(
+    pub(super) async fn task_and_report(
         &self,
         actor: &CurrentUser,
         id: i64,
@@ -286,115 +285,6 @@ impl App {
             counts: after.counts,
             replaced,
         })
-    }
-
-    /// Adds a resident the register does not know (or one the filter does
-    /// not select yet) as a row of this roster. A new ID number registers a
-    /// new person in the task's community.
-    pub async fn add_task_person(
-        &self,
-        actor: &CurrentUser,
-        id: i64,
-        id_number: &str,
-        name: &str,
-        ip: Option<String>,
-    ) -> Result<i64> {
-        let (task, report) = self.task_and_report(actor, id, ip.clone()).await?;
-        if !self.may_fill(actor, &task) {
-            return Err(AppError::Forbidden(format!(
-                "任务状态为“{}”，不能添加行",
-                task.status
-            )));
-        }
-        let def = self.parse_definition(&report)?;
-        if def.entity != "person" {
-            return Err(AppError::Invalid("只有人员花名册可以添加人员行".into()));
-        }
-        let idn = IdNumber::parse(id_number.trim(), today())
-            .map_err(|e| AppError::Invalid(format!("身份证号：{e}")))?;
-        let name = name.trim();
-        let mut tx = self.db.begin().await?;
-        let found = Db::persons_by_id_numbers(&mut tx, &[idn.to_string()]).await?;
-        let person_id = match found.get(idn.as_str()) {
-            Some(p) => {
-                let unit = self
-                    .db
-                    .unit(p.unit_id)
-                    .await?
-                    .ok_or_else(|| AppError::NotFound(format!("单位 {}", p.unit_id)))?;
-                if !jianfu_core::scope::contains(&task.unit_path, &unit.path) {
-                    // Say only that the number is registered elsewhere (not
-                    // where), and leave the claim to the owning community.
-                    let payload = serde_json::json!({"person.name": name}).to_string();
-                    Db::insert_merge_candidate(&mut tx, p.id, task.unit_id, &payload, "手工", None)
-                        .await?;
-                    tx.commit().await.map_err(jianfu_store::StoreError::from)?;
-                    return Err(AppError::Invalid(
-                        "该身份证号已在其他村社区登记，已列为合并候选，由登记地社区核实后迁入"
-                            .into(),
-                    ));
-                }
-                p.id
-            }
-            None => {
-                let dict = self.dict();
-                let name_el = dict
-                    .element("person.name")
-                    .ok_or_else(|| AppError::Invalid("指标库缺少“姓名”".into()))?;
-                let checked = dict
-                    .check_value(name_el, name, today())
-                    .map_err(|e| AppError::Invalid(format!("姓名：{e}")))?
-                    .to_storage();
-                let created = Db::insert_persons(
-                    &mut tx,
-                    &[NewPersonRow {
-                        id_number: idn.to_string(),
-                        name_initials: jianfu_core::dictionary::pinyin_initials(&checked),
-                        name: checked.clone(),
-                        household_id: None,
-                        unit_id: task.unit_id,
-                    }],
-                )
-                .await?;
-                let pid = *created
-                    .get(idn.as_str())
-                    .ok_or_else(|| AppError::Invalid("新增居民失败".into()))?;
-                let mut values = BTreeMap::new();
-                values.insert("person.id_number".to_string(), idn.to_string());
-                values.insert("person.name".to_string(), checked);
-                write_entities(
-                    &mut tx,
-                    &WriteContext::manual(actor.id, today()),
-                    &[EntityWrite {
-                        entity_type: "person",
-                        entity_id: pid,
-                        derived: crate::register::derived_person_facts(&idn)
-                            .into_iter()
-                            .map(|(k, v)| (k.to_string(), v))
-                            .collect(),
-                        values,
-                        tag: 0,
-                    }],
-                )
-                .await?;
-                pid
-            }
-        };
-        Db::add_task_row(&mut tx, task.id, "person", person_id, actor.id).await?;
-        tx.commit().await.map_err(jianfu_store::StoreError::from)?;
-        self.audit(
-            Some(actor),
-            "task.add_row",
-            Some(format!("task:{id}")),
-            "ok",
-            Some(format!(
-                "添加人员行 {}",
-                jianfu_core::mask::id_number(idn.as_str())
-            )),
-            ip,
-        )
-        .await?;
-        Ok(person_id)
     }
 
     /// Submits a task: the grid as it is now is kept as the submitted

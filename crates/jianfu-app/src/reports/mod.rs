@@ -14,12 +14,14 @@ mod export;
 mod fill;
 mod prefill;
 mod review;
+mod rows;
 
 pub use design::{NewReportInput, Published, TemplateProposal};
 pub use export::ExportFormat;
 pub use fill::{CellSaved, TaskView};
 pub use prefill::PrefillSummary;
 pub use review::{Consolidation, Difference};
+pub use rows::{HouseholdChoice, NewRowPerson};
 
 use crate::{App, AppError, CurrentUser, Result};
 use jianfu_core::reports::{
@@ -381,6 +383,15 @@ impl App {
             } else {
                 for (id, values) in &derived {
                     apply_derived(households.entry(*id).or_default(), Some(values));
+                }
+                if report.counts_households() {
+                    // A household the register holds no fact of is still a
+                    // household to count.
+                    for e in &entities {
+                        if let Some(h) = e.household_id {
+                            households.entry(h).or_default();
+                        }
+                    }
                 }
             }
             let members: Vec<&EntityFacts> = entities.iter().collect();

@@ -91,9 +91,10 @@ fn sum_statistical(def: &ReportDef, parts: Vec<Vec<GridRow>>) -> Vec<GridRow> {
                     cell.value = format!("{num}/{den}");
                     cell
                 }
-                ColumnSource::Count { .. } | ColumnSource::Sum { .. } | ColumnSource::Manual => {
-                    fixed(number_text(acc[i].0))
-                }
+                ColumnSource::Count { .. }
+                | ColumnSource::CountHouseholds { .. }
+                | ColumnSource::Sum { .. }
+                | ColumnSource::Manual => fixed(number_text(acc[i].0)),
                 _ => fixed(String::new()),
             })
             .collect(),
@@ -177,6 +178,49 @@ impl App {
             ip,
         )
         .await
+    }
+
+    /// A township's view of one report: the tasks of its own communities,
+    /// in the order of the org tree (never sorted by progress: the five
+    /// don'ts forbid ranking communities). A township may open each task
+    /// read-only; it sees no other township's communities.
+    pub async fn township_report(
+        &self,
+        actor: &CurrentUser,
+        report_id: i64,
+        ip: Option<String>,
+    ) -> Result<(ReportRow, ReportDef, Vec<TaskRow>)> {
+        let target = format!("report:{report_id}");
+        if actor.role != jianfu_core::role::Role::Township {
+            return Err(self
+                .deny(actor, &target, "只有街镇可以查看本辖区的报表进度", ip)
+                .await);
+        }
+        let mut tasks: Vec<TaskRow> = self
+            .db
+            .tasks_in_scope(&actor.scope.path)
+            .await?
+            .into_iter()
+            .filter(|t| t.report_id == report_id)
+            .collect();
+        let report = match self.db.report(report_id).await? {
+            Some(r) if !tasks.is_empty() => r,
+            // The same answer whether the report exists or not: its title
+            // belongs to its department.
+            _ => {
+                return Err(self
+                    .deny(
+                        actor,
+                        &target,
+                        &format!("报表 {report_id} 没有下发到本辖区的村（社区）"),
+                        ip,
+                    )
+                    .await)
+            }
+        };
+        tasks.sort_by(|a, b| a.unit_path.cmp(&b.unit_path));
+        let def = self.parse_definition(&report)?;
+        Ok((report, def, tasks))
     }
 
     /// The submitted rows of one task, as submitted.

@@ -150,20 +150,35 @@ fn list<T: AsRef<str>>(items: &[T], most: usize) -> String {
     }
 }
 
+/// Data another admitted report already collects, that the communities
+/// would still have to type. A column the register answers (for at least
+/// `held_coverage` of the rows: names and ID numbers of a roster, facts a
+/// gap filled once made known) is prefilled through 一表通, which is the
+/// sharing the rule asks for, not a second request.
 pub fn overlap(ctx: &Context) -> Option<Finding> {
-    if ctx.overlaps.is_empty() {
+    // No coverage at all means the trial listed nobody: nothing is typed.
+    let typed_again = |element: &str| {
+        ctx.coverage
+            .iter()
+            .any(|c| c.element == element && c.covered < ctx.settings.held_coverage)
+    };
+    let repeated: Vec<&Overlap> = ctx
+        .overlaps
+        .iter()
+        .filter(|o| typed_again(&o.element))
+        .collect();
+    if repeated.is_empty() {
         return None;
     }
-    let lines: Vec<String> = ctx
-        .overlaps
+    let lines: Vec<String> = repeated
         .iter()
         .map(|o| format!("{}（已由 {} 采集）", o.label, list(&o.asked_by, 2)))
         .collect();
     Some(finding(
         "overlap",
         format!(
-            "{} 个数据项已由已准入的报表采集：{}。应从一表通共享，不应再向基层索取。",
-            ctx.overlaps.len(),
+            "{} 个数据项已由已准入的报表采集，底库却仍不能预填、须基层再填：{}。应从一表通共享，不应再向基层索取。",
+            repeated.len(),
             list(&lines, 5)
         ),
         "一数一源、一表通：同一数据只采集一次、多方共享（中办、国办《整治形式主义为基层减负若干规定》，2024年）",
@@ -524,6 +539,11 @@ mod tests {
                 covered: 1.0,
             },
             Coverage {
+                element: "person.phone".into(),
+                label: "联系电话".into(),
+                covered: 0.5,
+            },
+            Coverage {
                 element: "person.income".into(),
                 label: "收入".into(),
                 covered: 0.3,
@@ -535,6 +555,45 @@ mod tests {
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f[0].message.contains("联系电话") && f[0].message.contains("B0001"));
         assert!(f[1].message.contains("姓名（100%）") && !f[1].message.contains("收入"));
+    }
+
+    #[test]
+    fn a_column_the_register_prefills_is_shared_not_asked_again() {
+        let mut c = ctx();
+        let asked = |element: &str, label: &str| Overlap {
+            element: element.into(),
+            label: label.into(),
+            asked_by: vec!["ZR-500107-2026-B0001 高龄老人花名册".into()],
+        };
+        // Names and ID numbers of a roster come from the register: asking
+        // them through 一表通 is the sharing the rule asks for.
+        c.overlaps = vec![
+            asked("person.name", "姓名"),
+            asked("person.id_number", "公民身份号码"),
+        ];
+        c.coverage = vec![
+            Coverage {
+                element: "person.name".into(),
+                label: "姓名".into(),
+                covered: 1.0,
+            },
+            Coverage {
+                element: "person.id_number".into(),
+                label: "公民身份号码".into(),
+                covered: 0.99,
+            },
+        ];
+        assert_eq!(overlap(&c), None);
+        // A column the communities would type again still fires.
+        c.overlaps.push(asked("person.phone", "联系电话"));
+        c.coverage.push(Coverage {
+            element: "person.phone".into(),
+            label: "联系电话".into(),
+            covered: 0.2,
+        });
+        let f = overlap(&c).expect("phone is asked again");
+        assert!(f.message.starts_with("1 个数据项"), "{}", f.message);
+        assert!(f.message.contains("联系电话") && !f.message.contains("姓名"));
     }
 
     #[test]

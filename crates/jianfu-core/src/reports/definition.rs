@@ -123,6 +123,14 @@ pub enum ColumnSource {
         #[serde(default)]
         filter: Option<String>,
     },
+    /// Statistical: how many households of the row match the filter. On
+    /// a report of persons, a household counts once when any of its
+    /// members matches (低保户数 beside 低保人数); a person in no household
+    /// is not counted.
+    CountHouseholds {
+        #[serde(default)]
+        filter: Option<String>,
+    },
     /// Statistical: the sum of a numeric element over matching entities.
     Sum {
         element: String,
@@ -331,7 +339,10 @@ impl ReportDef {
                         compile(&what, f, &mut problems);
                     }
                 }
-                ColumnSource::Count { filter: Some(f) } => compile(&what, f, &mut problems),
+                ColumnSource::Count { filter: Some(f) }
+                | ColumnSource::CountHouseholds { filter: Some(f) } => {
+                    compile(&what, f, &mut problems)
+                }
                 ColumnSource::Ratio {
                     numerator,
                     denominator,
@@ -346,6 +357,7 @@ impl ReportDef {
             }
             let fits = match &c.source {
                 ColumnSource::Count { .. }
+                | ColumnSource::CountHouseholds { .. }
                 | ColumnSource::Sum { .. }
                 | ColumnSource::Ratio { .. }
                 | ColumnSource::RowLabel => statistical,

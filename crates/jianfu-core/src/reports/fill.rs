@@ -36,7 +36,9 @@ impl CompiledReport {
         for c in &def.columns {
             let (e, d) = match &c.source {
                 ColumnSource::Computed { expr } => (Some(compile(expr)?), None),
-                ColumnSource::Count { filter } | ColumnSource::Sum { filter, .. } => {
+                ColumnSource::Count { filter }
+                | ColumnSource::CountHouseholds { filter }
+                | ColumnSource::Sum { filter, .. } => {
                     (filter.as_deref().map(compile).transpose()?, None)
                 }
                 ColumnSource::Ratio {
@@ -132,17 +134,29 @@ impl CompiledReport {
                     .any(Expr::reads_household))
     }
 
+    /// Whether a column counts the households of a report of persons:
+    /// every listed person's household must then be known, facts or not.
+    pub fn counts_households(&self) -> bool {
+        self.def.entity == "person"
+            && self
+                .def
+                .columns
+                .iter()
+                .any(|c| matches!(c.source, ColumnSource::CountHouseholds { .. }))
+    }
+
     /// Whether filling the report reads households' facts at all: to
     /// choose or count rows, in a computed cell or in a column.
     pub fn reads_household(&self) -> bool {
-        self.def.entity == "person"
-            && (self
-                .filter
-                .iter()
-                .chain(self.column_exprs.iter().flatten())
-                .chain(self.denominators.iter().flatten())
-                .any(Expr::reads_household)
-                || self.read_columns().any(|e| e.starts_with("household.")))
+        self.counts_households()
+            || self.def.entity == "person"
+                && (self
+                    .filter
+                    .iter()
+                    .chain(self.column_exprs.iter().flatten())
+                    .chain(self.denominators.iter().flatten())
+                    .any(Expr::reads_household)
+                    || self.read_columns().any(|e| e.starts_with("household.")))
     }
 
     /// Elements read in columns: shown, summed or rows of the table.
@@ -454,6 +468,20 @@ pub fn fill_statistical(
                     ColumnSource::RowLabel => fixed(label.clone()),
                     ColumnSource::Count { .. } => {
                         fixed(members.iter().filter(|s| pass(s)).count().to_string())
+                    }
+                    ColumnSource::CountHouseholds { .. } if def.entity == "household" => {
+                        fixed(members.iter().filter(|s| pass(s)).count().to_string())
+                    }
+                    ColumnSource::CountHouseholds { .. } => {
+                        // A household's facts are held once and lent to each
+                        // member, so their address tells households apart.
+                        let households: std::collections::HashSet<*const super::Facts> = members
+                            .iter()
+                            .filter(|s| pass(s))
+                            .filter_map(|s| s.household)
+                            .map(|h| h as *const super::Facts)
+                            .collect();
+                        fixed(households.len().to_string())
                     }
                     ColumnSource::Sum { element, .. } => {
                         let integer = dict
@@ -834,6 +862,72 @@ mod tests {
         assert_eq!(first.key, "1");
         assert_eq!(first.cells[1].display, "1");
         assert_eq!(g.rows.last().unwrap().cells[1].display, "2");
+    }
+
+    #[test]
+    fn households_are_counted_once_whatever_the_number_of_members() {
+        let d = dict();
+        let def = ReportDef {
+            title: "低保统计".into(),
+            kind: ReportKind::Statistical,
+            entity: "person".into(),
+            filter: None,
+            columns: vec![
+                col("单位", ColumnSource::RowLabel),
+                col(
+                    "残疾人数",
+                    ColumnSource::Count {
+                        filter: Some("disabled == true".into()),
+                    },
+                ),
+                col(
+                    "有残疾人的户数",
+                    ColumnSource::CountHouseholds {
+                        filter: Some("disabled == true".into()),
+                    },
+                ),
+                col("总户数", ColumnSource::CountHouseholds { filter: None }),
+            ],
+            rows: RowAxis::Units,
+            layout: TemplateLayout::default(),
+        };
+        let report = CompiledReport::new(def, &d).unwrap();
+        assert!(report.counts_households() && report.reads_household());
+        let (h1, h2) = (facts(&[]), facts(&[]));
+        let disabled = facts(&[("person.disabled", "1")]);
+        let able = facts(&[("person.disabled", "0")]);
+        let members = vec![
+            // Two disabled members of one household, one of another, a
+            // member of the second who is not, and a person in no household.
+            Subject {
+                facts: &disabled,
+                household: Some(&h1),
+            },
+            Subject {
+                facts: &disabled,
+                household: Some(&h1),
+            },
+            Subject {
+                facts: &disabled,
+                household: Some(&h2),
+            },
+            Subject {
+                facts: &able,
+                household: Some(&h2),
+            },
+            Subject {
+                facts: &disabled,
+                household: None,
+            },
+        ];
+        let units = vec![UnitGroup {
+            key: "10".into(),
+            label: "民主村社区".into(),
+            members,
+        }];
+        let g = fill_statistical(&report, &d, &units, &TaskInputs::default(), on());
+        let texts: Vec<_> = g.rows[0].cells.iter().map(|c| c.display.clone()).collect();
+        assert_eq!(texts, ["民主村社区", "4", "2", "2"]);
     }
 
     #[test]

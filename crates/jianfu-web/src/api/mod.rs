@@ -85,6 +85,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tasks/{id}", get(reports::task))
         .route("/tasks/{id}/cells", axum::routing::put(reports::save_cell))
         .route("/tasks/{id}/rows", post(reports::add_row))
+        .route("/tasks/{id}/households", get(reports::task_households))
         .route("/tasks/{id}/submit", post(reports::submit))
         .route("/tasks/{id}/withdraw", post(reports::withdraw))
         .route("/tasks/{id}/return", post(reports::return_task))

@@ -3,7 +3,7 @@
 
 use crate::context::ReqCtx;
 use crate::errors::ApiError;
-use crate::extract::{upload_error, ApiJson, ApiMultipart, ApiPath};
+use crate::extract::{upload_error, ApiJson, ApiMultipart, ApiPath, ApiQuery};
 use crate::session::{urlencode, ApiUser};
 use crate::AppState;
 use axum::extract::State;
@@ -246,6 +246,29 @@ pub struct RowInput {
     id_number: String,
     #[serde(default)]
     name: String,
+    /// `{"kind":"none"}`, `{"kind":"existing","id":…,"relation":"20"}` or
+    /// `{"kind":"new","address":"…"}`; absent means none.
+    #[serde(default)]
+    household: jianfu_app::reports::HouseholdChoice,
+}
+
+#[derive(Deserialize)]
+pub struct HouseholdSearch {
+    #[serde(default)]
+    q: String,
+}
+
+/// Households of the task's community for the grid's picker (by head's or
+/// member's name, or address).
+pub async fn task_households(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<HouseholdSearch>,
+) -> Result<Json<Value>, ApiError> {
+    let list = state.app.task_households(&s.user, id, &q.q, ctx.ip).await?;
+    Ok(Json(json!({"households": list})))
 }
 
 pub async fn add_row(
@@ -257,7 +280,16 @@ pub async fn add_row(
 ) -> Result<Json<Value>, ApiError> {
     let person = state
         .app
-        .add_task_person(&s.user, id, &r.id_number, &r.name, ctx.ip)
+        .add_task_person(
+            &s.user,
+            id,
+            &jianfu_app::reports::NewRowPerson {
+                id_number: r.id_number,
+                name: r.name,
+                household: r.household,
+            },
+            ctx.ip,
+        )
         .await?;
     Ok(Json(json!({"person_id": person})))
 }

@@ -32,6 +32,7 @@ fn source_code(s: &ColumnSource) -> &'static str {
         ColumnSource::Computed { .. } => "computed",
         ColumnSource::RowLabel => "row_label",
         ColumnSource::Count { .. } => "count",
+        ColumnSource::CountHouseholds { .. } => "count_households",
         ColumnSource::Sum { .. } => "sum",
         ColumnSource::Ratio { .. } => "ratio",
     }
@@ -160,6 +161,7 @@ pub async fn create(
             Some("manual") => ColumnSource::Manual,
             Some("row_label") => ColumnSource::RowLabel,
             Some("count") => ColumnSource::Count { filter: expr },
+            Some("count_households") => ColumnSource::CountHouseholds { filter: expr },
             Some("sum") => ColumnSource::Sum {
                 element: el,
                 filter: expr,
@@ -193,6 +195,9 @@ pub async fn detail(
     PagePath(id): PagePath<i64>,
 ) -> Result<Html<String>, PageError> {
     let app = &state.app;
+    if s.user.role == Role::Township {
+        return township_detail(&state, &ctx, &s, id).await;
+    }
     let c = app
         .consolidation(&s.user, id, ctx.ip.clone())
         .await
@@ -264,6 +269,53 @@ pub async fn detail(
     data.insert("tasks".into(), json!(tasks));
     data.insert("differences".into(), json!(c.differences));
     render("report.html", &ctx, data)
+}
+
+/// A township's page of a report: what was asked of its communities and
+/// where each one stands, in the order of the org tree, with a link to each
+/// task (read-only for the township). Counts per state say the same at a
+/// glance.
+async fn township_detail(
+    state: &AppState,
+    ctx: &ReqCtx,
+    s: &crate::context::Session,
+    id: i64,
+) -> Result<Html<String>, PageError> {
+    let (report, def, tasks) = state
+        .app
+        .township_report(&s.user, id, ctx.ip.clone())
+        .await
+        .map_err(err(ctx))?;
+    let mut by_status: Vec<(String, usize)> = Vec::new();
+    for t in &tasks {
+        match by_status.iter_mut().find(|(st, _)| *st == t.status) {
+            Some((_, n)) => *n += 1,
+            None => by_status.push((t.status.clone(), 1)),
+        }
+    }
+    let rows: Vec<_> = tasks
+        .iter()
+        .map(|t| {
+            json!({"id": t.id, "unit": t.unit_name, "status": t.status,
+                   "gaps": (t.cells_total - t.cells_prefilled - t.cells_typed).max(0),
+                   "cells": t.cells_total,
+                   "submitted": t.submitted_at.map(fmt_time), "comment": t.review_comment})
+        })
+        .collect();
+    let mut data = base(ctx, Some(s));
+    data.insert("township".into(), json!(true));
+    data.insert("report".into(), json!(report));
+    data.insert("kind".into(), json!(def.kind.label_zh()));
+    data.insert("filter".into(), json!(def.filter));
+    data.insert("tasks".into(), json!(rows));
+    data.insert(
+        "by_status".into(),
+        json!(by_status
+            .iter()
+            .map(|(st, n)| json!({"status": st, "n": n}))
+            .collect::<Vec<_>>()),
+    );
+    render("report.html", ctx, data)
 }
 
 pub async fn publish(
@@ -390,6 +442,20 @@ pub async fn task(
                 && v.definition.kind != jianfu_core::reports::ReportKind::Statistical
         ),
     );
+    // Joining an existing household: every relation but head (户主/本人),
+    // which the household already has.
+    let dict = state.app.dict();
+    let relations: Vec<_> = dict
+        .table("relation")
+        .map(|t| {
+            t.values
+                .iter()
+                .filter(|(code, _)| code != "01" && code != "02")
+                .map(|(code, label)| json!({"code": code, "label": label}))
+                .collect()
+        })
+        .unwrap_or_default();
+    data.insert("relations".into(), json!(relations));
     render("task.html", &ctx, data)
 }
 

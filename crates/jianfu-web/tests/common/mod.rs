@@ -299,6 +299,31 @@ impl TestServer {
         rows.into_iter().next().expect("a resident")
     }
 
+    /// How many persons the register holds.
+    #[allow(dead_code)]
+    pub async fn person_count(&self) -> i64 {
+        self.app.db.person_count().await.expect("count")
+    }
+
+    /// A household registered in the community with this code.
+    #[allow(dead_code)]
+    pub async fn household_in(&self, community_code: &str) -> i64 {
+        let unit = self
+            .app
+            .db
+            .unit_by_code(community_code)
+            .await
+            .expect("query")
+            .expect("community");
+        let (rows, _) = self
+            .app
+            .db
+            .households_in_scope(&unit.path, "", 1, 0)
+            .await
+            .expect("query");
+        rows.first().expect("a household").id
+    }
+
     /// Audit entries matching an action prefix and user name.
     pub async fn audit(&self, action: &str, username: &str) -> Vec<jianfu_store::AuditEntry> {
         let (rows, _) = self
