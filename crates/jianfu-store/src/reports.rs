@@ -237,6 +237,39 @@ impl Db {
         Ok(id)
     }
 
+    /// Rewrites a draft; false when it is no longer a draft.
+    pub async fn update_draft_report(&self, id: i64, r: &NewReport) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE reports SET title = $1, kind = $2, definition = $3, frequency = $4, \
+             period = $5, deadline = $6, targets = $7, template_name = $8 \
+             WHERE id = $9 AND status = '草稿'",
+        )
+        .bind(&r.title)
+        .bind(&r.kind)
+        .bind(&r.definition)
+        .bind(&r.frequency)
+        .bind(&r.period)
+        .bind(&r.deadline)
+        .bind(&r.targets)
+        .bind(&r.template_name)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Whether a request to admit this report is under review or admitted.
+    pub async fn report_has_live_admission(&self, report_id: i64) -> Result<bool> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM admissions WHERE report_id = $1 \
+             AND status IN ('submitted', 'escalated', 'admitted')",
+        )
+        .bind(report_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
     pub async fn report(&self, id: i64) -> Result<Option<ReportRow>> {
         let sql = format!(
             "SELECT {REPORT_COLUMNS} FROM reports r JOIN org_units d ON d.id = r.department_id \

@@ -331,3 +331,28 @@ document.querySelectorAll(".bar > [data-bar]").forEach(function (el) {
   const b = document.getElementById("print-page");
   if (b) b.addEventListener("click", function () { window.print(); });
 })();
+
+// Design form: the element picker is a datalist (searched by name, alias
+// and pinyin initials, which the option labels carry); the element's name
+// beside the box follows what is typed or picked.
+(function () {
+  const list = document.getElementById("element-list");
+  if (!list) return;
+  const names = {};
+  list.querySelectorAll("option").forEach(function (o) { names[o.value] = o.getAttribute("data-name"); });
+  document.querySelectorAll("input.element-pick").forEach(function (input) {
+    const target = document.getElementById(input.getAttribute("data-name-for"));
+    function follow() { if (target) target.textContent = names[input.value.trim()] || ""; }
+    input.addEventListener("input", follow);
+    input.addEventListener("change", follow);
+  });
+  // The filter's variables, narrowed as one types.
+  const q = document.getElementById("filter-vars-q");
+  const table = document.getElementById("filter-vars-table");
+  if (q && table) q.addEventListener("input", function () {
+    const needle = q.value.trim().toLowerCase();
+    table.querySelectorAll("tbody tr").forEach(function (tr) {
+      tr.hidden = needle !== "" && tr.textContent.toLowerCase().indexOf(needle) === -1;
+    });
+  });
+})();

@@ -319,6 +319,8 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
             Some(&["renshe", "minzhu", "minzhu-wg1"]),
         ),
         ("POST", "/reports/{report}/publish", Some(NOT_MINZHENG)),
+        ("GET", "/reports/{report}/edit", Some(NOT_MINZHENG)),
+        ("POST", "/reports/{report}/edit", Some(NOT_MINZHENG)),
         (
             "GET",
             "/reports/{report}/export/{format}",

@@ -279,6 +279,82 @@ impl App {
         input: NewReportInput,
         ip: Option<String>,
     ) -> Result<i64> {
+        let (row, def, frequency) = self.checked_report(actor, &input, ip.clone()).await?;
+        let id = self.db.insert_report(&row).await?;
+        self.learn_design(actor, &def).await?;
+        self.audit(
+            Some(actor),
+            "report.create",
+            Some(format!("report:{id}")),
+            "ok",
+            Some(format!(
+                "设计报表“{}”（{}）",
+                def.title,
+                frequency.label_zh()
+            )),
+            ip,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Changes a draft (its columns, filter, title, dates). A draft under
+    /// review or admitted cannot change: the 准入 decision was taken on
+    /// what it asked. A returned request is assessed again when resubmitted.
+    pub async fn update_report(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        input: NewReportInput,
+        ip: Option<String>,
+    ) -> Result<()> {
+        let current = self.owned_report(actor, id, ip.clone()).await?;
+        if current.status != "草稿" {
+            return Err(AppError::Invalid(format!(
+                "报表“{}”已经发布，不能再修改",
+                current.title
+            )));
+        }
+        if self.db.report_has_live_admission(id).await? {
+            return Err(AppError::Invalid(format!(
+                "报表“{}”的准入申请正在审核或已准入，不能修改；如需修改，请联系减负办退回申请",
+                current.title
+            )));
+        }
+        let (mut row, def, frequency) = self.checked_report(actor, &input, ip.clone()).await?;
+        // The template stays the one the draft was designed from.
+        row.template_name = current.template_name.clone();
+        if !self.db.update_draft_report(id, &row).await? {
+            return Err(AppError::Invalid(format!(
+                "报表“{}”的状态已被他人改变，请刷新后再试",
+                current.title
+            )));
+        }
+        self.learn_design(actor, &def).await?;
+        self.audit(
+            Some(actor),
+            "report.update",
+            Some(format!("report:{id}")),
+            "ok",
+            Some(format!(
+                "修改报表草稿“{}”（{}）",
+                def.title,
+                frequency.label_zh()
+            )),
+            ip,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Checks a design (frequency, dates, expressions, targets) and gives
+    /// the row to store.
+    async fn checked_report(
+        &self,
+        actor: &CurrentUser,
+        input: &NewReportInput,
+        ip: Option<String>,
+    ) -> Result<(NewReport, ReportDef, Frequency)> {
         if !matches!(actor.role, Role::Department | Role::Jianfuban) {
             return Err(AppError::Forbidden("只有部门和减负办可以设计报表".into()));
         }
@@ -297,7 +373,7 @@ impl App {
         if input.period.trim().is_empty() {
             return Err(AppError::Invalid("请填写报告期，如“2026年11月”".into()));
         }
-        let mut def = input.definition;
+        let mut def = input.definition.clone();
         if def.layout.header.is_empty() {
             def.layout = jianfu_core::reports::layout_for(&mut def.columns);
         }
@@ -326,21 +402,24 @@ impl App {
             ReportKind::Statistical => "statistical",
             ReportKind::Card => "card",
         };
-        let id = self
-            .db
-            .insert_report(&NewReport {
-                title: def.title.clone(),
-                department_id: actor.unit.id,
-                kind: kind.into(),
-                definition,
-                frequency: input.frequency.clone(),
-                period: input.period.trim().to_string(),
-                deadline: input.deadline.clone(),
-                targets: serde_json::to_string(&input.targets).unwrap_or_else(|_| "[]".into()),
-                template_name: input.template_name.clone(),
-                created_by: Some(actor.id),
-            })
-            .await?;
+        let row = NewReport {
+            title: def.title.clone(),
+            department_id: actor.unit.id,
+            kind: kind.into(),
+            definition,
+            frequency: input.frequency.clone(),
+            period: input.period.trim().to_string(),
+            deadline: input.deadline.clone(),
+            targets: serde_json::to_string(&input.targets).unwrap_or_else(|_| "[]".into()),
+            template_name: input.template_name.clone(),
+            created_by: Some(actor.id),
+        };
+        Ok((row, def, frequency))
+    }
+
+    /// Remembers the designer's element choices for this department's
+    /// later designs.
+    async fn learn_design(&self, actor: &CurrentUser, def: &ReportDef) -> Result<()> {
         for c in &def.columns {
             if let ColumnSource::Element { element } = &c.source {
                 let key = normalize_label(&c.path.join(""));
@@ -359,20 +438,7 @@ impl App {
                 }
             }
         }
-        self.audit(
-            Some(actor),
-            "report.create",
-            Some(format!("report:{id}")),
-            "ok",
-            Some(format!(
-                "设计报表“{}”（{}）",
-                def.title,
-                frequency.label_zh()
-            )),
-            ip,
-        )
-        .await?;
-        Ok(id)
+        Ok(())
     }
 
     /// Reports the actor may manage: the department's own; all for 减负办.

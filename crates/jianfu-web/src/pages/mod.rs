@@ -8,6 +8,7 @@ mod home;
 mod login;
 mod org;
 mod register;
+mod report_design;
 mod reports;
 
 use crate::context::ReqCtx;
@@ -69,10 +70,14 @@ pub fn routes() -> Router<AppState> {
             // Reloading the mapping page (F5) asks for it by GET: go back
             // to the upload form rather than answer 405.
             get(|| async { axum::response::Redirect::to("/reports") })
-                .post(reports::upload)
+                .post(report_design::upload)
                 .layer(crate::uploads::upload_limit()),
         )
-        .route("/reports/create", post(reports::create))
+        .route("/reports/create", post(report_design::create))
+        .route(
+            "/reports/{id}/edit",
+            get(report_design::edit_form).post(report_design::edit),
+        )
         .route("/reports/{id}", get(reports::detail))
         .route("/reports/{id}/publish", post(reports::publish))
         .route("/reports/{id}/export/{format}", get(reports::export_report))

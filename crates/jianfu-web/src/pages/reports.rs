@@ -3,27 +3,25 @@
 //! filling grid (its spreadsheet behaviour is in assets/app.js and talks to
 //! the JSON API cell by cell).
 
-use crate::api::reports::{download, parse_format, read_upload};
+use crate::api::reports::{download, parse_format};
 use crate::context::ReqCtx;
 use crate::errors::PageError;
-use crate::extract::{PageForm, PageMultipart, PagePath, PageQuery};
+use crate::extract::{PageForm, PagePath, PageQuery};
 use crate::render::{base, fmt_time, render};
 use crate::session::PageUser;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use jianfu_app::reports::NewReportInput;
-use jianfu_core::reports::{ColumnSource, ReportDef};
+use jianfu_core::reports::ColumnSource;
 use jianfu_core::role::Role;
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashMap;
 
 fn err(ctx: &ReqCtx) -> impl Fn(jianfu_app::AppError) -> PageError + '_ {
     move |e| PageError::from_app(e, ctx.lang)
 }
 
-fn source_code(s: &ColumnSource) -> &'static str {
+pub(super) fn source_code(s: &ColumnSource) -> &'static str {
     match s {
         ColumnSource::Serial => "serial",
         ColumnSource::Blank => "blank",
@@ -66,126 +64,10 @@ pub async fn list(
     render("reports.html", &ctx, data)
 }
 
-/// Upload of a template: the proposal, ready to correct and save.
-pub async fn upload(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    PageUser(s): PageUser,
-    PageMultipart(mp): PageMultipart,
-) -> Result<Html<String>, PageError> {
-    let (name, bytes) = read_upload(mp)
-        .await
-        .map_err(|e| PageError::new(axum::http::StatusCode::BAD_REQUEST, e.message(), ctx.lang))?;
-    let proposals = state
-        .app
-        .propose_reports(&s.user, &name, bytes, ctx.ip.clone())
-        .await
-        .map_err(err(&ctx))?;
-    let p = &proposals[0];
-    let dict = state.app.dict();
-    let columns: Vec<_> = p
-        .definition
-        .columns
-        .iter()
-        .zip(&p.reasons)
-        .enumerate()
-        .map(|(i, (c, (conf, reason)))| {
-            let element = match &c.source {
-                ColumnSource::Element { element } | ColumnSource::Sum { element, .. } => {
-                    element.clone()
-                }
-                _ => String::new(),
-            };
-            json!({"i": i, "path": c.path.join(" › "), "source": source_code(&c.source),
-                   "element": element,
-                   "element_name": dict.element(&element).map(|e| e.name.clone()),
-                   "confidence": format!("{:.0}%", conf * 100.0), "reason": reason})
-        })
-        .collect();
-    let mut data = base(&ctx, Some(&s));
-    data.insert("file".into(), json!(name));
-    data.insert("sheet".into(), json!(p.sheet));
-    data.insert("kind".into(), json!(p.definition.kind.label_zh()));
-    data.insert("title".into(), json!(p.definition.title));
-    data.insert("columns".into(), json!(columns));
-    data.insert("notes".into(), json!(p.notes));
-    data.insert(
-        "definition".into(),
-        json!(serde_json::to_string(&p.definition).unwrap_or_default()),
-    );
-    render("report_new.html", &ctx, data)
-}
-
 #[derive(Deserialize)]
-pub struct CreateForm {
-    definition: String,
-    title: String,
+pub struct DetailNotice {
     #[serde(default)]
-    filter: String,
-    frequency: String,
-    period: String,
-    deadline: String,
-    #[serde(default)]
-    file: Option<String>,
-    #[serde(flatten)]
-    rest: HashMap<String, String>,
-}
-
-/// Saves the corrected proposal as a draft.
-pub async fn create(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    PageUser(s): PageUser,
-    PageForm(f): PageForm<CreateForm>,
-) -> Result<Response, PageError> {
-    let mut def: ReportDef = crate::extract::json_body(f.definition.as_bytes(), "报表定义")
-        .map_err(|p| PageError::new(p.status, p.message, ctx.lang))?;
-    def.title = f.title.trim().to_string();
-    def.filter = Some(f.filter.trim().to_string()).filter(|x| !x.is_empty());
-    for (i, c) in def.columns.iter_mut().enumerate() {
-        let src = f.rest.get(&format!("src_{i}")).map(String::as_str);
-        let el = f
-            .rest
-            .get(&format!("el_{i}"))
-            .map(|x| x.trim().to_string())
-            .unwrap_or_default();
-        let expr = f
-            .rest
-            .get(&format!("expr_{i}"))
-            .map(|x| x.trim().to_string())
-            .filter(|x| !x.is_empty());
-        c.source = match src {
-            Some("serial") => ColumnSource::Serial,
-            Some("blank") => ColumnSource::Blank,
-            Some("element") => ColumnSource::Element { element: el },
-            Some("manual") => ColumnSource::Manual,
-            Some("row_label") => ColumnSource::RowLabel,
-            Some("count") => ColumnSource::Count { filter: expr },
-            Some("count_households") => ColumnSource::CountHouseholds { filter: expr },
-            Some("sum") => ColumnSource::Sum {
-                element: el,
-                filter: expr,
-            },
-            _ => continue,
-        };
-    }
-    let id = state
-        .app
-        .create_report(
-            &s.user,
-            NewReportInput {
-                definition: def,
-                frequency: f.frequency,
-                period: f.period,
-                deadline: f.deadline,
-                targets: Vec::new(),
-                template_name: f.file,
-            },
-            ctx.ip.clone(),
-        )
-        .await
-        .map_err(err(&ctx))?;
-    Ok(Redirect::to(&format!("/reports/{id}")).into_response())
+    saved: Option<String>,
 }
 
 pub async fn detail(
@@ -193,6 +75,7 @@ pub async fn detail(
     ctx: ReqCtx,
     PageUser(s): PageUser,
     PagePath(id): PagePath<i64>,
+    PageQuery(saved): PageQuery<DetailNotice>,
 ) -> Result<Html<String>, PageError> {
     let app = &state.app;
     if s.user.role == Role::Township {
@@ -256,6 +139,16 @@ pub async fn detail(
             .map_err(|e| err(&ctx)(e.into()))?
             .is_some();
         data.insert("admitted".into(), json!(admitted));
+        let live = app
+            .db
+            .report_has_live_admission(c.report.id)
+            .await
+            .map_err(|e| err(&ctx)(e.into()))?;
+        data.insert(
+            "may_edit".into(),
+            json!(!live && matches!(s.user.role, Role::Department | Role::Jianfuban)),
+        );
+        data.insert("saved".into(), json!(saved.saved.is_some()));
         data.insert(
             "may_publish".into(),
             json!(admitted && s.user.role == Role::Department),
