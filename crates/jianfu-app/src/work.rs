@@ -13,7 +13,7 @@ pub struct NextStep {
     /// What kind of step it is; the page words it (`task_returned`,
     /// `task_fill`, `task_none`, `task_waiting`, `report_draft`, `report_publish`,
     /// `review_tasks`, `admission_returned`, `admission_waiting`,
-    /// `admission_review`, `township_report`).
+    /// `admission_review`, `admission_escalated`, `township_report`).
     pub kind: &'static str,
     pub title: String,
     /// The community or department it concerns, where that is not the
@@ -38,7 +38,7 @@ fn order(steps: &mut [NextStep]) {
         match kind {
             "task_returned" | "admission_returned" => 0,
             "task_fill" | "task_none" | "admission_review" | "review_tasks" | "report_publish" => 1,
-            "report_draft" | "township_report" => 2,
+            "report_draft" | "township_report" | "admission_escalated" => 2,
             _ => 3,
         }
     }
@@ -166,9 +166,17 @@ impl App {
                 }
             }
             Role::Jianfuban => {
+                let county = self.is_county_reviewer(actor).await?;
                 for a in self.list_admissions(actor, true).await? {
+                    // An escalated request waits for the county level: the
+                    // office sees it, but it is not the office's to decide.
+                    let kind = if a.status == "escalated" && !county {
+                        "admission_escalated"
+                    } else {
+                        "admission_review"
+                    };
                     steps.push(NextStep {
-                        kind: "admission_review",
+                        kind,
                         title: a.title,
                         unit: Some(a.department),
                         status: a.status,

@@ -28,8 +28,8 @@
   back.addEventListener("click", function () { window.history.back(); });
 })();
 
-// Ask before disabling an account, and before submitting a task (saying
-// how many cells are still empty).
+// Ask before disabling an account, before submitting a task (saying how
+// many cells are still empty), and before any step marked data-confirm.
 document.addEventListener("submit", function (e) {
   const form = e.target;
   if (form.id === "submit-form") {
@@ -39,6 +39,11 @@ document.addEventListener("submit", function (e) {
       ? form.dataset.confirmGaps.replace("{n}", String(gaps))
       : form.dataset.confirm;
     if (!window.confirm(text)) e.preventDefault();
+    return;
+  }
+  // Steps that cannot be taken back (publishing, accepting) say so first.
+  if (form.dataset.confirm && form.id !== "submit-form") {
+    if (!window.confirm(form.dataset.confirm)) e.preventDefault();
     return;
   }
   if (form.action && /\/disable$/.test(form.action)) {
@@ -104,9 +109,12 @@ document.addEventListener("submit", function (e) {
         }
         td.classList.remove("error", "gap", "filled", "manual");
         td.classList.add(body.cell.state);
-        td.textContent = body.cell.display;
+        // A number is masked once stored; the person who just typed it may
+        // still check their own input, until the page is reloaded.
+        const masked = body.cell.display.indexOf("*") !== -1 && value.trim() !== "";
+        td.textContent = masked ? value.trim() : body.cell.display;
         td.dataset.value = body.cell.value;
-        td.title = "";
+        td.title = masked ? (grid.getAttribute("data-masked-note") || "") : "";
         counts(body.counts);
         say(body.replaced ? "注意：该单元格刚被他人改为“" + body.replaced + "”，已用您的值覆盖，原值保留在历史中。" : "");
         return true;

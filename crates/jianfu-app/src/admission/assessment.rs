@@ -96,8 +96,10 @@ pub fn assessment_rows(v: &AdmissionView) -> (Vec<Vec<String>>, Vec<usize>) {
         }
     }
     if let Some(c) = &v.cap {
+        // The count and hours are this department's, of this kind only.
+        let kind = v.kind_label;
         rows.push(kv(
-            "年度总量",
+            &format!("年度总量（本部门{kind}类事项）"),
             match &c.breach {
                 Some(b) => format!("超出：{b}"),
                 None => format!(

@@ -78,6 +78,9 @@ fn xlsx_bytes(
             | ColumnSource::CountHouseholds { .. }
             | ColumnSource::Serial => Some("0"),
             ColumnSource::Sum { .. } | ColumnSource::Ratio { .. } => Some("0.00"),
+            // A measure a community typed into a statistical table is a
+            // number in the workbook, not text.
+            ColumnSource::Manual if def.kind == ReportKind::Statistical => Some("General"),
             _ => None,
         };
         if let Some(slot) = formats.get_mut(c.left) {

@@ -14,6 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use jianfu_app::admission::{Action, AdmissionInput};
 use jianfu_core::admission::caps::Cap;
 use jianfu_core::admission::{DemandKind, Details};
+use jianfu_core::reports::ColumnSource;
 use jianfu_core::role::Role;
 use serde::Deserialize;
 use serde_json::json;
@@ -281,6 +282,36 @@ pub async fn detail(
             .skip(1)
             .collect::<Vec<_>>()),
     );
+    // A report request: its columns and what each asks of a community,
+    // with a link to the report, so the reviewer judges what is asked.
+    if let Some(rid) = v.row.report_id {
+        if let Ok((_, def)) = app.report_detail(&s.user, rid, ctx.ip.clone()).await {
+            let dict = app.dict();
+            let columns: Vec<_> = def
+                .columns
+                .iter()
+                .map(|c| {
+                    let element = match &c.source {
+                        ColumnSource::Element { element } | ColumnSource::Sum { element, .. } => {
+                            dict.element(element).map(|e| e.name.clone())
+                        }
+                        _ => None,
+                    };
+                    let duty = match &c.source {
+                        ColumnSource::Element { .. } => "duty_prefilled",
+                        ColumnSource::Manual => "duty_typed",
+                        ColumnSource::Serial | ColumnSource::Blank => "duty_none",
+                        _ => "duty_computed",
+                    };
+                    json!({"label": c.path.join(" › "),
+                           "source": super::reports::source_code(&c.source),
+                           "element": element, "duty": duty})
+                })
+                .collect();
+            data.insert("report_id".into(), json!(rid));
+            data.insert("report_columns".into(), json!(columns));
+        }
+    }
     data.insert("a".into(), json!(v));
     render("admission.html", &ctx, data)
 }

@@ -64,10 +64,17 @@ pub async fn list(
     render("reports.html", &ctx, data)
 }
 
+/// What a report's page says after the step just taken.
 #[derive(Deserialize)]
 pub struct DetailNotice {
     #[serde(default)]
     saved: Option<String>,
+    #[serde(default)]
+    published: Option<i64>,
+    #[serde(default)]
+    accepted: Option<i64>,
+    #[serde(default)]
+    returned: Option<i64>,
 }
 
 pub async fn detail(
@@ -107,10 +114,13 @@ pub async fn detail(
     // after, so an empty task is no surprise.
     if c.definition.kind != jianfu_core::reports::ReportKind::Statistical && !c.tasks.is_empty() {
         let without = c.tasks.iter().filter(|t| t.cells_total == 0).count();
-        data.insert(
-            "rows_summary".into(),
-            json!({"with": c.tasks.len() - without, "without": without}),
-        );
+        // Only worth a line when some community has nobody to list.
+        if without > 0 {
+            data.insert(
+                "rows_summary".into(),
+                json!({"with": c.tasks.len() - without, "without": without}),
+            );
+        }
     }
     if c.report.status == "草稿" {
         // A draft shows what it will ask, and whether it may be published
@@ -154,6 +164,18 @@ pub async fn detail(
             json!(admitted && s.user.role == Role::Department),
         );
     }
+    // Say what the last step did, naming the community reviewed.
+    let unit_of = |id: Option<i64>| {
+        id.and_then(|id| c.tasks.iter().find(|t| t.id == id))
+            .map(|t| t.unit_name.clone())
+    };
+    data.insert("published_n".into(), json!(saved.published));
+    data.insert("accepted_unit".into(), json!(unit_of(saved.accepted)));
+    data.insert("returned_unit".into(), json!(unit_of(saved.returned)));
+    data.insert(
+        "statistical".into(),
+        json!(c.definition.kind == jianfu_core::reports::ReportKind::Statistical),
+    );
     data.insert("report".into(), json!(c.report));
     data.insert("kind".into(), json!(c.definition.kind.label_zh()));
     data.insert("filter".into(), json!(c.definition.filter));
@@ -217,12 +239,12 @@ pub async fn publish(
     PageUser(s): PageUser,
     PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
-    state
+    let published = state
         .app
         .publish_report(&s.user, id, ctx.ip.clone())
         .await
         .map_err(err(&ctx))?;
-    Ok(Redirect::to(&format!("/reports/{id}")).into_response())
+    Ok(Redirect::to(&format!("/reports/{id}?published={}", published.tasks)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -259,7 +281,16 @@ pub async fn review(
         }
     }
     .map_err(err(&ctx))?;
-    Ok(Redirect::to(&format!("/reports/{}", task.report_id)).into_response())
+    let done = if f.action == "accept" {
+        "accepted"
+    } else {
+        "returned"
+    };
+    Ok(Redirect::to(&format!(
+        "/reports/{}?{done}={}#task-status",
+        task.report_id, task.id
+    ))
+    .into_response())
 }
 
 /// What the task page says after a submission or a withdrawal.
