@@ -3,6 +3,7 @@ use crate::cookies;
 use crate::csrf::tokens_match;
 use crate::errors::PageError;
 use crate::extract::{PageForm, PageQuery};
+use crate::i18n::t;
 use crate::redirect::safe_next;
 use crate::render::{base, render};
 use crate::AppState;
@@ -85,14 +86,16 @@ pub async fn submit(
         return login_page(
             &ctx,
             StatusCode::FORBIDDEN,
-            Some("登录表单已过期，请重新输入。".into()),
+            Some(t(ctx.lang, "login_expired").into()),
             &f.username,
             &next,
         );
     }
     let key = match state.login_throttle.admit(ctx.ip.as_deref()) {
         Ok(key) => key,
-        Err((retry_after, message)) => {
+        Err((retry_after, _)) => {
+            let message =
+                t(ctx.lang, "login_throttled").replace("{secs}", &retry_after.to_string());
             let mut resp = login_page(
                 &ctx,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -126,17 +129,24 @@ pub async fn submit(
             );
             resp
         }
-        Err(e @ (LoginError::BadCredentials | LoginError::Disabled)) => login_page(
+        Err(LoginError::BadCredentials) => login_page(
             &ctx,
             StatusCode::UNAUTHORIZED,
-            Some(e.to_string()),
+            Some(t(ctx.lang, "login_bad_credentials").into()),
             &f.username,
             &next,
         ),
-        Err(e @ LoginError::Locked { .. }) => login_page(
+        Err(LoginError::Disabled) => login_page(
+            &ctx,
+            StatusCode::UNAUTHORIZED,
+            Some(t(ctx.lang, "login_disabled").into()),
+            &f.username,
+            &next,
+        ),
+        Err(LoginError::Locked { minutes }) => login_page(
             &ctx,
             StatusCode::LOCKED,
-            Some(e.to_string()),
+            Some(t(ctx.lang, "login_locked").replace("{minutes}", &minutes.to_string())),
             &f.username,
             &next,
         ),

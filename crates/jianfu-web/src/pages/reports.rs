@@ -7,6 +7,7 @@ use crate::api::reports::{download, parse_format, read_upload};
 use crate::context::ReqCtx;
 use crate::errors::PageError;
 use crate::extract::{PageForm, PageMultipart, PagePath, PageQuery};
+use crate::i18n::{labels, t};
 use crate::render::{base, fmt_time, render};
 use crate::session::PageUser;
 use crate::AppState;
@@ -72,9 +73,14 @@ pub async fn upload(
     PageUser(s): PageUser,
     PageMultipart(mp): PageMultipart,
 ) -> Result<Html<String>, PageError> {
-    let (name, bytes) = read_upload(mp)
-        .await
-        .map_err(|e| PageError::new(axum::http::StatusCode::BAD_REQUEST, e.message(), ctx.lang))?;
+    let (name, bytes) = read_upload(mp).await.map_err(|e| {
+        PageError::untranslated(
+            axum::http::StatusCode::BAD_REQUEST,
+            "refused_request",
+            e.message(),
+            ctx.lang,
+        )
+    })?;
     let proposals = state
         .app
         .propose_reports(&s.user, &name, bytes, ctx.ip.clone())
@@ -104,7 +110,10 @@ pub async fn upload(
     let mut data = base(&ctx, Some(&s));
     data.insert("file".into(), json!(name));
     data.insert("sheet".into(), json!(p.sheet));
-    data.insert("kind".into(), json!(p.definition.kind.label_zh()));
+    data.insert(
+        "kind".into(),
+        json!(labels::report_kind(ctx.lang, p.definition.kind)),
+    );
     data.insert("title".into(), json!(p.definition.title));
     data.insert("columns".into(), json!(columns));
     data.insert("notes".into(), json!(p.notes));
@@ -138,7 +147,7 @@ pub async fn create(
     PageForm(f): PageForm<CreateForm>,
 ) -> Result<Response, PageError> {
     let mut def: ReportDef = crate::extract::json_body(f.definition.as_bytes(), "报表定义")
-        .map_err(|p| PageError::new(p.status, p.message, ctx.lang))?;
+        .map_err(|p| PageError::untranslated(p.status, "refused_request", p.message, ctx.lang))?;
     def.title = f.title.trim().to_string();
     def.filter = Some(f.filter.trim().to_string()).filter(|x| !x.is_empty());
     for (i, c) in def.columns.iter_mut().enumerate() {
@@ -257,7 +266,10 @@ pub async fn detail(
         );
     }
     data.insert("report".into(), json!(c.report));
-    data.insert("kind".into(), json!(c.definition.kind.label_zh()));
+    data.insert(
+        "kind".into(),
+        json!(labels::report_kind(ctx.lang, c.definition.kind)),
+    );
     data.insert("filter".into(), json!(c.definition.filter));
     data.insert("headers".into(), json!(headers));
     data.insert("rows".into(), json!(c.rows));
@@ -344,26 +356,31 @@ pub async fn task(
         .map(|c| {
             let hint = match &c.source {
                 ColumnSource::Element { element } => dict.element(element).map(|e| {
-                    let options = e
-                        .code_table
-                        .as_deref()
-                        .and_then(|t| dict.table(t))
-                        .map(|t| {
-                            t.values
-                                .iter()
-                                .take(12)
-                                .map(|(_, l)| l.as_str())
-                                .collect::<Vec<_>>()
-                                .join("、")
-                        });
+                    let options =
+                        e.code_table
+                            .as_deref()
+                            .and_then(|t| dict.table(t))
+                            .map(|table| {
+                                table
+                                    .values
+                                    .iter()
+                                    .take(12)
+                                    .map(|(_, l)| l.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(t(ctx.lang, "p_sep"))
+                            });
                     format!(
-                        "{}（{}）{}",
+                        "{}{}{}{}{}",
                         e.name,
-                        e.value_type.label_zh(),
-                        options.map(|o| format!("：{o}")).unwrap_or_default()
+                        t(ctx.lang, "p_lparen"),
+                        labels::value_type(ctx.lang, e.value_type),
+                        t(ctx.lang, "p_rparen"),
+                        options
+                            .map(|o| format!("{}{o}", t(ctx.lang, "p_colon")))
+                            .unwrap_or_default()
                     )
                 }),
-                ColumnSource::Manual => Some("本报表专用，不进入台账".to_string()),
+                ColumnSource::Manual => Some(t(ctx.lang, "task_hint_manual").to_string()),
                 _ => None,
             };
             json!({"label": c.path.join(" › "), "hint": hint})
@@ -428,8 +445,14 @@ pub async fn export_task(
     PageUser(s): PageUser,
     PagePath((id, format)): PagePath<(i64, String)>,
 ) -> Result<Response, PageError> {
-    let format = parse_format(&format)
-        .map_err(|e| PageError::new(axum::http::StatusCode::BAD_REQUEST, e.message(), ctx.lang))?;
+    let format = parse_format(&format).map_err(|e| {
+        PageError::untranslated(
+            axum::http::StatusCode::BAD_REQUEST,
+            "refused_request",
+            e.message(),
+            ctx.lang,
+        )
+    })?;
     let (name, bytes) = state
         .app
         .export_task(&s.user, id, format, ctx.ip.clone())
@@ -444,8 +467,14 @@ pub async fn export_report(
     PageUser(s): PageUser,
     PagePath((id, format)): PagePath<(i64, String)>,
 ) -> Result<Response, PageError> {
-    let format = parse_format(&format)
-        .map_err(|e| PageError::new(axum::http::StatusCode::BAD_REQUEST, e.message(), ctx.lang))?;
+    let format = parse_format(&format).map_err(|e| {
+        PageError::untranslated(
+            axum::http::StatusCode::BAD_REQUEST,
+            "refused_request",
+            e.message(),
+            ctx.lang,
+        )
+    })?;
     let (name, bytes) = state
         .app
         .export_report(&s.user, id, format, ctx.ip.clone())
