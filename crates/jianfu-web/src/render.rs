@@ -152,16 +152,34 @@ pub fn insert_pager(
     data.insert("next_url".into(), json!(next));
 }
 
+/// The header's link to the other language: the same page with the same
+/// query (a search, the page after sign-in), `lang` set to the other one.
+fn lang_switch_url(ctx: &ReqCtx) -> String {
+    let other = if ctx.lang == Lang::Zh { "en" } else { "zh" };
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(ctx.query.as_bytes()) {
+        match &*k {
+            "lang" => {}
+            // Only a page of this site, as the sign-in form carries it.
+            "next" => {
+                q.append_pair("next", &crate::redirect::safe_next(Some(&v)));
+            }
+            _ => {
+                q.append_pair(&k, &v);
+            }
+        }
+    }
+    q.append_pair("lang", other);
+    format!("?{}", q.finish())
+}
+
 /// The context every page shares: strings, language, user and navigation.
 pub fn base(ctx: &ReqCtx, session: Option<&Session>) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("tr".into(), json!(i18n::catalog(ctx.lang)));
     m.insert("lang".into(), json!(ctx.lang.code()));
-    m.insert(
-        "other_lang".into(),
-        json!(if ctx.lang == Lang::Zh { "en" } else { "zh" }),
-    );
     m.insert("path".into(), json!(ctx.path));
+    m.insert("lang_url".into(), json!(lang_switch_url(ctx)));
     if let Some(s) = session {
         let u = &s.user;
         let role_label = if ctx.lang == Lang::Zh {
@@ -240,6 +258,7 @@ pub fn error_page(lang: Lang, message: &str, detail: Option<&str>) -> String {
                 ip: None,
                 secure: false,
                 path: String::new(),
+                query: String::new(),
             };
             base(&ctx, None)
         });
@@ -343,6 +362,30 @@ mod tests {
         assert_eq!(
             out,
             "Household of <span translate=\"no\">&lt;张三&gt;</span> &amp; co"
+        );
+    }
+
+    #[test]
+    fn the_language_link_keeps_the_query() {
+        let ctx = |lang, query: &str| ReqCtx {
+            lang,
+            ip: None,
+            secure: false,
+            path: "/login".into(),
+            query: query.into(),
+        };
+        assert_eq!(lang_switch_url(&ctx(Lang::Zh, "")), "?lang=en");
+        assert_eq!(
+            lang_switch_url(&ctx(Lang::En, "next=%2Freports%2F3&lang=en")),
+            "?next=%2Freports%2F3&lang=zh"
+        );
+        assert_eq!(
+            lang_switch_url(&ctx(Lang::Zh, "next=/%09/evil.example")),
+            "?next=%2F&lang=en"
+        );
+        assert_eq!(
+            lang_switch_url(&ctx(Lang::Zh, "q=%E5%BC%A0&offset=50")),
+            "?q=%E5%BC%A0&offset=50&lang=en"
         );
     }
 

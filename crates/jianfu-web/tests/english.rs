@@ -398,6 +398,15 @@ async fn the_language_survives_signing_out(b: Backend) {
     )
     .await;
     let c = s.client();
+    // The header's link changes the language and keeps the rest of the
+    // query (here the page to go to after signing in).
+    let (_, html) = get_html(&c, &s, "/login?next=%2Freports").await;
+    let link = Html::parse_document(&html)
+        .select(&Selector::parse("a.lang").expect("selector"))
+        .next()
+        .and_then(|a| a.value().attr("href").map(str::to_string))
+        .expect("language link");
+    assert_eq!(link, "?next=%2Freports&lang=en");
     let sign_in = |c: reqwest::Client| {
         let s = &s;
         async move {
@@ -438,6 +447,13 @@ async fn the_language_survives_signing_out(b: Backend) {
         .await
         .expect("logout");
     assert!(r.status().is_redirection());
+    assert!(
+        r.headers().get_all("set-cookie").iter().any(|v| v
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("jianfu_lang=en;")),
+        "signing out keeps the language cookie"
+    );
     let location = r
         .headers()
         .get("location")

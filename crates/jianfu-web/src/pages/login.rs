@@ -127,6 +127,8 @@ pub async fn submit(
                 header::SET_COOKIE,
                 cookies::clear(cookies::PRE_CSRF, ctx.secure),
             );
+            // The language the form was shown in goes on after sign-in.
+            h.append(header::SET_COOKIE, cookies::lang(ctx.lang, ctx.secure));
             resp
         }
         Err(LoginError::BadCredentials) => login_page(
@@ -165,9 +167,13 @@ pub async fn logout(
         }
     }
     let mut resp = Redirect::to("/login").into_response();
-    resp.headers_mut().append(
+    let h = resp.headers_mut();
+    h.append(
         header::SET_COOKIE,
         cookies::clear(cookies::SESSION, ctx.secure),
     );
+    // Signing out ends the session, not the language chosen: the sign-in
+    // page and the next session keep it.
+    h.append(header::SET_COOKIE, cookies::lang(ctx.lang, ctx.secure));
     resp
 }
