@@ -2,7 +2,7 @@
 //! way the page header does (`?lang=en`) and walks every page it can reach
 //! by following links from its home page, plus the pages that answer a
 //! form (a template's mapping, an import's dry run, the public check, the
-//! error pages). On each page, every text a person reads (text nodes and
+//! error pages, a form sent without its token). On each page, every text a person reads (text nodes and
 //! the attributes that are shown: placeholders, tooltips, labels,
 //! confirmations) must be free of Chinese, except inside elements marked
 //! `translate="no"`: data (names of people, units and departments, report
@@ -281,6 +281,18 @@ async fn english_pages_show_no_chinese_but_data(b: Backend) {
         let bad = chinese_labels(&html);
         if !bad.is_empty() {
             found.insert(format!("{who} GET /logout"), bad);
+        }
+        // A form sent without its token.
+        let r = c
+            .post(s.url("/admissions/flags"))
+            .form(&[("department", "x")])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 403, "{who}: a form without its token");
+        let bad = chinese_labels(&r.text().await.expect("html"));
+        if !bad.is_empty() {
+            found.insert(format!("{who} POST /admissions/flags without a token"), bad);
         }
         for p in ["/admin/users", "/register/import", "/audit"] {
             let (status, html) = get_html(&c, &s, p).await;

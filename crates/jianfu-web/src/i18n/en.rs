@@ -597,4 +597,7 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("refused_invalid", "The request was refused. The reason, as the service gives it in Chinese:"),
     ("refused_forbidden", "Access denied; the attempt has been recorded. The reason, as the service gives it in Chinese:"),
     ("refused_request", "The request could not be read. What was wrong, in Chinese:"),
+    ("csrf_refused", "The request carried no valid form token and was refused. Reload the page and try again."),
+    ("upload_too_large", "The uploaded file is too large (32 MB at most)."),
+    ("form_too_large", "The form is too large."),
 ];

@@ -597,4 +597,7 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("refused_invalid", "请求未被接受"),
     ("refused_forbidden", "无权访问，此次访问已记录"),
     ("refused_request", "请求无法读取"),
+    ("csrf_refused", "请求缺少有效的 CSRF 令牌，已拒绝。请刷新页面后重试。"),
+    ("upload_too_large", "上传的文件过大（最多 32 MB）"),
+    ("form_too_large", "表单过大"),
 ];
