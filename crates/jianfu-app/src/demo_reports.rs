@@ -236,8 +236,16 @@ impl App {
         let id = self.create_admission(dept, &input, None).await?;
         self.decide_admission(dept, id, Action::Submit, "", None)
             .await?;
-        self.decide_admission(office, id, Action::Admit, "", None)
-            .await?;
+        // The card asks again what the roster asks (emergency contacts):
+        // the office admits it with its reason, as it must.
+        self.decide_admission(
+            office,
+            id,
+            Action::Admit,
+            "与同期下发的花名册共用的栏目由一表通预填，基层已填的不再填写",
+            None,
+        )
+        .await?;
         Ok(())
     }
 

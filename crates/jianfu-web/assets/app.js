@@ -41,14 +41,10 @@ document.addEventListener("submit", function (e) {
     if (!window.confirm(text)) e.preventDefault();
     return;
   }
-  // Steps that cannot be taken back (publishing, accepting) say so first.
+  // Steps that cannot be taken back (publishing, accepting, disabling an
+  // account) say so first, in the page's language (data-confirm).
   if (form.dataset.confirm && form.id !== "submit-form") {
     if (!window.confirm(form.dataset.confirm)) e.preventDefault();
-    return;
-  }
-  if (form.action && /\/disable$/.test(form.action)) {
-    const msg = document.documentElement.lang === "en" ? "Disable this account?" : "确定停用该账号？";
-    if (!window.confirm(msg)) e.preventDefault();
   }
 });
 
@@ -58,6 +54,8 @@ document.addEventListener("submit", function (e) {
 // most the cell being typed. A block copied from Excel pastes from the
 // focused cell; Ctrl+Z undoes the last paste. The server validates every
 // cell and answers in Chinese; a refused cell is marked and keeps its text.
+// The grid's own messages come in the page's language from its data-msg-*
+// attributes.
 (function () {
   const grid = document.getElementById("fill-grid");
   if (!grid) return;
@@ -65,6 +63,7 @@ document.addEventListener("submit", function (e) {
   const csrf = grid.dataset.csrf;
   const editable = grid.dataset.editable === "true";
   const msg = document.getElementById("grid-msg");
+  const words = grid.dataset;
   const rows = () => Array.from(grid.tBodies[0].rows);
   rows().forEach(function (tr) {
     Array.from(tr.cells).forEach(function (td) {
@@ -104,7 +103,7 @@ document.addEventListener("submit", function (e) {
         if (!r.ok) {
           td.classList.add("error");
           td.title = body.error || "";
-          say(body.error || "保存失败");
+          say(body.error || words.msgSaveFailed);
           return false;
         }
         td.classList.remove("error", "gap", "filled", "manual");
@@ -116,13 +115,13 @@ document.addEventListener("submit", function (e) {
         td.dataset.value = body.cell.value;
         td.title = masked ? (grid.getAttribute("data-masked-note") || "") : "";
         counts(body.counts);
-        say(body.replaced ? "注意：该单元格刚被他人改为“" + body.replaced + "”，已用您的值覆盖，原值保留在历史中。" : "");
+        say(body.replaced ? words.msgReplaced.replace("{value}", body.replaced) : "");
         return true;
       });
     }).catch(function () {
       td.classList.remove("saving");
       td.classList.add("error");
-      say("网络中断，该单元格未保存，请稍后重试。");
+      say(words.msgOffline);
       return false;
     });
   }
@@ -235,7 +234,9 @@ document.addEventListener("submit", function (e) {
     });
     Promise.all(jobs).then(function (ok) {
       const bad = ok.filter(function (x) { return !x; }).length;
-      say(bad ? "粘贴了" + ok.length + "个单元格，其中" + bad + "个未通过校验，已标红。" : "已粘贴并保存" + ok.length + "个单元格（Ctrl+Z 撤销）。");
+      say(bad
+        ? words.msgPastedBad.replace("{n}", String(ok.length)).replace("{bad}", String(bad))
+        : words.msgPasted.replace("{n}", String(ok.length)));
     });
   });
 
@@ -246,7 +247,7 @@ document.addEventListener("submit", function (e) {
     Promise.all(cells.map(function (c) {
       c.td.textContent = c.before;
       return save(c.td, c.before);
-    })).then(function () { say("已撤销上次粘贴。"); });
+    })).then(function () { say(words.msgUndone); });
   }
 
   // Adding a person: the household is chosen in the same form (an existing

@@ -12,6 +12,8 @@ pub struct ReqCtx {
     pub ip: Option<String>,
     pub secure: bool,
     pub path: String,
+    /// The query string as sent, without `?` (empty if none).
+    pub query: String,
 }
 
 /// The session's user and cookie token, set by the session middleware.
@@ -30,6 +32,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ReqCtx {
             ip: None,
             secure: false,
             path: parts.uri.path().to_string(),
+            query: parts.uri.query().unwrap_or_default().to_string(),
         }))
     }
 }

@@ -1,5 +1,6 @@
 //! Reading and writing the few cookies jianfu uses.
 
+use crate::i18n::Lang;
 use axum::http::{header, HeaderMap, HeaderValue};
 
 pub const SESSION: &str = "jianfu_session";
@@ -37,6 +38,13 @@ pub fn set(
         s.push_str("; Secure");
     }
     HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The language chosen, for a year. It is no session cookie: signing out
+/// and in again keeps it, and so does a new session in the same browser.
+pub fn lang(lang: Lang, secure: bool) -> HeaderValue {
+    let tag = if lang == Lang::En { "en" } else { "zh" };
+    set(LANG, tag, Some(365 * 86_400), secure, false)
 }
 
 pub fn clear(name: &str, secure: bool) -> HeaderValue {

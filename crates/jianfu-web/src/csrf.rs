@@ -7,8 +7,9 @@
 //! `Content-Type: application/json`, which no cross-site form can send
 //! without a CORS preflight that jianfu never grants.
 
-use crate::context::Session;
-use crate::errors::ApiError;
+use crate::context::{ReqCtx, Session};
+use crate::errors::{ApiError, PageError};
+use crate::i18n::{self, Lang};
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -71,13 +72,22 @@ pub fn form_value(body: &[u8], field: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-fn denied(api: bool) -> Response {
-    let msg = "请求缺少有效的 CSRF 令牌，已拒绝。请刷新页面后重试。";
+/// A refusal: JSON for the API (in Chinese, like every API message), the
+/// error page in the page's language for a form.
+fn refused(api: bool, lang: Lang, status: StatusCode, key: &str) -> Response {
     if api {
-        ApiError::Forbidden(msg.into()).into_response()
+        let msg = i18n::t(Lang::Zh, key).to_string();
+        match status {
+            StatusCode::FORBIDDEN => ApiError::Forbidden(msg).into_response(),
+            _ => (status, msg).into_response(),
+        }
     } else {
-        (StatusCode::FORBIDDEN, msg).into_response()
+        PageError::new(status, i18n::t(lang, key), lang).into_response()
     }
+}
+
+fn denied(api: bool, lang: Lang) -> Response {
+    refused(api, lang, StatusCode::FORBIDDEN, "csrf_refused")
 }
 
 pub async fn enforce(State(_state): State<AppState>, req: Request, next: Next) -> Response {
@@ -87,6 +97,10 @@ pub async fn enforce(State(_state): State<AppState>, req: Request, next: Next) -
     }
     let path = req.uri().path().to_string();
     let api = path.starts_with("/api/");
+    let lang = req
+        .extensions()
+        .get::<ReqCtx>()
+        .map_or(Lang::Zh, |c| c.lang);
     if path == "/api/v1/login" {
         if !is_json(&req) {
             return ApiError::UnsupportedMediaType.into_response();
@@ -112,7 +126,7 @@ pub async fn enforce(State(_state): State<AppState>, req: Request, next: Next) -
         if tokens_match(h, &expected) {
             return next.run(req).await;
         }
-        return denied(api);
+        return denied(api, lang);
     }
     // A browser cannot add a header to a file-upload form, so the token
     // travels as a field of the multipart body (never in the URL, where it
@@ -126,20 +140,14 @@ pub async fn enforce(State(_state): State<AppState>, req: Request, next: Next) -
         let (parts, body) = req.into_parts();
         let bytes = match axum::body::to_bytes(body, crate::uploads::MAX_UPLOAD_BYTES).await {
             Ok(b) => b,
-            Err(_) => {
-                return (
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "上传的文件过大（最多 32 MB）",
-                )
-                    .into_response()
-            }
+            Err(_) => return refused(api, lang, StatusCode::PAYLOAD_TOO_LARGE, "upload_too_large"),
         };
         let token = match boundary {
             Some(b) => multipart_field(bytes.clone(), b, FORM_FIELD).await,
             None => None,
         };
         if !token.is_some_and(|t| tokens_match(&t, &expected)) {
-            return denied(api);
+            return denied(api, lang);
         }
         return next
             .run(Request::from_parts(parts, Body::from(bytes)))
@@ -149,17 +157,17 @@ pub async fn enforce(State(_state): State<AppState>, req: Request, next: Next) -
         let (parts, body) = req.into_parts();
         let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
             Ok(b) => b,
-            Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "表单过大").into_response(),
+            Err(_) => return refused(api, lang, StatusCode::PAYLOAD_TOO_LARGE, "form_too_large"),
         };
         let ok = form_value(&bytes, FORM_FIELD).is_some_and(|t| tokens_match(&t, &expected));
         if !ok {
-            return denied(api);
+            return denied(api, lang);
         }
         return next
             .run(Request::from_parts(parts, Body::from(bytes)))
             .await;
     }
-    denied(api)
+    denied(api, lang)
 }
 
 #[cfg(test)]

@@ -121,8 +121,12 @@ impl From<LoginError> for ApiError {
 #[derive(Debug)]
 pub struct PageError {
     pub status: StatusCode,
+    /// In the page's language.
     pub message: String,
     pub lang: Lang,
+    /// A service's own Chinese message, shown under `message` on a page
+    /// in another language (marked `translate="no"`).
+    pub detail: Option<String>,
 }
 
 impl PageError {
@@ -131,13 +135,33 @@ impl PageError {
             status,
             message: message.into(),
             lang,
+            detail: None,
+        }
+    }
+
+    /// A message the services (or the request reader) wrote in Chinese.
+    /// A Chinese page shows it as it is; a page in another language says
+    /// `key` in its language and shows the Chinese message under it.
+    pub fn untranslated(status: StatusCode, key: &str, chinese: String, lang: Lang) -> Self {
+        if lang == Lang::Zh {
+            return PageError::new(status, chinese, lang);
+        }
+        PageError {
+            status,
+            message: i18n::t(lang, key).to_string(),
+            lang,
+            detail: Some(chinese),
         }
     }
 
     pub fn from_app(e: AppError, lang: Lang) -> Self {
         match e {
-            AppError::Invalid(m) => PageError::new(StatusCode::BAD_REQUEST, m, lang),
-            AppError::Forbidden(m) => PageError::new(StatusCode::FORBIDDEN, m, lang),
+            AppError::Invalid(m) => {
+                PageError::untranslated(StatusCode::BAD_REQUEST, "refused_invalid", m, lang)
+            }
+            AppError::Forbidden(m) => {
+                PageError::untranslated(StatusCode::FORBIDDEN, "refused_forbidden", m, lang)
+            }
             AppError::NotFound(_) => {
                 PageError::new(StatusCode::NOT_FOUND, i18n::t(lang, "not_found"), lang)
             }
@@ -145,7 +169,7 @@ impl PageError {
                 tracing::error!(error = %other, "internal error");
                 PageError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "服务器内部错误，请稍后重试",
+                    i18n::t(lang, "internal_error"),
                     lang,
                 )
             }
@@ -155,7 +179,7 @@ impl PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let body = crate::render::error_page(self.lang, &self.message);
+        let body = crate::render::error_page(self.lang, &self.message, self.detail.as_deref());
         (self.status, Html(body)).into_response()
     }
 }

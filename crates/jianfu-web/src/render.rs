@@ -84,17 +84,52 @@ fn env() -> &'static Environment<'static> {
         }
         env.add_filter("time", fmt_time);
         env.add_filter("status", status_filter);
+        env.add_filter("source", source_filter);
+        env.add_filter("fill", fill_filter);
         env
     })
 }
 
-/// `{{ task.status|status }}`: a stored status in the page's language.
-fn status_filter(state: &minijinja::State, stored: String) -> String {
-    let lang = match state.lookup("lang").as_ref().and_then(|v| v.as_str()) {
+fn page_lang(state: &minijinja::State) -> Lang {
+    match state.lookup("lang").as_ref().and_then(|v| v.as_str()) {
         Some("en") => Lang::En,
         _ => Lang::Zh,
-    };
-    i18n::status_label(lang, &stored).map_or(stored, str::to_string)
+    }
+}
+
+/// `{{ task.status|status }}`: a stored status in the page's language.
+fn status_filter(state: &minijinja::State, stored: String) -> String {
+    i18n::status_label(page_lang(state), &stored).map_or(stored, str::to_string)
+}
+
+/// `{{ fact.source|source }}`: a fact's stored source (手工, 导入, 共享,
+/// 派生) in the page's language.
+fn source_filter(state: &minijinja::State, stored: minijinja::Value) -> String {
+    if stored.is_none() || stored.is_undefined() {
+        return String::new();
+    }
+    let stored = stored.to_string();
+    i18n::source_label(page_lang(state), &stored).map_or(stored, str::to_string)
+}
+
+/// `{{ tr.household_of|fill(head=name) }}`: a catalog sentence with data
+/// put in its `{name}` places, each marked `translate="no"` so the page
+/// says which words are data. Everything is escaped.
+fn fill_filter(
+    sentence: String,
+    kwargs: minijinja::value::Kwargs,
+) -> Result<minijinja::Value, minijinja::Error> {
+    let mut out = html_escape(&sentence);
+    for key in kwargs.args().map(str::to_string).collect::<Vec<_>>() {
+        let value: minijinja::Value = kwargs.get(&key)?;
+        let data = format!(
+            "<span translate=\"no\">{}</span>",
+            html_escape(&value.to_string())
+        );
+        out = out.replace(&format!("{{{key}}}"), &data);
+    }
+    kwargs.assert_all_used()?;
+    Ok(minijinja::Value::from_safe_string(out))
 }
 
 /// Unix milliseconds in the deployment's time zone (setting `time_zone`).
@@ -117,16 +152,34 @@ pub fn insert_pager(
     data.insert("next_url".into(), json!(next));
 }
 
+/// The header's link to the other language: the same page with the same
+/// query (a search, the page after sign-in), `lang` set to the other one.
+fn lang_switch_url(ctx: &ReqCtx) -> String {
+    let other = if ctx.lang == Lang::Zh { "en" } else { "zh" };
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(ctx.query.as_bytes()) {
+        match &*k {
+            "lang" => {}
+            // Only a page of this site, as the sign-in form carries it.
+            "next" => {
+                q.append_pair("next", &crate::redirect::safe_next(Some(&v)));
+            }
+            _ => {
+                q.append_pair(&k, &v);
+            }
+        }
+    }
+    q.append_pair("lang", other);
+    format!("?{}", q.finish())
+}
+
 /// The context every page shares: strings, language, user and navigation.
 pub fn base(ctx: &ReqCtx, session: Option<&Session>) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("tr".into(), json!(i18n::catalog(ctx.lang)));
     m.insert("lang".into(), json!(ctx.lang.code()));
-    m.insert(
-        "other_lang".into(),
-        json!(if ctx.lang == Lang::Zh { "en" } else { "zh" }),
-    );
     m.insert("path".into(), json!(ctx.path));
+    m.insert("lang_url".into(), json!(lang_switch_url(ctx)));
     if let Some(s) = session {
         let u = &s.user;
         let role_label = if ctx.lang == Lang::Zh {
@@ -169,13 +222,17 @@ pub fn render(
     let tpl = env().get_template(name).map_err(|e| {
         PageError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("模板 {name} 缺失：{e}"),
+            format!("{}{name}: {e}", i18n::t(ctx.lang, "template_missing")),
             ctx.lang,
         )
     })?;
     tpl.render(Value::Object(data)).map(Html).map_err(|e| {
         tracing::error!(template = name, error = %e, "render failed");
-        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "页面渲染失败", ctx.lang)
+        PageError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            i18n::t(ctx.lang, "render_failed"),
+            ctx.lang,
+        )
     })
 }
 
@@ -186,7 +243,7 @@ tokio::task_local! {
 
 /// An error inside the normal page: navigation, the user's name, and a way
 /// back to the form as it was filled (the browser keeps its fields).
-pub fn error_page(lang: Lang, message: &str) -> String {
+pub fn error_page(lang: Lang, message: &str, detail: Option<&str>) -> String {
     let mut data = PAGE_CONTEXT
         .try_with(|(session, ctx)| {
             let ctx = ReqCtx {
@@ -201,10 +258,12 @@ pub fn error_page(lang: Lang, message: &str) -> String {
                 ip: None,
                 secure: false,
                 path: String::new(),
+                query: String::new(),
             };
             base(&ctx, None)
         });
     data.insert("message".into(), json!(message));
+    data.insert("detail".into(), json!(detail));
     match env()
         .get_template("error.html")
         .and_then(|t| t.render(Value::Object(data)))
@@ -233,10 +292,56 @@ mod tests {
         let mut env = Environment::new();
         env.add_filter("time", fmt_time);
         env.add_filter("status", status_filter);
+        env.add_filter("source", source_filter);
+        env.add_filter("fill", fill_filter);
         for (name, src) in TEMPLATES {
             env.add_template(name, src)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
+    }
+
+    /// Words a person reads come from the catalogs: a template's own text
+    /// holds no Chinese. Chinese may appear only where a template compares
+    /// or sends a stored value (`{% if status == "草稿" %}`,
+    /// `<option value="导入">`); `tests/english.rs` checks the pages.
+    #[test]
+    fn templates_have_no_chinese_text_of_their_own() {
+        let is_cjk = |c: char| matches!(c, '\u{3000}'..='\u{303F}' | '\u{3400}'..='\u{9FFF}' | '\u{FF00}'..='\u{FFEF}');
+        let mut bad = Vec::new();
+        for (name, src) in TEMPLATES {
+            let mut text = src.to_string();
+            for (open, close) in [("{%", "%}"), ("{#", "#}"), ("value=\"", "\"")] {
+                while let Some(start) = text.find(open) {
+                    let Some(len) = text[start + open.len()..].find(close) else {
+                        break;
+                    };
+                    text.replace_range(start..start + open.len() + len + close.len(), " ");
+                }
+            }
+            for line in text.lines().filter(|l| l.chars().any(is_cjk)) {
+                bad.push(format!("{name}: {}", line.trim()));
+            }
+        }
+        assert!(
+            bad.is_empty(),
+            "Chinese text in templates:\n{}",
+            bad.join("\n")
+        );
+    }
+
+    /// The page's script says nothing of its own either: its messages come
+    /// from the page (data-msg-*, data-confirm).
+    #[test]
+    fn the_script_has_no_chinese_strings() {
+        let bad: Vec<&str> = include_str!("../assets/app.js")
+            .lines()
+            .map(|l| l.split("//").next().unwrap_or_default())
+            .filter(|l| {
+                l.chars()
+                    .any(|c| matches!(c, '\u{3000}'..='\u{303F}' | '\u{3400}'..='\u{9FFF}' | '\u{FF00}'..='\u{FFEF}'))
+            })
+            .collect();
+        assert!(bad.is_empty(), "{bad:?}");
     }
 
     #[test]
@@ -245,8 +350,49 @@ mod tests {
     }
 
     #[test]
+    fn fill_marks_data_and_escapes() {
+        let mut env = Environment::new();
+        env.add_filter("fill", fill_filter);
+        let out = env
+            .render_str(
+                "{{ s|fill(head=h) }}",
+                minijinja::context! { s => "Household of {head} & co", h => "<张三>" },
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            "Household of <span translate=\"no\">&lt;张三&gt;</span> &amp; co"
+        );
+    }
+
+    #[test]
+    fn the_language_link_keeps_the_query() {
+        let ctx = |lang, query: &str| ReqCtx {
+            lang,
+            ip: None,
+            secure: false,
+            path: "/login".into(),
+            query: query.into(),
+        };
+        assert_eq!(lang_switch_url(&ctx(Lang::Zh, "")), "?lang=en");
+        assert_eq!(
+            lang_switch_url(&ctx(Lang::En, "next=%2Freports%2F3&lang=en")),
+            "?next=%2Freports%2F3&lang=zh"
+        );
+        assert_eq!(
+            lang_switch_url(&ctx(Lang::Zh, "next=/%09/evil.example")),
+            "?next=%2F&lang=en"
+        );
+        assert_eq!(
+            lang_switch_url(&ctx(Lang::Zh, "q=%E5%BC%A0&offset=50")),
+            "?q=%E5%BC%A0&offset=50&lang=en"
+        );
+    }
+
+    #[test]
     fn error_page_escapes() {
-        let html = error_page(Lang::Zh, "<script>x</script>");
+        let html = error_page(Lang::Zh, "<script>x</script>", Some("<b>"));
+        assert!(!html.contains("<b>"));
         assert!(!html.contains("<script>x"));
     }
 }

@@ -76,11 +76,13 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
     let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or_default().to_string();
     let ctx = ReqCtx {
         lang,
         ip,
         secure,
         path,
+        query,
     };
     req.extensions_mut().insert(ctx.clone());
     // An error page is built without the request: this lets it keep the
@@ -88,11 +90,8 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     let page = (req.extensions().get::<Session>().cloned(), ctx);
     let mut resp = crate::render::PAGE_CONTEXT.scope(page, next.run(req)).await;
     if let Some(l) = lang_from_query {
-        let tag = if l == Lang::En { "en" } else { "zh" };
-        resp.headers_mut().append(
-            header::SET_COOKIE,
-            cookies::set(cookies::LANG, tag, Some(365 * 86_400), secure, false),
-        );
+        resp.headers_mut()
+            .append(header::SET_COOKIE, cookies::lang(l, secure));
     }
     resp
 }

@@ -54,8 +54,10 @@ fn lang_of(ext: &axum::http::Extensions) -> Lang {
     ext.get::<ReqCtx>().map_or(Lang::Zh, |c| c.lang)
 }
 
+/// The request reader's messages are Chinese (they name the field that
+/// was wrong); a page in another language says so in its own words too.
 fn page_error_in(lang: Lang, p: Problem) -> PageError {
-    PageError::new(p.status, p.message, lang)
+    PageError::untranslated(p.status, "refused_request", p.message, lang)
 }
 
 /// A JSON request body.

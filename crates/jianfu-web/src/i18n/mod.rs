@@ -2,6 +2,7 @@
 //! Each catalog has the same keys; a unit test keeps them in step.
 
 mod en;
+pub mod labels;
 mod zh;
 
 use en::EN;
@@ -54,6 +55,19 @@ pub fn status_label(lang: Lang, stored: &str) -> Option<&'static str> {
         "已接收" => "st_accepted",
         "草稿" => "st_draft",
         "已发布" => "st_published",
+        _ => return None,
+    };
+    Some(t(lang, key))
+}
+
+/// A fact's source as stored (手工, 导入, 共享, 派生) in the page's
+/// language; `None` for anything else.
+pub fn source_label(lang: Lang, stored: &str) -> Option<&'static str> {
+    let key = match stored {
+        "手工" => "fact_src_manual",
+        "导入" => "fact_src_import",
+        "共享" => "fact_src_shared",
+        "派生" => "fact_src_derived",
         _ => return None,
     };
     Some(t(lang, key))

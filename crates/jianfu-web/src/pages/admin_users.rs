@@ -43,7 +43,9 @@ async fn require_admin(
     if user.role.can_manage_users() {
         return Ok(());
     }
-    let e = state
+    // The audit log keeps the reason as written; the page says it in the
+    // reader's language.
+    let _ = state
         .app
         .deny(
             user,
@@ -52,7 +54,11 @@ async fn require_admin(
             ctx.ip.clone(),
         )
         .await;
-    Err(PageError::from_app(e, ctx.lang))
+    Err(PageError::new(
+        StatusCode::FORBIDDEN,
+        crate::i18n::t(ctx.lang, "forbidden_admin"),
+        ctx.lang,
+    ))
 }
 
 async fn page(
@@ -137,18 +143,21 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     require_admin(&state, &ctx, &s.user).await?;
     let result: Result<i64, AppError> = async {
-        let role = Role::from_code(&f.role)
-            .ok_or_else(|| AppError::Invalid(format!("未知角色：{}", f.role)))?;
+        let role = Role::from_code(&f.role).ok_or_else(|| {
+            AppError::Invalid(
+                crate::i18n::t(ctx.lang, "user_role_unknown").replace("{role}", &f.role),
+            )
+        })?;
         let unit = state
             .app
             .db
             .unit_by_code_or_name(f.unit.trim())
             .await?
             .ok_or_else(|| {
-                AppError::Invalid(format!(
-                    "找不到单位“{}”，请输入区划代码或完整名称",
-                    f.unit.trim()
-                ))
+                AppError::Invalid(
+                    crate::i18n::t(ctx.lang, "user_unit_not_found")
+                        .replace("{unit}", f.unit.trim()),
+                )
             })?;
         state
             .app

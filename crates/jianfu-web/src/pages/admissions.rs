@@ -6,18 +6,19 @@
 use crate::context::ReqCtx;
 use crate::errors::PageError;
 use crate::extract::{PageForm, PagePath, PageQuery};
+use crate::i18n::{labels, t, Lang};
 use crate::render::{base, fmt_time, render};
 use crate::session::PageUser;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use jianfu_app::admission::{Action, AdmissionInput};
+use jianfu_app::admission::{Action, AdmissionInput, AdmissionView};
 use jianfu_core::admission::caps::Cap;
 use jianfu_core::admission::{DemandKind, Details};
 use jianfu_core::reports::ColumnSource;
 use jianfu_core::role::Role;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 
 fn err(ctx: &ReqCtx) -> impl Fn(jianfu_app::AppError) -> PageError + '_ {
@@ -61,9 +62,9 @@ pub async fn list(
             .iter()
             .map(|r| {
                 json!({"id": r.id, "number": r.number, "title": r.title,
-                       "kind": DemandKind::from_code(&r.kind).map_or("", |k| k.label_zh()),
+                       "kind": labels::demand_kind_code(ctx.lang, &r.kind),
                        "department": r.department, "status": r.status,
-                       "status_label": jianfu_app::admission::status_label(&r.status),
+                       "status_label": labels::admission_status(ctx.lang, &r.status),
                        "hours": format!("{:.1}", r.hours),
                        "escalate": r.needs_escalation != 0,
                        "valid_until": r.valid_until})
@@ -82,12 +83,12 @@ pub async fn list(
                     // The request counts a report as often as it is filled.
                     let freq = jianfu_core::reports::Frequency::from_code(&r.frequency);
                     json!({"id": r.id, "title": r.title, "selected": q.report == Some(r.id),
-                           "frequency": freq.map(|f| f.label_zh()),
+                           "frequency": freq.map(|f| labels::frequency(ctx.lang, f)),
                            "per_year": freq.map_or(1, |f| f.per_year())})
                 })
                 .collect::<Vec<_>>()),
         );
-        data.insert("kinds".into(), json!(kinds()));
+        data.insert("kinds".into(), json!(kinds(ctx.lang)));
         data.insert(
             "preset_kind".into(),
             json!(if q.report.is_some() { "report" } else { "" }),
@@ -118,15 +119,20 @@ pub async fn list(
     render("admissions.html", &ctx, data)
 }
 
-fn kinds() -> Vec<serde_json::Value> {
+fn kinds(lang: Lang) -> Vec<Value> {
     DemandKind::ALL
         .iter()
-        .map(|k| json!({"code": k.code(), "label": k.label_zh()}))
+        .map(|k| json!({"code": k.code(), "label": labels::demand_kind(lang, *k)}))
         .collect()
 }
 
+/// "“{what}”须为…，而填写的是“{v}”" in the page's language.
+fn not_valid(lang: Lang, key: &str, what: &str, v: &str) -> String {
+    t(lang, key).replace("{what}", what).replace("{v}", v)
+}
+
 /// Reads the request form: common fields and the chosen kind's own.
-fn input_of(f: &HashMap<String, String>) -> Result<AdmissionInput, String> {
+fn input_of(f: &HashMap<String, String>, lang: Lang) -> Result<AdmissionInput, String> {
     let text = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let flag = |k: &str| {
         f.get(k)
@@ -138,7 +144,7 @@ fn input_of(f: &HashMap<String, String>) -> Result<AdmissionInput, String> {
             return Ok(0);
         }
         v.parse::<u32>()
-            .map_err(|_| format!("“{what}”须为非负整数，而填写的是“{v}”"))
+            .map_err(|_| not_valid(lang, "err_not_count", t(lang, what), &v))
     };
     let date = |k: &str, what: &str| -> Result<Option<chrono::NaiveDate>, String> {
         let v = text(k);
@@ -147,23 +153,24 @@ fn input_of(f: &HashMap<String, String>) -> Result<AdmissionInput, String> {
         }
         chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| format!("“{what}”须为日期（如 2026-12-01），而填写的是“{v}”"))
+            .map_err(|_| not_valid(lang, "err_not_date", t(lang, what), &v))
     };
-    let kind = DemandKind::from_code(&text("kind")).ok_or_else(|| "请选择事项类型".to_string())?;
+    let kind = DemandKind::from_code(&text("kind"))
+        .ok_or_else(|| t(lang, "adm_err_choose_kind").to_string())?;
     let details = match kind {
         DemandKind::Report => Details::Report {
             report_id: text("report_id").parse().ok(),
         },
         DemandKind::Meeting => Details::Meeting {
-            date: date("meeting_date", "会议日期")?,
-            duration_minutes: number("duration_minutes", "会议时长")?,
-            keynote_minutes: number("keynote_minutes", "主讲话时长")?,
-            attendees_per_unit: number("attendees_per_unit", "每个村社区参会人数")?,
+            date: date("meeting_date", "adm_w_meeting_date")?,
+            duration_minutes: number("duration_minutes", "adm_w_duration")?,
+            keynote_minutes: number("keynote_minutes", "adm_w_keynote")?,
+            attendees_per_unit: number("attendees_per_unit", "adm_w_attendees")?,
             on_site: flag("on_site"),
         },
         DemandKind::Inspection => Details::Inspection {
-            window_start: date("window_start", "检查开始日期")?,
-            window_end: date("window_end", "检查结束日期")?,
+            window_start: date("window_start", "adm_w_window_start")?,
+            window_end: date("window_end", "adm_w_window_end")?,
             content: text("content"),
             mergeable: flag("mergeable"),
             in_annual_plan: flag("in_annual_plan"),
@@ -174,7 +181,7 @@ fn input_of(f: &HashMap<String, String>) -> Result<AdmissionInput, String> {
         },
         DemandKind::Task => Details::Task {
             description: text("description"),
-            minutes_per_unit: number("minutes_per_unit", "每个村社区所需分钟数")?,
+            minutes_per_unit: number("minutes_per_unit", "adm_w_minutes_per_unit")?,
         },
         DemandKind::App => Details::App {
             purpose: text("purpose"),
@@ -182,23 +189,23 @@ fn input_of(f: &HashMap<String, String>) -> Result<AdmissionInput, String> {
             ranking: flag("ranking"),
             likes: flag("likes"),
             forced_install: flag("forced_install"),
-            minutes_per_week: number("minutes_per_week", "每周使用分钟数")?,
+            minutes_per_week: number("minutes_per_week", "adm_w_minutes_week")?,
         },
         DemandKind::Plaque => Details::Plaque { name: text("name") },
         DemandKind::Certificate => Details::Certificate {
             name: text("name"),
-            per_unit_per_year: number("per_unit_per_year", "每年开具份数")?,
+            per_unit_per_year: number("per_unit_per_year", "adm_w_per_unit_year")?,
         },
     };
-    let lead = number("lead_hours", "办理时限")?;
+    let lead = number("lead_hours", "adm_w_lead")?;
     Ok(AdmissionInput {
         title: text("title"),
         details,
         targets: vec![],
-        per_year: number("per_year", "每年次数")?.max(1),
+        per_year: number("per_year", "adm_w_per_year")?.max(1),
         lead_hours: (lead > 0).then_some(lead),
         duty_item: Some(text("duty_item")).filter(|d| !d.is_empty()),
-        requested_until: date("requested_until", "申请有效期至")?,
+        requested_until: date("requested_until", "adm_w_requested_until")?,
     })
 }
 
@@ -209,7 +216,7 @@ pub async fn create(
     PageUser(s): PageUser,
     PageForm(f): PageForm<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let mut input = input_of(&f).map_err(|m| bad(&ctx, m))?;
+    let mut input = input_of(&f, ctx.lang).map_err(|m| bad(&ctx, m))?;
     let app = &state.app;
     for code in f
         .get("targets")
@@ -224,12 +231,7 @@ pub async fn create(
             .unit_by_code_or_name(code)
             .await
             .map_err(|e| err(&ctx)(e.into()))?
-            .ok_or_else(|| {
-                bad(
-                    &ctx,
-                    format!("对象范围中的“{code}”不是本区的街镇或村（社区）"),
-                )
-            })?;
+            .ok_or_else(|| bad(&ctx, t(ctx.lang, "adm_err_target").replace("{code}", code)))?;
         input.targets.push(unit.id);
     }
     let id = app
@@ -255,14 +257,13 @@ pub async fn detail(
         .admission_view(&s.user, id, ctx.ip.clone())
         .await
         .map_err(err(&ctx))?;
-    let (rows, headings) = jianfu_app::admission::assessment_rows(&v);
     let mut data = base(&ctx, Some(&s));
     data.insert(
         "actions".into(),
         json!(v
             .actions
             .iter()
-            .map(|a| json!({"code": a.code(), "label": a.label_zh()}))
+            .map(|a| json!({"code": a.code(), "label": labels::admission_action(ctx.lang, *a)}))
             .collect::<Vec<_>>()),
     );
     data.insert(
@@ -273,14 +274,14 @@ pub async fn detail(
                 && v.cap.as_ref().is_some_and(|c| c.breach.is_some())
         ),
     );
+    data.insert("sections".into(), json!(assessment(&v, ctx.lang)));
     data.insert(
-        "sections".into(),
-        json!(rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| json!({"heading": headings.contains(&i), "cells": r}))
-            .skip(1)
-            .collect::<Vec<_>>()),
+        "kind_label".into(),
+        json!(labels::demand_kind_code(ctx.lang, &v.row.kind)),
+    );
+    data.insert(
+        "status_label".into(),
+        json!(labels::admission_status(ctx.lang, &v.row.status)),
     );
     // A report request: its columns and what each asks of a community,
     // with a link to the report, so the reviewer judges what is asked.
@@ -316,6 +317,156 @@ pub async fn detail(
     render("admission.html", &ctx, data)
 }
 
+/// A label cell of the assessment.
+fn label(text: impl Into<String>) -> Value {
+    json!({"t": text.into()})
+}
+
+/// A cell of data (a name, a reason someone typed) or of the services'
+/// own Chinese text (the estimate's working, a finding's message): shown
+/// as it is and marked `translate="no"`.
+fn data(text: impl Into<String>) -> Value {
+    json!({"d": text.into()})
+}
+
+/// A label followed by data in one cell.
+fn label_data(text: impl Into<String>, d: impl Into<String>) -> Value {
+    json!({"t": text.into(), "d": d.into()})
+}
+
+/// The 一致性评估 as the page shows it, in the page's language: the rows
+/// of `jianfu_app::admission::assessment_rows` (the .xlsx), without its
+/// title row. The words are the catalog's; what the services wrote (the
+/// estimate's working, the findings' messages and sources, a cap breach)
+/// stays as written.
+fn assessment(v: &AdmissionView, lang: Lang) -> Vec<Value> {
+    let tr = |k: &str| t(lang, k);
+    let mut rows: Vec<Value> = Vec::new();
+    let heading = |key: &str| json!({"heading": true, "title": t(lang, key)});
+    let kv = |key: &str, val: Value| json!({"cells": [label(t(lang, key)), val]});
+    rows.push(heading("asm_h_basic"));
+    rows.push(kv(
+        "asm_number",
+        match &v.row.number {
+            Some(n) => label(n.clone()),
+            None => label(tr("asm_not_admitted")),
+        },
+    ));
+    rows.push(kv(
+        "asm_kind",
+        label(labels::demand_kind_code(lang, &v.row.kind)),
+    ));
+    rows.push(kv("asm_department", data(v.row.department.clone())));
+    rows.push(kv(
+        "asm_status",
+        label(labels::admission_status(lang, &v.row.status)),
+    ));
+    rows.push(kv(
+        "asm_units",
+        label(tr("asm_units_n").replace("{n}", &v.demand.units.to_string())),
+    ));
+    rows.push(kv("asm_per_year", label(v.demand.per_year.to_string())));
+    if let Some(h) = v.demand.lead_hours {
+        rows.push(kv(
+            "asm_lead",
+            label(tr("asm_hours_n").replace("{h}", &h.to_string())),
+        ));
+    }
+    rows.push(kv(
+        "asm_duty",
+        match &v.demand.duty_item {
+            Some(d) => data(d.clone()),
+            None => label(tr("asm_duty_none")),
+        },
+    ));
+    if let (Some(f), Some(u)) = (&v.row.valid_from, &v.row.valid_until) {
+        rows.push(kv(
+            "asm_validity",
+            label(tr("asm_from_to").replace("{from}", f).replace("{to}", u)),
+        ));
+    }
+    rows.push(heading("asm_h_burden"));
+    match &v.estimate {
+        Some(e) => {
+            if lang != Lang::Zh {
+                // The working is the core's Chinese; its figures in words.
+                rows.push(kv(
+                    "asm_working",
+                    label(
+                        tr("asm_working_n")
+                            .replace("{m}", &format!("{:.1}", e.minutes_per_unit))
+                            .replace("{units}", &e.units.to_string())
+                            .replace("{n}", &e.per_year.to_string()),
+                    ),
+                ));
+            }
+            for line in &e.working {
+                rows.push(json!({"cells": [label(""), data(line.clone())]}));
+            }
+            rows.push(kv(
+                "asm_hours_year",
+                label(tr("asm_hours_n").replace("{h}", &format!("{:.1}", e.hours_per_year))),
+            ));
+            rows.push(kv(
+                "asm_cost",
+                label(tr("asm_yuan_n").replace("{x}", &format!("{:.0}", e.cost_yuan))),
+            ));
+        }
+        None => rows.push(json!({"cells": [label(""), label(tr("asm_on_submit"))]})),
+    }
+    rows.push(heading("asm_h_findings"));
+    if v.findings.is_empty() {
+        rows.push(json!({"cells": [label(""), label(tr("asm_no_findings"))]}));
+    } else {
+        rows.push(json!({"cells": [
+            label(tr("asm_col_rule")),
+            label(tr("asm_col_verdict")),
+            label(tr("asm_col_finding")),
+            label(tr("asm_col_basis")),
+        ]}));
+        for f in &v.findings {
+            let severity = labels::severity(lang, f.severity);
+            let level = if f.escalates {
+                format!("{severity}{}", tr("asm_escalates"))
+            } else {
+                severity.to_string()
+            };
+            rows.push(json!({"cells": [
+                labels::rule_title(lang, &f.rule).map_or_else(|| data(f.title.clone()), label),
+                label(level),
+                data(f.message.clone()),
+                data(f.source.clone()),
+            ]}));
+        }
+    }
+    if let Some(c) = &v.cap {
+        rows.push(kv(
+            "asm_cap",
+            match &c.breach {
+                Some(b) => label_data(tr("asm_cap_breach"), b.clone()),
+                None => label(
+                    tr("asm_cap_within")
+                        .replace("{n}", &c.used.count.to_string())
+                        .replace("{h}", &format!("{:.1}", c.used.hours))
+                        .replace("{x}", &format!("{:.1}", c.hours)),
+                ),
+            },
+        ));
+    }
+    rows.push(heading("asm_h_decisions"));
+    for d in &v.decisions {
+        let at = jianfu_app::clock::format_ms(d.at, "%Y-%m-%d %H:%M");
+        let action = Action::from_code(&d.action).map_or_else(
+            || data(d.action.clone()),
+            |a| label(labels::admission_action(lang, a)),
+        );
+        rows.push(
+            json!({"cells": [label(at), data(d.actor.clone()), action, data(d.reason.clone())]}),
+        );
+    }
+    rows
+}
+
 #[derive(Deserialize)]
 pub struct DecideForm {
     action: String,
@@ -330,8 +481,12 @@ pub async fn decide(
     PagePath(id): PagePath<i64>,
     PageForm(f): PageForm<DecideForm>,
 ) -> Result<Response, PageError> {
-    let action = Action::from_code(&f.action)
-        .ok_or_else(|| bad(&ctx, format!("未知的操作“{}”", f.action)))?;
+    let action = Action::from_code(&f.action).ok_or_else(|| {
+        bad(
+            &ctx,
+            t(ctx.lang, "adm_err_action").replace("{a}", &f.action),
+        )
+    })?;
     state
         .app
         .decide_admission(&s.user, id, action, &f.reason, ctx.ip.clone())
@@ -401,12 +556,9 @@ pub async fn caps(
             .iter()
             .map(|l| {
                 let pct = l.share.map(|x| (x * 100.0).round() as i64);
-                json!({"department": l.department, "kind": l.kind_label,
-                       "basis": match l.basis {
-                           jianfu_core::admission::caps::CapBasis::Set => "减负办设定",
-                           jianfu_core::admission::caps::CapBasis::LastYear => "上年总量",
-                           jianfu_core::admission::caps::CapBasis::None => "未设上限",
-                       },
+                json!({"department": l.department,
+                       "kind": labels::demand_kind_code(ctx.lang, &l.kind),
+                       "basis": labels::cap_basis(ctx.lang, l.basis),
                        "max_count": l.cap.max_count, "max_hours": l.cap.max_hours,
                        "count": l.used.count, "hours": format!("{:.1}", l.used.hours),
                        "pct": pct, "bar": pct.map(|p| p.min(100)), "over": pct.is_some_and(|p| p > 100)})
@@ -414,7 +566,7 @@ pub async fn caps(
             .collect::<Vec<_>>()),
     );
     data.insert("is_office".into(), json!(s.user.role == Role::Jianfuban));
-    data.insert("kinds".into(), json!(kinds()));
+    data.insert("kinds".into(), json!(kinds(ctx.lang)));
     if s.user.role == Role::Jianfuban {
         let depts: Vec<_> = app
             .db
@@ -451,14 +603,14 @@ pub async fn set_cap(
         "" => None,
         v => Some(
             v.parse::<u32>()
-                .map_err(|_| bad(&ctx, format!("数量上限须为整数，而填写的是“{v}”")))?,
+                .map_err(|_| bad(&ctx, t(ctx.lang, "caps_err_count").replace("{v}", v)))?,
         ),
     };
     let max_hours = match f.max_hours.trim() {
         "" => None,
         v => Some(
             v.parse::<f64>()
-                .map_err(|_| bad(&ctx, format!("负担上限须为小时数，而填写的是“{v}”")))?,
+                .map_err(|_| bad(&ctx, t(ctx.lang, "caps_err_hours").replace("{v}", v)))?,
         ),
     };
     state
@@ -542,16 +694,39 @@ pub async fn check(
     let mut data = base(&ctx, None);
     let number = q.number.trim().to_string();
     data.insert("number".into(), json!(number));
-    if !number.is_empty() {
+    let upper = number.to_ascii_uppercase();
+    if !number.is_empty() && !jianfu_core::admission::looks_like_number(&upper) {
+        // Said here rather than by the service, in the page's language.
+        let shown: String = number.chars().take(40).collect();
+        data.insert(
+            "missing".into(),
+            json!(t(ctx.lang, "check_malformed").replace("{n}", &shown)),
+        );
+    } else if !number.is_empty() {
         match state.app.public_admission(&number).await {
             Ok(Some(a)) => {
-                data.insert("found".into(), json!(a));
+                let kind = DemandKind::ALL
+                    .into_iter()
+                    .find(|k| k.label_zh() == a.kind)
+                    .map_or(a.kind, |k| labels::demand_kind(ctx.lang, k));
+                let status = [
+                    "draft",
+                    "submitted",
+                    "escalated",
+                    "admitted",
+                    "returned",
+                    "refused",
+                ]
+                .into_iter()
+                .find(|st| jianfu_app::admission::status_label(st) == a.status)
+                .map_or(a.status, |st| labels::admission_status(ctx.lang, st));
+                let mut found = json!(a);
+                found["kind"] = json!(kind);
+                found["status"] = json!(status);
+                data.insert("found".into(), found);
             }
             Ok(None) => {
-                data.insert(
-                    "missing".into(),
-                    json!("查无此准入编号：该事项未经准入，村（社区）可以拒绝，并可向减负办反映。"),
-                );
+                data.insert("missing".into(), json!(t(ctx.lang, "check_missing")));
             }
             Err(e) => {
                 data.insert("missing".into(), json!(e.to_string()));
@@ -561,26 +736,30 @@ pub async fn check(
     render("check.html", &ctx, data)
 }
 
-/// The gate's figures a person tunes, with their labels (the nested
-/// minutes per cell type are kept as they are).
-const SETTING_FIELDS: [(&str, &str); 16] = [
-    ("hourly_rate", "每小时成本（元）"),
-    ("report_overhead_minutes", "每次报送的核对时间（分钟）"),
-    ("meeting_travel_minutes", "往返会场时间（分钟）"),
-    ("inspection_minutes", "每次迎检准备与接待（分钟）"),
-    ("reading_chars_per_minute", "阅读速度（字/分钟）"),
-    ("document_handling_minutes", "文件传达处理（分钟）"),
-    ("plaque_minutes", "挂牌及维护（分钟）"),
-    ("certificate_minutes", "开具一份证明（分钟）"),
-    ("document_max_chars", "文件字数上限"),
-    ("single_task_document_max_chars", "单项工作文件字数上限"),
-    ("keynote_max_minutes", "会议主讲话上限（分钟）"),
-    ("inspections_per_week", "每个村社区每周检查上限（次）"),
-    ("inspections_per_month", "每个村社区每月检查上限（次）"),
-    ("min_lead_hours", "最短办理时限（小时）"),
-    ("escalation_hours", "提级审核阈值（小时/年）"),
-    ("held_coverage", "“底库已有”覆盖率（0–1）"),
+/// The gate's figures a person tunes; each is labelled by the catalog key
+/// `set_<name>` (the nested minutes per cell type are kept as they are).
+const SETTING_FIELDS: [&str; 16] = [
+    "hourly_rate",
+    "report_overhead_minutes",
+    "meeting_travel_minutes",
+    "inspection_minutes",
+    "reading_chars_per_minute",
+    "document_handling_minutes",
+    "plaque_minutes",
+    "certificate_minutes",
+    "document_max_chars",
+    "single_task_document_max_chars",
+    "keynote_max_minutes",
+    "inspections_per_week",
+    "inspections_per_month",
+    "min_lead_hours",
+    "escalation_hours",
+    "held_coverage",
 ];
+
+fn setting_label(lang: Lang, key: &str) -> &'static str {
+    t(lang, &format!("set_{key}"))
+}
 
 pub async fn settings(
     State(state): State<AppState>,
@@ -598,7 +777,7 @@ pub async fn settings(
         "fields".into(),
         json!(SETTING_FIELDS
             .iter()
-            .map(|(k, label)| json!({"key": k, "label": label, "value": values[*k]}))
+            .map(|k| json!({"key": k, "label": setting_label(ctx.lang, k), "value": values[*k]}))
             .collect::<Vec<_>>()),
     );
     data.insert(
@@ -620,20 +799,18 @@ pub async fn save_settings(
         .await
         .map_err(err(&ctx))?;
     let mut values = serde_json::to_value(&current).unwrap_or_default();
-    for (key, label) in SETTING_FIELDS {
+    for key in SETTING_FIELDS {
         let Some(raw) = f.get(key).map(|v| v.trim()) else {
             continue;
         };
+        let label = setting_label(ctx.lang, key);
         let n: f64 = raw
             .parse()
-            .map_err(|_| bad(&ctx, format!("“{label}”须为数字，而填写的是“{raw}”")))?;
+            .map_err(|_| bad(&ctx, not_valid(ctx.lang, "err_not_number", label, raw)))?;
         // Counts are whole numbers; the rest may have decimals.
         values[key] = if values[key].is_u64() {
             if n < 0.0 || n.fract() != 0.0 {
-                return Err(bad(
-                    &ctx,
-                    format!("“{label}”须为非负整数，而填写的是“{raw}”"),
-                ));
+                return Err(bad(&ctx, not_valid(ctx.lang, "err_not_count", label, raw)));
             }
             json!(n as u64)
         } else {
@@ -641,8 +818,9 @@ pub async fn save_settings(
         };
     }
     let next: jianfu_core::admission::settings::Settings =
-        crate::extract::json_body(values.to_string().as_bytes(), "设置")
-            .map_err(|p| bad(&ctx, p.message))?;
+        crate::extract::json_body(values.to_string().as_bytes(), "设置").map_err(|p| {
+            PageError::untranslated(p.status, "refused_request", p.message, ctx.lang)
+        })?;
     app.put_admission_settings(&s.user, &next, ctx.ip.clone())
         .await
         .map_err(err(&ctx))?;

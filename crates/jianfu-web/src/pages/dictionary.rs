@@ -1,6 +1,7 @@
 use crate::context::ReqCtx;
 use crate::errors::PageError;
 use crate::extract::{PageForm, PagePath, PageQuery};
+use crate::i18n::{labels, Lang};
 use crate::render::{base, render};
 use crate::session::PageUser;
 use crate::AppState;
@@ -8,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use jianfu_app::dictionary::ElementEdit;
-use jianfu_core::dictionary::Element;
+use jianfu_core::dictionary::{Element, Sensitivity};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -18,12 +19,26 @@ pub struct Q {
     q: String,
 }
 
-fn element_view(e: &Element) -> Value {
+fn element_view(e: &Element, lang: Lang) -> Value {
     let mut v = json!(e);
-    v["entity_label"] = json!(e.entity.label_zh());
-    v["type_label"] = json!(e.value_type.label_zh());
-    v["sensitivity_label"] = json!(e.sensitivity.label_zh());
+    v["entity_label"] = json!(labels::entity_type(lang, e.entity));
+    v["type_label"] = json!(labels::value_type(lang, e.value_type));
+    v["sensitivity_label"] = json!(labels::sensitivity(lang, e.sensitivity));
     v
+}
+
+/// The sensitivity choices of the edit form: the stored (Chinese) value
+/// is what the form sends; the page shows it in its language.
+fn sensitivities(current: Sensitivity, lang: Lang) -> Value {
+    json!([
+        Sensitivity::Public,
+        Sensitivity::Internal,
+        Sensitivity::Personal,
+        Sensitivity::SensitivePersonal,
+    ]
+    .into_iter()
+    .map(|s| json!({"value": s.label_zh(), "label": labels::sensitivity(lang, s), "selected": s == current}))
+    .collect::<Vec<_>>())
 }
 
 pub async fn list(
@@ -33,7 +48,11 @@ pub async fn list(
     PageQuery(q): PageQuery<Q>,
 ) -> Result<Html<String>, PageError> {
     let dict = state.app.dict();
-    let elements: Vec<Value> = dict.search(&q.q).into_iter().map(element_view).collect();
+    let elements: Vec<Value> = dict
+        .search(&q.q)
+        .into_iter()
+        .map(|e| element_view(e, ctx.lang))
+        .collect();
     let mut data = base(&ctx, Some(&s));
     data.insert("q".into(), json!(q.q));
     data.insert("elements".into(), json!(elements));
@@ -77,7 +96,11 @@ async fn element_page(
         .map_err(|e| PageError::from_app(e, ctx.lang))?;
     let mut data = base(ctx, Some(s));
     data.insert("used_by".into(), json!(used));
-    data.insert("e".into(), element_view(e));
+    data.insert("e".into(), element_view(e, ctx.lang));
+    data.insert(
+        "sensitivities".into(),
+        sensitivities(e.sensitivity, ctx.lang),
+    );
     data.insert("versions".into(), json!(versions));
     data.insert(
         "can_edit".into(),
@@ -133,7 +156,10 @@ pub async fn save(
     let mut extra = Map::new();
     let status = match state.app.save_element(&s.user, &edit, ctx.ip.clone()).await {
         Ok(v) => {
-            extra.insert("notice".into(), json!(format!("已保存为第{v}版。")));
+            extra.insert(
+                "notice".into(),
+                json!(crate::i18n::t(ctx.lang, "element_saved").replace("{v}", &v.to_string())),
+            );
             StatusCode::OK
         }
         Err(jianfu_app::AppError::Invalid(m)) => {

@@ -3,6 +3,7 @@ use crate::cookies;
 use crate::csrf::tokens_match;
 use crate::errors::PageError;
 use crate::extract::{PageForm, PageQuery};
+use crate::i18n::t;
 use crate::redirect::safe_next;
 use crate::render::{base, render};
 use crate::AppState;
@@ -85,14 +86,16 @@ pub async fn submit(
         return login_page(
             &ctx,
             StatusCode::FORBIDDEN,
-            Some("登录表单已过期，请重新输入。".into()),
+            Some(t(ctx.lang, "login_expired").into()),
             &f.username,
             &next,
         );
     }
     let key = match state.login_throttle.admit(ctx.ip.as_deref()) {
         Ok(key) => key,
-        Err((retry_after, message)) => {
+        Err((retry_after, _)) => {
+            let message =
+                t(ctx.lang, "login_throttled").replace("{secs}", &retry_after.to_string());
             let mut resp = login_page(
                 &ctx,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -124,19 +127,28 @@ pub async fn submit(
                 header::SET_COOKIE,
                 cookies::clear(cookies::PRE_CSRF, ctx.secure),
             );
+            // The language the form was shown in goes on after sign-in.
+            h.append(header::SET_COOKIE, cookies::lang(ctx.lang, ctx.secure));
             resp
         }
-        Err(e @ (LoginError::BadCredentials | LoginError::Disabled)) => login_page(
+        Err(LoginError::BadCredentials) => login_page(
             &ctx,
             StatusCode::UNAUTHORIZED,
-            Some(e.to_string()),
+            Some(t(ctx.lang, "login_bad_credentials").into()),
             &f.username,
             &next,
         ),
-        Err(e @ LoginError::Locked { .. }) => login_page(
+        Err(LoginError::Disabled) => login_page(
+            &ctx,
+            StatusCode::UNAUTHORIZED,
+            Some(t(ctx.lang, "login_disabled").into()),
+            &f.username,
+            &next,
+        ),
+        Err(LoginError::Locked { minutes }) => login_page(
             &ctx,
             StatusCode::LOCKED,
-            Some(e.to_string()),
+            Some(t(ctx.lang, "login_locked").replace("{minutes}", &minutes.to_string())),
             &f.username,
             &next,
         ),
@@ -155,9 +167,13 @@ pub async fn logout(
         }
     }
     let mut resp = Redirect::to("/login").into_response();
-    resp.headers_mut().append(
+    let h = resp.headers_mut();
+    h.append(
         header::SET_COOKIE,
         cookies::clear(cookies::SESSION, ctx.secure),
     );
+    // Signing out ends the session, not the language chosen: the sign-in
+    // page and the next session keep it.
+    h.append(header::SET_COOKIE, cookies::lang(ctx.lang, ctx.secure));
     resp
 }

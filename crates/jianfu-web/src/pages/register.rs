@@ -5,6 +5,7 @@ use crate::api::register::{read_import_form, run_import, xlsx_download, ImportFo
 use crate::context::{ReqCtx, Session};
 use crate::errors::{ApiError, PageError};
 use crate::extract::{PageForm, PageMultipart, PagePath, PageQuery};
+use crate::i18n::t;
 use crate::render::{base, insert_pager, render};
 use crate::session::{urlencode, PageUser};
 use crate::AppState;
@@ -27,7 +28,7 @@ fn page_err(ctx: &ReqCtx) -> impl Fn(AppError) -> PageError + '_ {
     move |e| match e {
         AppError::Forbidden(_) => PageError::new(
             StatusCode::FORBIDDEN,
-            "无权访问：该居民不在您的管辖范围内，或您的角色不能查看居民信息。此次访问已记录。",
+            t(ctx.lang, "forbidden_resident"),
             ctx.lang,
         ),
         other => PageError::from_app(other, ctx.lang),
@@ -184,10 +185,7 @@ pub async fn set_fact(
         .await
     {
         Ok(()) => {
-            extra.insert(
-                "notice".into(),
-                json!(crate::i18n::t(ctx.lang, "notice_fact_saved")),
-            );
+            extra.insert("notice".into(), json!(t(ctx.lang, "notice_fact_saved")));
             StatusCode::OK
         }
         Err(AppError::Invalid(m)) => {
@@ -300,7 +298,11 @@ async fn run_and_render(
                 m["header_row"] = json!(mapping.header_row + 1);
                 extra.insert("preview".into(), m);
                 if committing {
-                    extra.insert("error".into(), json!(format!("有{}行不能导入，整表未写入。可修正后重新上传，或选择“只导入正确的行”。", report.rejected_rows())));
+                    extra.insert(
+                        "error".into(),
+                        json!(t(ctx.lang, "import_not_written")
+                            .replace("{n}", &report.rejected_rows().to_string())),
+                    );
                 }
             } else {
                 extra.insert("result".into(), json!(true));
@@ -351,10 +353,7 @@ pub async fn import_confirm(
 ) -> Result<Response, PageError> {
     let Some(stored) = state.uploads.get(s.user.id, &token) else {
         let mut extra = Map::new();
-        extra.insert(
-            "error".into(),
-            json!("上传的文件已过期（保留1小时），请重新上传。"),
-        );
+        extra.insert("error".into(), json!(t(ctx.lang, "import_expired")));
         return import_page(&state, &ctx, &s, extra, StatusCode::BAD_REQUEST).await;
     };
     let mut form = ImportForm {
@@ -388,7 +387,7 @@ pub async fn rejected(
     let f = state.uploads.get(s.user.id, &token).ok_or_else(|| {
         PageError::new(
             StatusCode::NOT_FOUND,
-            "文件不存在或已过期（保留1小时）",
+            t(ctx.lang, "import_file_gone"),
             ctx.lang,
         )
     })?;

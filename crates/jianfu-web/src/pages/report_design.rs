@@ -141,7 +141,10 @@ fn design_page(
     let mut data = base(ctx, Some(s));
     data.insert("file".into(), json!(f.file));
     data.insert("sheet".into(), json!(f.sheet));
-    data.insert("kind".into(), json!(def.kind.label_zh()));
+    data.insert(
+        "kind".into(),
+        json!(crate::i18n::labels::report_kind(ctx.lang, def.kind)),
+    );
     data.insert("kind_code".into(), json!(kind_code(def)));
     data.insert("entity".into(), json!(def.entity));
     data.insert("title".into(), json!(def.title));
@@ -179,9 +182,14 @@ pub async fn upload(
     PageUser(s): PageUser,
     PageMultipart(mp): PageMultipart,
 ) -> Result<Html<String>, PageError> {
-    let (name, bytes) = read_upload(mp)
-        .await
-        .map_err(|e| PageError::new(axum::http::StatusCode::BAD_REQUEST, e.message(), ctx.lang))?;
+    let (name, bytes) = read_upload(mp).await.map_err(|e| {
+        PageError::untranslated(
+            axum::http::StatusCode::BAD_REQUEST,
+            "refused_request",
+            e.message(),
+            ctx.lang,
+        )
+    })?;
     let proposals = state
         .app
         .propose_reports(&s.user, &name, bytes, ctx.ip.clone())
@@ -251,15 +259,16 @@ pub struct DesignFields {
 /// is, and each column's source with its element or condition.
 fn corrected(f: &DesignFields, ctx: &ReqCtx) -> Result<ReportDef, PageError> {
     let mut def: ReportDef = crate::extract::json_body(f.definition.as_bytes(), "报表定义")
-        .map_err(|p| PageError::new(p.status, p.message, ctx.lang))?;
+        .map_err(|p| PageError::untranslated(p.status, "refused_request", p.message, ctx.lang))?;
     def.title = f.title.trim().to_string();
     def.filter = Some(f.filter.trim().to_string()).filter(|x| !x.is_empty());
     match f.entity.as_deref() {
         Some(e @ ("person" | "household")) => def.entity = e.to_string(),
         None | Some("") => {}
         Some(other) => {
-            return Err(PageError::new(
+            return Err(PageError::untranslated(
                 axum::http::StatusCode::BAD_REQUEST,
+                "refused_request",
                 format!("“每一行是”的值“{other}”无效，应为居民或户"),
                 ctx.lang,
             ))

@@ -7,6 +7,7 @@ use crate::api::reports::{download, parse_format};
 use crate::context::ReqCtx;
 use crate::errors::PageError;
 use crate::extract::{PageForm, PagePath, PageQuery};
+use crate::i18n::{labels, t};
 use crate::render::{base, fmt_time, render};
 use crate::session::PageUser;
 use crate::AppState;
@@ -177,7 +178,10 @@ pub async fn detail(
         json!(c.definition.kind == jianfu_core::reports::ReportKind::Statistical),
     );
     data.insert("report".into(), json!(c.report));
-    data.insert("kind".into(), json!(c.definition.kind.label_zh()));
+    data.insert(
+        "kind".into(),
+        json!(labels::report_kind(ctx.lang, c.definition.kind)),
+    );
     data.insert("filter".into(), json!(c.definition.filter));
     data.insert("headers".into(), json!(headers));
     data.insert("rows".into(), json!(c.rows));
@@ -220,7 +224,10 @@ async fn township_detail(
     let mut data = base(ctx, Some(s));
     data.insert("township".into(), json!(true));
     data.insert("report".into(), json!(report));
-    data.insert("kind".into(), json!(def.kind.label_zh()));
+    data.insert(
+        "kind".into(),
+        json!(labels::report_kind(ctx.lang, def.kind)),
+    );
     data.insert("filter".into(), json!(def.filter));
     data.insert("tasks".into(), json!(rows));
     data.insert(
@@ -320,26 +327,31 @@ pub async fn task(
         .map(|c| {
             let hint = match &c.source {
                 ColumnSource::Element { element } => dict.element(element).map(|e| {
-                    let options = e
-                        .code_table
-                        .as_deref()
-                        .and_then(|t| dict.table(t))
-                        .map(|t| {
-                            t.values
-                                .iter()
-                                .take(12)
-                                .map(|(_, l)| l.as_str())
-                                .collect::<Vec<_>>()
-                                .join("、")
-                        });
+                    let options =
+                        e.code_table
+                            .as_deref()
+                            .and_then(|t| dict.table(t))
+                            .map(|table| {
+                                table
+                                    .values
+                                    .iter()
+                                    .take(12)
+                                    .map(|(_, l)| l.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(t(ctx.lang, "p_sep"))
+                            });
                     format!(
-                        "{}（{}）{}",
+                        "{}{}{}{}{}",
                         e.name,
-                        e.value_type.label_zh(),
-                        options.map(|o| format!("：{o}")).unwrap_or_default()
+                        t(ctx.lang, "p_lparen"),
+                        labels::value_type(ctx.lang, e.value_type),
+                        t(ctx.lang, "p_rparen"),
+                        options
+                            .map(|o| format!("{}{o}", t(ctx.lang, "p_colon")))
+                            .unwrap_or_default()
                     )
                 }),
-                ColumnSource::Manual => Some("本报表专用，不进入台账".to_string()),
+                ColumnSource::Manual => Some(t(ctx.lang, "task_hint_manual").to_string()),
                 _ => None,
             };
             json!({"label": c.path.join(" › "), "hint": hint})
@@ -418,8 +430,14 @@ pub async fn export_task(
     PageUser(s): PageUser,
     PagePath((id, format)): PagePath<(i64, String)>,
 ) -> Result<Response, PageError> {
-    let format = parse_format(&format)
-        .map_err(|e| PageError::new(axum::http::StatusCode::BAD_REQUEST, e.message(), ctx.lang))?;
+    let format = parse_format(&format).map_err(|e| {
+        PageError::untranslated(
+            axum::http::StatusCode::BAD_REQUEST,
+            "refused_request",
+            e.message(),
+            ctx.lang,
+        )
+    })?;
     let (name, bytes) = state
         .app
         .export_task(&s.user, id, format, ctx.ip.clone())
@@ -434,8 +452,14 @@ pub async fn export_report(
     PageUser(s): PageUser,
     PagePath((id, format)): PagePath<(i64, String)>,
 ) -> Result<Response, PageError> {
-    let format = parse_format(&format)
-        .map_err(|e| PageError::new(axum::http::StatusCode::BAD_REQUEST, e.message(), ctx.lang))?;
+    let format = parse_format(&format).map_err(|e| {
+        PageError::untranslated(
+            axum::http::StatusCode::BAD_REQUEST,
+            "refused_request",
+            e.message(),
+            ctx.lang,
+        )
+    })?;
     let (name, bytes) = state
         .app
         .export_report(&s.user, id, format, ctx.ip.clone())
