@@ -11,6 +11,7 @@ pub mod divisions;
 pub mod forms;
 pub mod id_number;
 pub mod mask;
+pub mod monitoring;
 pub mod org;
 pub mod reports;
 pub mod role;
