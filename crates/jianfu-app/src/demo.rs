@@ -203,6 +203,8 @@ impl App {
         if opts.admissions {
             self.seed_report_activity(&opts.password).await?;
         }
+        // Every screen of 监测 reads the ledger: build it from all of the above.
+        self.rebuild_ledger().await?;
         let scope = &district.path;
         Ok(DemoSummary {
             accounts,

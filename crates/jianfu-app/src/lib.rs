@@ -14,6 +14,7 @@ mod demo_reports;
 pub mod dictionary;
 pub mod forms;
 pub mod import;
+pub mod monitoring;
 pub mod org;
 pub mod org_import;
 pub mod passwords;

@@ -11,6 +11,7 @@ mod backup;
 pub mod codec;
 mod db;
 mod elements;
+mod monitoring;
 mod error;
 mod orgs;
 mod places;
@@ -33,6 +34,10 @@ pub use register::{
     ConflictRow, Current, CurrentDoc, FactLogRow, HistoryEntry, HouseholdListRow, ImportCounts,
     MemberRelation, MergeCandidateRow, NewConflict, NewImport, NewPersonRow, PersonListRow,
     RegisteredPerson, Tx,
+};
+pub use monitoring::{
+    ConfirmationRow, LedgerGroup, LedgerLine, LedgerScope, LedgerSum, NewConfirmation, PointRow,
+    ShortLeadRow, StoredEntry, VisitRow, WarningRow,
 };
 pub use reports::{EntityFacts, EntityPack, NewReport, ReportRow, TaskRow};
 pub use sessions::SessionRow;

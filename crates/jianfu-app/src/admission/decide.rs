@@ -286,6 +286,11 @@ impl App {
         self.record(&mut tx, &row, outcome, to, &note, actor)
             .await?;
         tx.commit().await.map_err(jianfu_store::StoreError::from)?;
+        if to == "admitted" {
+            // What was admitted now reaches communities: on the ledger.
+            self.refresh_ledger(crate::monitoring::LedgerSource::Admission(row.id))
+                .await?;
+        }
         self.finish(actor, row.id, outcome, to, ip).await
     }
 

@@ -529,6 +529,7 @@ impl App {
             tasks: targets.len(),
             without_rows,
         };
+        self.refresh_ledger(crate::monitoring::LedgerSource::Report(id)).await?;
         self.audit(
             Some(actor),
             "report.publish",

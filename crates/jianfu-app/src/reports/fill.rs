@@ -323,6 +323,8 @@ impl App {
                 "任务已被他人提交或状态已变化，请刷新".into(),
             ));
         }
+        // Submitted time is measured time: the ledger takes it now.
+        self.refresh_ledger(crate::monitoring::LedgerSource::Report(task.report_id)).await?;
         self.audit(
             Some(actor),
             "task.submit",
@@ -358,6 +360,7 @@ impl App {
                 task.status
             )));
         }
+        self.refresh_ledger(crate::monitoring::LedgerSource::Report(task.report_id)).await?;
         self.audit(
             Some(actor),
             "task.withdraw",

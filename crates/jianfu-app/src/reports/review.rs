@@ -139,6 +139,7 @@ impl App {
                 task.status
             )));
         }
+        self.refresh_ledger(crate::monitoring::LedgerSource::Report(task.report_id)).await?;
         self.audit(
             Some(actor),
             "task.return",
@@ -169,6 +170,7 @@ impl App {
                 task.status
             )));
         }
+        self.refresh_ledger(crate::monitoring::LedgerSource::Report(task.report_id)).await?;
         self.audit(
             Some(actor),
             "task.accept",

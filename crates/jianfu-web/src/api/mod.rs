@@ -2,6 +2,7 @@
 
 pub mod admissions;
 pub mod aliases;
+pub mod monitoring;
 pub mod register;
 pub mod reports;
 
@@ -14,7 +15,7 @@ use crate::AppState;
 use axum::extract::{OriginalUri, State};
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use jianfu_app::accounts::AccountRequest;
 use jianfu_app::audit_query::{parse_filter, AuditQuery};
@@ -132,6 +133,22 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/public/admissions/{number}",
             get(admissions::public_lookup),
+        )
+        .route("/ledger", get(monitoring::ledger))
+        .route("/ledger/lines", get(monitoring::ledger_lines))
+        .route("/warnings", get(monitoring::warnings))
+        .route("/warnings/run", post(monitoring::run_rules))
+        .route("/warnings/{id}", get(monitoring::warning))
+        .route("/warnings/{id}/step", post(monitoring::warning_step))
+        .route("/monitoring-points", get(monitoring::points))
+        .route("/monitoring-points/{unit}", put(monitoring::put_point))
+        .route(
+            "/monitoring-points/{unit}/remind",
+            post(monitoring::remind_point),
+        )
+        .route(
+            "/confirmations/{month}",
+            get(monitoring::confirmation).put(monitoring::put_confirmation),
         )
         // Both last: the method fallback applies to the routes added before.
         .fallback(no_such_endpoint)
