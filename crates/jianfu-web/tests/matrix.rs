@@ -50,6 +50,29 @@ const NOT_DESIGNER: &[&str] = &["xiejiawan", "minzhu", "dagongguan", "minzhu-wg1
 /// Departments and the office do not read the register's residents.
 const NOT_RESIDENTS: &[&str] = &["minzheng", "renshe"];
 const ANYONE: &[&str] = &[];
+/// The ledger: grid workers and the administrator have none.
+const NO_LEDGER: &[&str] = &["minzhu-wg1", "admin"];
+/// Warnings: the office and departments only.
+const NO_WARNINGS: &[&str] = &["xiejiawan", "minzhu", "dagongguan", "minzhu-wg1", "admin"];
+const NOT_POINT: &[&str] = &[
+    "admin",
+    "jianfuban",
+    "quzhang",
+    "minzheng",
+    "renshe",
+    "xiejiawan",
+    "minzhu",
+    "minzhu-wg1",
+];
+const NOT_OFFICE_OR_ADMIN: &[&str] = &[
+    "minzheng",
+    "renshe",
+    "xiejiawan",
+    "minzhu",
+    "dagongguan",
+    "minzhu-wg1",
+    "admin",
+];
 
 /// (method, path with named holes, roles that must be refused). A route
 /// that needs no login or that ends the session is marked by `None`.
@@ -254,6 +277,27 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
             Some(NOT_OFFICE),
         ),
         ("GET", "/api/v1/public/admissions/{number}", None),
+        ("GET", "/api/v1/ledger", Some(NO_LEDGER)),
+        ("GET", "/api/v1/ledger/lines", Some(NO_LEDGER)),
+        ("GET", "/api/v1/warnings", Some(NO_WARNINGS)),
+        ("POST", "/api/v1/warnings/run", Some(NOT_OFFICE_OR_ADMIN)),
+        ("GET", "/api/v1/warnings/{missing}", Some(ANYONE)),
+        ("POST", "/api/v1/warnings/{missing}/step", Some(ANYONE)),
+        ("GET", "/api/v1/monitoring-points", Some(NOT_OFFICE_OR_ADMIN)),
+        (
+            "PUT",
+            "/api/v1/monitoring-points/{unit}",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
+        (
+            "POST",
+            "/api/v1/monitoring-points/{unit}/remind",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
+        // Only a monitoring point confirms: the matrix makes 大公馆 one
+        // (PUT monitoring-points/{unit}) and no other unit.
+        ("GET", "/api/v1/confirmations/{month}", Some(NOT_POINT)),
+        ("PUT", "/api/v1/confirmations/{month}", Some(NOT_POINT)),
         ("GET", "/", Some(ANYONE)),
         ("GET", "/login", None),
         ("POST", "/login", None),
@@ -410,6 +454,9 @@ fn body(method: &str, path: &str, report_def: &Value) -> Option<Value> {
             json!({"year": 2026, "department_id": 1, "kind": "meeting", "max_count": 1})
         }
         ("POST", "/api/v1/duty-items") => json!({"name": "矩阵事项"}),
+        ("POST", "/api/v1/warnings/{missing}/step") => json!({"action": "answer", "answer": "矩阵"}),
+        ("PUT", "/api/v1/monitoring-points/{unit}") => json!({"contact": "矩阵联系人"}),
+        ("PUT", "/api/v1/confirmations/{month}") => json!({"estimate_hours": 1}),
         ("POST", "/api/v1/admission-flags/{missing}/handle") => json!({"response": "已处理"}),
         _ => return None,
     })
@@ -584,6 +631,7 @@ async fn every_route_refuses_other_scopes_and_audits_it(b: Backend) {
         ("kind", "organization".to_string()),
         ("token", "no-such-token".to_string()),
         ("missing", "999999".to_string()),
+        ("month", jianfu_app::today().format("%Y-%m").to_string()),
         ("number", number),
     ]
     .into_iter()
