@@ -108,6 +108,10 @@ impl App {
                 for r in self.reports_for(actor).await? {
                     if r.status == "草稿" {
                         let admitted = self.db.admission_of_report(r.id, &today).await?.is_some();
+                        // Under review, the request's own step says so.
+                        if !admitted && self.db.report_has_live_admission(r.id).await? {
+                            continue;
+                        }
                         steps.push(NextStep {
                             kind: if admitted {
                                 "report_publish"

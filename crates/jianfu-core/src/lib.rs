@@ -16,3 +16,4 @@ pub mod org;
 pub mod reports;
 pub mod role;
 pub mod scope;
+pub mod text;

@@ -11,8 +11,8 @@ mod backup;
 pub mod codec;
 mod db;
 mod elements;
-mod monitoring;
 mod error;
+mod monitoring;
 mod orgs;
 mod places;
 mod register;
@@ -28,16 +28,16 @@ pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use db::{admin, now_ms, Backend, Db};
 pub use elements::{AliasScope, ElementRow, LearnedAlias};
 pub use error::StoreError;
+pub use monitoring::{
+    ConfirmationRow, LedgerGroup, LedgerLine, LedgerScope, LedgerSum, NewConfirmation, PointRow,
+    ShortLeadRow, StoredEntry, VisitRow, WarningRow,
+};
 pub use orgs::{OrgUnit, UnitCounts, UpsertOutcome};
 pub use places::PlaceRow;
 pub use register::{
     ConflictRow, Current, CurrentDoc, FactLogRow, HistoryEntry, HouseholdListRow, ImportCounts,
     MemberRelation, MergeCandidateRow, NewConflict, NewImport, NewPersonRow, PersonListRow,
     RegisteredPerson, Tx,
-};
-pub use monitoring::{
-    ConfirmationRow, LedgerGroup, LedgerLine, LedgerScope, LedgerSum, NewConfirmation, PointRow,
-    ShortLeadRow, StoredEntry, VisitRow, WarningRow,
 };
 pub use reports::{EntityFacts, EntityPack, NewReport, ReportRow, TaskRow};
 pub use sessions::SessionRow;

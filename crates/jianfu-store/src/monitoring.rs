@@ -213,7 +213,16 @@ impl Db {
         let (id, name, join, kind) = match group {
             // A literal has no type in PostgreSQL until cast.
             LedgerGroup::Kind => ("CAST(0 AS BIGINT)", "CAST('' AS TEXT)", join, kind),
-            _ => (id, name, join, if kind == "''" { "CAST('' AS TEXT)" } else { kind }),
+            _ => (
+                id,
+                name,
+                join,
+                if kind == "''" {
+                    "CAST('' AS TEXT)"
+                } else {
+                    kind
+                },
+            ),
         };
         let (filter, texts, dept) = scope_filter(scope, 3);
         // PostgreSQL refuses constants in GROUP BY, and sums integers as

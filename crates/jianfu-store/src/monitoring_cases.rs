@@ -79,7 +79,8 @@ pub struct WarningRow {
     pub closed_at: Option<i64>,
 }
 
-const WARNING_COLUMNS: &str = "w.id, w.key, w.rule, w.title, w.department_id, d.short_name AS department, \
+const WARNING_COLUMNS: &str =
+    "w.id, w.key, w.rule, w.title, w.department_id, d.short_name AS department, \
      w.unit_id, u.short_name AS unit, w.month, w.message, w.source, w.evidence, w.status, w.due, \
      w.assign_note, w.answer, w.feedback, w.improvement, w.created_at, w.assigned_at, \
      w.answered_at, w.closed_at";
@@ -149,13 +150,13 @@ impl Db {
     }
 
     pub async fn confirmation(&self, unit_id: i64, month: i64) -> Result<Option<ConfirmationRow>> {
-        Ok(sqlx::query_as(
-            "SELECT * FROM point_confirmations WHERE unit_id = $1 AND month = $2",
+        Ok(
+            sqlx::query_as("SELECT * FROM point_confirmations WHERE unit_id = $1 AND month = $2")
+                .bind(unit_id)
+                .bind(month)
+                .fetch_optional(&self.pool)
+                .await?,
         )
-        .bind(unit_id)
-        .bind(month)
-        .fetch_optional(&self.pool)
-        .await?)
     }
 
     /// Every confirmation of months `from`..=`to`.
@@ -173,13 +174,12 @@ impl Db {
     /// Saves a month's confirmation. A second one of the same month keeps
     /// the first in history and raises the version; returns the version.
     pub async fn put_confirmation_tx(tx: &mut Tx, c: &NewConfirmation) -> Result<i64> {
-        let old: Option<ConfirmationRow> = sqlx::query_as(
-            "SELECT * FROM point_confirmations WHERE unit_id = $1 AND month = $2",
-        )
-        .bind(c.unit_id)
-        .bind(c.month)
-        .fetch_optional(&mut **tx)
-        .await?;
+        let old: Option<ConfirmationRow> =
+            sqlx::query_as("SELECT * FROM point_confirmations WHERE unit_id = $1 AND month = $2")
+                .bind(c.unit_id)
+                .bind(c.month)
+                .fetch_optional(&mut **tx)
+                .await?;
         let version = match &old {
             Some(o) => {
                 sqlx::query(
@@ -228,7 +228,11 @@ impl Db {
     }
 
     /// The earlier versions of a month's confirmation, newest first.
-    pub async fn confirmation_history(&self, unit_id: i64, month: i64) -> Result<Vec<(i64, String, i64)>> {
+    pub async fn confirmation_history(
+        &self,
+        unit_id: i64,
+        month: i64,
+    ) -> Result<Vec<(i64, String, i64)>> {
         Ok(sqlx::query_as(
             "SELECT version, snapshot, replaced_at FROM point_confirmation_history \
              WHERE unit_id = $1 AND month = $2 ORDER BY version DESC",

@@ -462,6 +462,24 @@ impl Db {
         Ok(n > 0)
     }
 
+    /// Whether an open merge candidate already names this person for this
+    /// unit (one is enough; a second would only pile up).
+    pub async fn open_merge_candidate_exists(
+        tx: &mut Tx,
+        person_id: i64,
+        unit_id: i64,
+    ) -> Result<bool> {
+        let found: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM merge_candidates WHERE person_id = $1 AND unit_id = $2 \
+             AND status = 'open' LIMIT 1",
+        )
+        .bind(person_id)
+        .bind(unit_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(found.is_some())
+    }
+
     pub async fn insert_merge_candidate(
         tx: &mut Tx,
         person_id: i64,

@@ -242,7 +242,8 @@ impl Db {
         let done = sqlx::query(
             "UPDATE reports SET title = $1, kind = $2, definition = $3, frequency = $4, \
              period = $5, deadline = $6, targets = $7, template_name = $8 \
-             WHERE id = $9 AND status = '草稿'",
+             WHERE id = $9 AND status = '草稿' AND NOT EXISTS (SELECT 1 FROM admissions \
+             WHERE report_id = $9 AND status IN ('submitted', 'escalated', 'admitted'))",
         )
         .bind(&r.title)
         .bind(&r.kind)

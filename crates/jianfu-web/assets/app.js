@@ -264,14 +264,24 @@ document.addEventListener("submit", function (e) {
     });
     if (kindSel.value === "existing" && hhPick && hhPick.options.length === 0) findHouseholds();
   }
+  // Messages of the add-row form appear beside it, not above the grid.
+  const addMsg = document.getElementById("add-row-msg");
+  function addSay(text) { if (addMsg) addMsg.textContent = text || ""; else say(text); }
   let findTimer = null;
   function findHouseholds() {
     const q = hhQuery ? hhQuery.value : "";
     fetch("/api/v1/tasks/" + task + "/households?q=" + encodeURIComponent(q))
       .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
       .then(function (res) {
-        if (!res.ok) { say(res.body.error); return; }
+        if (!res.ok) { addSay(res.body.error); return; }
+        addSay("");
         while (hhPick.firstChild) hhPick.removeChild(hhPick.firstChild);
+        // Nothing is chosen for the worker: a careless click must not put
+        // a person in the wrong family.
+        const none = document.createElement("option");
+        none.value = "";
+        none.textContent = add.getAttribute("data-pick-one");
+        hhPick.appendChild(none);
         res.body.households.forEach(function (h) {
           const o = document.createElement("option");
           o.value = h.id;
@@ -279,7 +289,7 @@ document.addEventListener("submit", function (e) {
             add.getAttribute("data-members").replace("{n}", h.members)].filter(Boolean).join(" · ");
           hhPick.appendChild(o);
         });
-        if (res.body.households.length === 0) say(add.getAttribute("data-none-found"));
+        if (res.body.households.length === 0) addSay(add.getAttribute("data-none-found"));
       });
   }
   if (kindSel) { kindSel.addEventListener("change", showHouseholdPart); showHouseholdPart(); }
@@ -297,6 +307,14 @@ document.addEventListener("submit", function (e) {
   }
   if (add) add.addEventListener("submit", function (e) {
     e.preventDefault();
+    if (kindSel && kindSel.value === "existing" && (!hhPick || !hhPick.value)) {
+      addSay(add.getAttribute("data-pick-first"));
+      return;
+    }
+    if (kindSel && kindSel.value === "existing" && !add.elements["relation"].value) {
+      addSay(add.getAttribute("data-pick-relation"));
+      return;
+    }
     fetch("/api/v1/tasks/" + task + "/rows", {
       method: "POST",
       headers: { "content-type": "application/json", "x-csrf-token": csrf },
@@ -304,7 +322,11 @@ document.addEventListener("submit", function (e) {
                              household: householdChoice() }),
     }).then(function (r) {
       return r.json().then(function (body) {
-        if (r.ok) window.location.reload(); else say(body.error);
+        if (!r.ok) { addSay(body.error); return; }
+        // Say it was added, after the reload that shows the new row.
+        const url = new URL(window.location.href);
+        url.searchParams.set("added", "1");
+        window.location.href = url.toString();
       });
     });
   });
@@ -348,7 +370,11 @@ document.querySelectorAll(".bar > [data-bar]").forEach(function (el) {
   const list = document.getElementById("element-list");
   if (!list) return;
   const names = {};
-  list.querySelectorAll("option").forEach(function (o) { names[o.value] = o.getAttribute("data-name"); });
+  list.querySelectorAll("option").forEach(function (o) {
+    names[o.value] = o.getAttribute("data-name");
+    // A name typed in full is understood too (the server resolves it).
+    names[o.getAttribute("data-name")] = o.getAttribute("data-name");
+  });
   document.querySelectorAll("input.element-pick").forEach(function (input) {
     const target = document.getElementById(input.getAttribute("data-name-for"));
     function follow() { if (target) target.textContent = names[input.value.trim()] || ""; }

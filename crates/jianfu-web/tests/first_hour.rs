@@ -253,6 +253,95 @@ async fn an_added_person_joins_a_household_in_the_grid(b: Backend) {
     assert!(msg.contains("与户主关系"), "{msg}");
     assert_eq!(s.person_count().await, persons, "nothing half-written");
 
+    // A household has one head: joining as 户主 is refused.
+    let msg = error_of(
+        add(json!({"id_number": "500107194303030036", "name": "二户主",
+                   "household": {"kind": "existing", "id": household, "relation": "02"}}))
+        .await
+        .unwrap(),
+        400,
+    )
+    .await;
+    assert!(msg.contains("已有户主"), "{msg}");
+    // Nothing chosen is said as such.
+    let msg = error_of(
+        add(json!({"id_number": "500107194303030036", "name": "未选",
+                   "household": {"kind": "existing", "id": 0, "relation": "10"}}))
+        .await
+        .unwrap(),
+        400,
+    )
+    .await;
+    assert!(msg.contains("请先查找并选择一户"), "{msg}");
+    // A demo household is registered in a grid of the community: it can be joined.
+    let in_grid = s.household_in("500107003003").await;
+    json_ok(
+        add(
+            json!({"id_number": "500107194303030036", "name": "网格户成员",
+                   "household": {"kind": "existing", "id": in_grid, "relation": "10"}}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+
+    // Another community's resident: one merge candidate however often it
+    // is tried, and a name the dictionary refuses is refused first.
+    let elsewhere = s.first_resident("500107003004").await;
+    let candidates = || async {
+        s.app
+            .db
+            .count_rows("merge_candidates")
+            .await
+            .expect("count")
+    };
+    let before = candidates().await;
+    for _ in 0..3 {
+        let msg = error_of(
+            add(json!({"id_number": elsewhere.id_number, "name": "重复"}))
+                .await
+                .unwrap(),
+            400,
+        )
+        .await;
+        assert!(msg.contains("已在其他村社区登记"), "{msg}");
+    }
+    assert_eq!(candidates().await, before + 1);
+    let msg = error_of(
+        add(json!({"id_number": elsewhere.id_number, "name": "长".repeat(5000)}))
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert!(msg.contains("姓名"), "{msg}");
+
+    // Adds at once, of a resident already registered here, hold no pool
+    // connection while their transaction waits: none fails.
+    let known = s.first_resident("500107003003").await;
+    let adds: Vec<_> = (0..12)
+        .map(|_| {
+            let (c, url, csrf) = (
+                worker.clone(),
+                s.url(&format!("/api/v1/tasks/{task}/rows")),
+                csrf.clone(),
+            );
+            let body = json!({"id_number": known.id_number, "name": known.name});
+            tokio::spawn(async move {
+                c.post(url)
+                    .header("x-csrf-token", csrf)
+                    .json(&body)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+            })
+        })
+        .collect();
+    for a in adds {
+        let status = a.await.expect("joined").expect("answered");
+        assert!(status < 500, "{status}");
+    }
+
     // Another community's worker cannot search this task's households.
     let (other_worker, _) = s.login("dagongguan").await;
     let r = other_worker
@@ -309,6 +398,13 @@ async fn admitting_against_a_violation_needs_a_reason(b: Backend) {
         msg.contains("须写明理由") && msg.contains(violations[0]),
         "{msg}"
     );
+    // Invisible characters are no reason either.
+    let msg = error_of(
+        decide("admit", "\u{200B}\u{2060}", "office").await.unwrap(),
+        400,
+    )
+    .await;
+    assert!(msg.contains("须写明理由"), "{msg}");
     let v = json_ok(
         decide("admit", "区政府专项部署，已与街道协调时间", "office")
             .await

@@ -283,7 +283,11 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         ("POST", "/api/v1/warnings/run", Some(NOT_OFFICE_OR_ADMIN)),
         ("GET", "/api/v1/warnings/{missing}", Some(ANYONE)),
         ("POST", "/api/v1/warnings/{missing}/step", Some(ANYONE)),
-        ("GET", "/api/v1/monitoring-points", Some(NOT_OFFICE_OR_ADMIN)),
+        (
+            "GET",
+            "/api/v1/monitoring-points",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
         (
             "PUT",
             "/api/v1/monitoring-points/{unit}",
@@ -454,7 +458,9 @@ fn body(method: &str, path: &str, report_def: &Value) -> Option<Value> {
             json!({"year": 2026, "department_id": 1, "kind": "meeting", "max_count": 1})
         }
         ("POST", "/api/v1/duty-items") => json!({"name": "矩阵事项"}),
-        ("POST", "/api/v1/warnings/{missing}/step") => json!({"action": "answer", "answer": "矩阵"}),
+        ("POST", "/api/v1/warnings/{missing}/step") => {
+            json!({"action": "answer", "answer": "矩阵"})
+        }
         ("PUT", "/api/v1/monitoring-points/{unit}") => json!({"contact": "矩阵联系人"}),
         ("PUT", "/api/v1/confirmations/{month}") => json!({"estimate_hours": 1}),
         ("POST", "/api/v1/admission-flags/{missing}/handle") => json!({"response": "已处理"}),

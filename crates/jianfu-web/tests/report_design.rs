@@ -88,7 +88,8 @@ async fn a_statistical_design_counts_and_a_draft_can_be_edited(b: Backend) {
     for i in 1..=3 {
         assert_eq!(selected(&source_select(&page, i)), "count", "column {i}");
     }
-    assert!(page.contains("<datalist id=\"element-list\">"));
+    assert!(page.contains("识别为 统计表"), "the kind is named");
+    assert!(page.contains("<datalist id=\"element-list\" translate=\"no\">"));
     assert!(page.contains("value=\"person.name\""));
     assert!(page.contains("id=\"filter-vars-table\"") && page.contains("<code>age</code>"));
     assert!(
@@ -135,6 +136,22 @@ async fn a_statistical_design_counts_and_a_draft_can_be_edited(b: Backend) {
             ("expr_3", "dibao == true && disabled == true".into()),
         ]
     };
+    // A refused save shows the form again as submitted, with the reason:
+    // going back to a page that answered an upload would lose the work.
+    let mut bad = fields("低保对象统计表");
+    bad.push(("expr_2", "age >=".into()));
+    bad.retain(|(k, v)| *k != "expr_2" || v == "age >=");
+    let r = dept
+        .post(srv.url("/reports/create"))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let again = r.text().await.unwrap();
+    assert!(again.contains("id=\"save-error\""), "{again}");
+    assert!(again.contains("value=\"2026年第4季度\"") && again.contains("value=\"2027-01-10\""));
+    assert!(again.contains("age &gt;="), "the condition typed is kept");
     // The login client does not follow redirects: follow the one given.
     let follow = |r: reqwest::Response| {
         assert_eq!(r.status(), 303, "{}", r.status());

@@ -159,7 +159,12 @@ impl App {
                 action.label_zh()
             )));
         }
-        let reason = reason.trim();
+        // A reason of invisible characters (zero-width spaces) is none.
+        let reason = if jianfu_core::text::is_blank(reason) {
+            ""
+        } else {
+            reason.trim()
+        };
         if matches!(action, Action::Return | Action::Refuse) && reason.is_empty() {
             return Err(AppError::Invalid(format!(
                 "{}须写明理由",
@@ -192,6 +197,12 @@ impl App {
         let mut note = reason.to_string();
         // Assessed before the transaction: the trial prefill reads the
         // register on several connections.
+        // The report as it was when assessed: an edit that lands between
+        // the assessment and the submission must not be admitted unseen.
+        let report_before = match (action, row.report_id) {
+            (Action::Submit, Some(rid)) => self.db.report(rid).await?.map(|r| r.definition),
+            _ => None,
+        };
         let assessed = match action {
             Action::Submit => Some(self.assess(&row).await?),
             _ => None,
@@ -217,6 +228,17 @@ impl App {
                 self.record(&mut tx, &row, action, "submitted", reason, actor)
                     .await?;
                 tx.commit().await.map_err(jianfu_store::StoreError::from)?;
+                if let Some(rid) = row.report_id {
+                    let now = self.db.report(rid).await?.map(|r| r.definition);
+                    if now != report_before {
+                        let mut tx = self.db.begin().await?;
+                        Db::set_admission_status_tx(&mut tx, row.id, "submitted", "draft").await?;
+                        tx.commit().await.map_err(jianfu_store::StoreError::from)?;
+                        return Err(AppError::Invalid(
+                            "报表在评估期间被修改，评估已作废；请重新提交准入申请".into(),
+                        ));
+                    }
+                }
                 return self.finish(actor, row.id, action, "submitted", ip).await;
             }
             Action::Escalate => "escalated",
@@ -408,7 +430,7 @@ impl App {
             )));
         }
         let reason = reason.trim();
-        if reason.is_empty() {
+        if jianfu_core::text::is_blank(reason) {
             return Err(AppError::Invalid("批准突破年度总量须写明理由".into()));
         }
         self.db.set_cap_override(id, reason, actor.id).await?;

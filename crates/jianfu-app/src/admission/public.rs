@@ -103,7 +103,8 @@ impl App {
             .db
             .insert_flag(actor.unit.id, actor.id, department, description, number)
             .await?;
-        self.refresh_ledger(crate::monitoring::LedgerSource::Flags).await?;
+        self.refresh_ledger(crate::monitoring::LedgerSource::Flags)
+            .await?;
         self.audit(
             Some(actor),
             "admission.flag",

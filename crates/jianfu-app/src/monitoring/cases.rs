@@ -46,7 +46,7 @@ pub fn add_working_days(from: NaiveDate, n: u32) -> NaiveDate {
 
 fn required(text: &str, field: &str, max: usize) -> Result<String> {
     let t = text.trim();
-    if t.is_empty() {
+    if jianfu_core::text::is_blank(t) {
         return Err(AppError::Invalid(format!("请填写“{field}”")));
     }
     if t.chars().count() > max {
@@ -106,17 +106,31 @@ pub struct ConfirmationView {
 
 impl App {
     /// Warnings the reader may see: all for the office, a department's own.
-    pub async fn warnings_for(&self, actor: &CurrentUser, ip: Option<String>) -> Result<Vec<WarningRow>> {
+    pub async fn warnings_for(
+        &self,
+        actor: &CurrentUser,
+        ip: Option<String>,
+    ) -> Result<Vec<WarningRow>> {
         match actor.role {
             Role::Jianfuban => Ok(self.db.warnings(None).await?),
             Role::Department => Ok(self.db.warnings(Some(actor.unit.id)).await?),
             _ => Err(self
-                .deny(actor, "warnings", "只有减负办和被预警的部门可以查看预警", ip)
+                .deny(
+                    actor,
+                    "warnings",
+                    "只有减负办和被预警的部门可以查看预警",
+                    ip,
+                )
                 .await),
         }
     }
 
-    pub async fn warning_for(&self, actor: &CurrentUser, id: i64, ip: Option<String>) -> Result<WarningRow> {
+    pub async fn warning_for(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+        ip: Option<String>,
+    ) -> Result<WarningRow> {
         let w = self
             .db
             .warning(id)
@@ -129,7 +143,12 @@ impl App {
         };
         if !visible {
             return Err(self
-                .deny(actor, &format!("warning:{id}"), &format!("预警 {id} 不是本部门的预警"), ip)
+                .deny(
+                    actor,
+                    &format!("warning:{id}"),
+                    &format!("预警 {id} 不是本部门的预警"),
+                    ip,
+                )
                 .await);
         }
         Ok(w)
@@ -148,7 +167,14 @@ impl App {
         let (done, action, detail) = match &step {
             WarningStep::Assign { due, note } => {
                 if !office {
-                    return Err(self.deny(actor, &format!("warning:{id}"), "只有减负办可以交办预警", ip).await);
+                    return Err(self
+                        .deny(
+                            actor,
+                            &format!("warning:{id}"),
+                            "只有减负办可以交办预警",
+                            ip,
+                        )
+                        .await);
                 }
                 if w.department_id.is_none() {
                     return Err(AppError::Invalid(
@@ -173,7 +199,14 @@ impl App {
             }
             WarningStep::Answer { answer } => {
                 if actor.role != Role::Department {
-                    return Err(self.deny(actor, &format!("warning:{id}"), "只有被预警的部门可以答复", ip).await);
+                    return Err(self
+                        .deny(
+                            actor,
+                            &format!("warning:{id}"),
+                            "只有被预警的部门可以答复",
+                            ip,
+                        )
+                        .await);
                 }
                 let answer = required(answer, "核查与整改情况", 4000)?;
                 (
@@ -187,7 +220,14 @@ impl App {
                 improvement,
             } => {
                 if !office {
-                    return Err(self.deny(actor, &format!("warning:{id}"), "只有减负办可以办结预警", ip).await);
+                    return Err(self
+                        .deny(
+                            actor,
+                            &format!("warning:{id}"),
+                            "只有减负办可以办结预警",
+                            ip,
+                        )
+                        .await);
                 }
                 let feedback = required(feedback, "反馈", 2000)?;
                 let improvement = required(improvement, "优化措施", 2000)?;
@@ -205,8 +245,15 @@ impl App {
                 warning_status_label(&w.status)
             )));
         }
-        self.audit(Some(actor), action, Some(format!("warning:{id}")), "ok", Some(detail), ip)
-            .await?;
+        self.audit(
+            Some(actor),
+            action,
+            Some(format!("warning:{id}")),
+            "ok",
+            Some(detail),
+            ip,
+        )
+        .await?;
         self.db
             .warning(id)
             .await?
@@ -224,7 +271,9 @@ impl App {
         ip: Option<String>,
     ) -> Result<()> {
         if actor.role != Role::Jianfuban {
-            return Err(self.deny(actor, "monitoring_points", "只有减负办可以设立监测点", ip).await);
+            return Err(self
+                .deny(actor, "monitoring_points", "只有减负办可以设立监测点", ip)
+                .await);
         }
         let unit = self.unit_for(actor, unit_id, ip.clone()).await?;
         if !matches!(unit.kind(), Some(OrgKind::Community | OrgKind::Township)) {
@@ -238,7 +287,9 @@ impl App {
         if phone.chars().count() > 30 {
             return Err(AppError::Invalid("“联系电话”不能超过 30 个字符".into()));
         }
-        self.db.put_point(unit_id, &contact, phone, active, actor.id).await?;
+        self.db
+            .put_point(unit_id, &contact, phone, active, actor.id)
+            .await?;
         self.audit(
             Some(actor),
             "point.designate",
@@ -252,9 +303,16 @@ impl App {
 
     /// Each point and whether it confirmed month `m`, in org order: the
     /// office sees who is missing, never a ranking.
-    pub async fn points_status(&self, actor: &CurrentUser, m: Month, ip: Option<String>) -> Result<Vec<PointStatus>> {
+    pub async fn points_status(
+        &self,
+        actor: &CurrentUser,
+        m: Month,
+        ip: Option<String>,
+    ) -> Result<Vec<PointStatus>> {
         if actor.role != Role::Jianfuban {
-            return Err(self.deny(actor, "monitoring_points", "只有减负办可以查看监测点", ip).await);
+            return Err(self
+                .deny(actor, "monitoring_points", "只有减负办可以查看监测点", ip)
+                .await);
         }
         let confirmed = self.db.confirmations(m.key(), m.key()).await?;
         Ok(self
@@ -280,9 +338,17 @@ impl App {
     }
 
     /// The one reminder a point may get for a month; a second is refused.
-    pub async fn remind_point(&self, actor: &CurrentUser, unit_id: i64, m: Month, ip: Option<String>) -> Result<()> {
+    pub async fn remind_point(
+        &self,
+        actor: &CurrentUser,
+        unit_id: i64,
+        m: Month,
+        ip: Option<String>,
+    ) -> Result<()> {
         if actor.role != Role::Jianfuban {
-            return Err(self.deny(actor, "monitoring_points", "只有减负办可以提醒监测点", ip).await);
+            return Err(self
+                .deny(actor, "monitoring_points", "只有减负办可以提醒监测点", ip)
+                .await);
         }
         if self.db.confirmation(unit_id, m.key()).await?.is_some() {
             return Err(AppError::Invalid(format!("该监测点已确认 {m}，无需提醒")));
@@ -307,7 +373,9 @@ impl App {
     async fn own_point(&self, actor: &CurrentUser, ip: Option<String>) -> Result<i64> {
         let unit = actor.unit.id;
         match self.db.point(unit).await? {
-            Some(p) if p.active != 0 && matches!(actor.role, Role::Community | Role::Township) => Ok(unit),
+            Some(p) if p.active != 0 && matches!(actor.role, Role::Community | Role::Township) => {
+                Ok(unit)
+            }
             _ => Err(self
                 .deny(actor, "monitoring_points", "本单位不是减负监测点", ip)
                 .await),
@@ -316,7 +384,12 @@ impl App {
 
     /// The confirmation screen of month `m`: what the ledger holds,
     /// prefilled, and what the point said before.
-    pub async fn confirmation_view(&self, actor: &CurrentUser, m: Month, ip: Option<String>) -> Result<ConfirmationView> {
+    pub async fn confirmation_view(
+        &self,
+        actor: &CurrentUser,
+        m: Month,
+        ip: Option<String>,
+    ) -> Result<ConfirmationView> {
         let unit = self.own_point(actor, ip).await?;
         let lines: Vec<LedgerLine> = self
             .db
@@ -365,12 +438,19 @@ impl App {
             ("要求的留痕照片", form.photo_requests),
         ] {
             if !(0..=10_000).contains(&v) {
-                return Err(AppError::Invalid(format!("“{field}”应为 0 到 10000 之间的次数，现为 {v}")));
+                return Err(AppError::Invalid(format!(
+                    "“{field}”应为 0 到 10000 之间的次数，现为 {v}"
+                )));
             }
         }
-        for (field, v) in [("以上事项用时", form.hidden_hours), ("本月估计工时", form.estimate_hours)] {
+        for (field, v) in [
+            ("以上事项用时", form.hidden_hours),
+            ("本月估计工时", form.estimate_hours),
+        ] {
             if !(0.0..=744.0).contains(&v) || v.is_nan() {
-                return Err(AppError::Invalid(format!("“{field}”应为 0 到 744 之间的小时数，现为 {v}")));
+                return Err(AppError::Invalid(format!(
+                    "“{field}”应为 0 到 744 之间的小时数，现为 {v}"
+                )));
             }
         }
         if form.note.chars().count() > 2000 {

@@ -154,7 +154,11 @@ impl App {
             out.push(reported_entry(&ReportedBurden {
                 source_kind: "flag",
                 source_id: f.id,
-                label: format!("{}：{}", f.department, f.description.chars().take(40).collect::<String>()),
+                label: format!(
+                    "{}：{}",
+                    f.department,
+                    f.description.chars().take(40).collect::<String>()
+                ),
                 unit_id: f.unit_id,
                 month,
                 department_id: dept,
@@ -210,7 +214,10 @@ impl App {
         out
     }
 
-    async fn entries_of(&self, source: LedgerSource) -> Result<(&'static str, Vec<i64>, Vec<LedgerEntry>)> {
+    async fn entries_of(
+        &self,
+        source: LedgerSource,
+    ) -> Result<(&'static str, Vec<i64>, Vec<LedgerEntry>)> {
         let until = self.ledger_until();
         Ok(match source {
             LedgerSource::Admission(id) => {
@@ -221,7 +228,13 @@ impl App {
                 ("admission", vec![id], entries)
             }
             LedgerSource::Report(id) => {
-                let ids: Vec<i64> = self.db.tasks_of_report(id).await?.iter().map(|t| t.id).collect();
+                let ids: Vec<i64> = self
+                    .db
+                    .tasks_of_report(id)
+                    .await?
+                    .iter()
+                    .map(|t| t.id)
+                    .collect();
                 ("task", ids, self.report_entries(id).await?)
             }
             LedgerSource::Flags => {

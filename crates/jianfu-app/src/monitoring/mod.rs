@@ -43,6 +43,16 @@ pub struct Figure {
     pub change_pct: Option<f64>,
 }
 
+/// Which ledger lines to show behind a figure.
+#[derive(Debug, Clone)]
+pub struct TraceQuery {
+    pub unit_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub kind: Option<String>,
+    pub from: Month,
+    pub to: Month,
+}
+
 /// Before and after, in the form the policy reports use ("指标 −51%").
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
@@ -84,7 +94,11 @@ fn change(now: f64, then: f64) -> Option<f64> {
 impl App {
     /// The part of the ledger this reader may see; refused (and audited)
     /// for a role with none.
-    pub(crate) async fn ledger_scope(&self, actor: &CurrentUser, ip: Option<String>) -> Result<LedgerScope> {
+    pub(crate) async fn ledger_scope(
+        &self,
+        actor: &CurrentUser,
+        ip: Option<String>,
+    ) -> Result<LedgerScope> {
         match actor.role {
             Role::Jianfuban => Ok(LedgerScope::default()),
             Role::Department => Ok(LedgerScope {
@@ -118,11 +132,15 @@ impl App {
         let (a, b) = (from.key(), to.key());
         let (la, lb) = (from.last_year().key(), to.last_year().key());
         let sums = |rows: &[LedgerSum]| -> (f64, i64) {
-            rows.iter().fold((0.0, 0), |(m, i), r| (m + r.minutes, i + r.items))
+            rows.iter()
+                .fold((0.0, 0), |(m, i), r| (m + r.minutes, i + r.items))
         };
         // Per month and kind, this period and the same period last year.
         let kinds_now = self.db.ledger_sums(LedgerGroup::Kind, &scope, a, b).await?;
-        let kinds_then = self.db.ledger_sums(LedgerGroup::Kind, &scope, la, lb).await?;
+        let kinds_then = self
+            .db
+            .ledger_sums(LedgerGroup::Kind, &scope, la, lb)
+            .await?;
         let mut months: BTreeMap<i64, Figure> = from
             .through(to)
             .map(|m| {
@@ -146,7 +164,8 @@ impl App {
             }
             let k = kinds.entry(r.kind.clone()).or_insert_with(|| Figure {
                 kind: r.kind.clone(),
-                name: BurdenKind::from_code(&r.kind).map_or(r.kind.clone(), |k| k.label_zh().into()),
+                name: BurdenKind::from_code(&r.kind)
+                    .map_or(r.kind.clone(), |k| k.label_zh().into()),
                 ..Default::default()
             });
             k.items += r.items;
@@ -168,21 +187,36 @@ impl App {
             f.reported_hours = round1(f.reported_hours);
         }
         // Departments: ranked by the burden they caused (allowed).
-        let dept_now = self.db.ledger_sums(LedgerGroup::Department, &scope, a, b).await?;
-        let dept_then = self.db.ledger_sums(LedgerGroup::Department, &scope, la, lb).await?;
+        let dept_now = self
+            .db
+            .ledger_sums(LedgerGroup::Department, &scope, a, b)
+            .await?;
+        let dept_then = self
+            .db
+            .ledger_sums(LedgerGroup::Department, &scope, la, lb)
+            .await?;
         let mut departments = group_totals(&dept_now, &dept_then);
         departments.sort_by(|x, y| y.hours.total_cmp(&x.hours).then(x.name.cmp(&y.name)));
         // Units: the office sees townships, a township its communities, in
         // org order — never ranked.
         let units = match actor.role {
             Role::Jianfuban | Role::Department => {
-                let now = self.db.ledger_sums(LedgerGroup::Township, &scope, a, b).await?;
-                let then = self.db.ledger_sums(LedgerGroup::Township, &scope, la, lb).await?;
+                let now = self
+                    .db
+                    .ledger_sums(LedgerGroup::Township, &scope, a, b)
+                    .await?;
+                let then = self
+                    .db
+                    .ledger_sums(LedgerGroup::Township, &scope, la, lb)
+                    .await?;
                 self.in_org_order(group_totals(&now, &then)).await?
             }
             _ => {
                 let now = self.db.ledger_sums(LedgerGroup::Unit, &scope, a, b).await?;
-                let then = self.db.ledger_sums(LedgerGroup::Unit, &scope, la, lb).await?;
+                let then = self
+                    .db
+                    .ledger_sums(LedgerGroup::Unit, &scope, la, lb)
+                    .await?;
                 self.in_org_order(group_totals(&now, &then)).await?
             }
         };
@@ -198,7 +232,12 @@ impl App {
             change_pct: change(now, then),
         };
         let (all_now, all_then) = (sums(&kinds_now), sums(&kinds_then));
-        let mut comparisons = vec![compare("基层负担总工时", "小时", all_now.0 / 60.0, all_then.0 / 60.0)];
+        let mut comparisons = vec![compare(
+            "基层负担总工时",
+            "小时",
+            all_now.0 / 60.0,
+            all_then.0 / 60.0,
+        )];
         for (kind, label, unit) in [
             ("report", "报表填报次数", "份"),
             ("meeting", "会议", "次"),
@@ -246,17 +285,19 @@ impl App {
     pub async fn ledger_trace(
         &self,
         actor: &CurrentUser,
-        unit_id: Option<i64>,
-        department_id: Option<i64>,
-        kind: Option<&str>,
-        from: Month,
-        to: Month,
+        q: &TraceQuery,
         ip: Option<String>,
     ) -> Result<Vec<LedgerLine>> {
+        let (unit_id, department_id, kind, from, to) =
+            (q.unit_id, q.department_id, q.kind.as_deref(), q.from, q.to);
         let mut scope = self.ledger_scope(actor, ip.clone()).await?;
         if let Some(u) = unit_id {
             let unit = self.unit_for(actor, u, ip.clone()).await?;
-            if scope.unit_path.is_none() || unit.path.starts_with(scope.unit_path.as_deref().unwrap_or("")) {
+            if scope.unit_path.is_none()
+                || unit
+                    .path
+                    .starts_with(scope.unit_path.as_deref().unwrap_or(""))
+            {
                 scope.unit_path = Some(unit.path);
             }
         }
@@ -264,7 +305,12 @@ impl App {
             match scope.department_id {
                 Some(own) if own != d => {
                     return Err(self
-                        .deny(actor, &format!("department:{d}"), "只能查看本部门造成的负担", ip)
+                        .deny(
+                            actor,
+                            &format!("department:{d}"),
+                            "只能查看本部门造成的负担",
+                            ip,
+                        )
                         .await)
                 }
                 _ => scope.department_id = Some(d),

@@ -324,9 +324,11 @@ impl App {
         let (mut row, def, frequency) = self.checked_report(actor, &input, ip.clone()).await?;
         // The template stays the one the draft was designed from.
         row.template_name = current.template_name.clone();
+        // The check and the change are one statement: a request submitted
+        // meanwhile stops the edit.
         if !self.db.update_draft_report(id, &row).await? {
             return Err(AppError::Invalid(format!(
-                "报表“{}”的状态已被他人改变，请刷新后再试",
+                "报表“{}”已发布或已提交准入，不能修改；请刷新后再试",
                 current.title
             )));
         }
@@ -529,7 +531,8 @@ impl App {
             tasks: targets.len(),
             without_rows,
         };
-        self.refresh_ledger(crate::monitoring::LedgerSource::Report(id)).await?;
+        self.refresh_ledger(crate::monitoring::LedgerSource::Report(id))
+            .await?;
         self.audit(
             Some(actor),
             "report.publish",

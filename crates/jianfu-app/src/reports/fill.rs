@@ -324,7 +324,8 @@ impl App {
             ));
         }
         // Submitted time is measured time: the ledger takes it now.
-        self.refresh_ledger(crate::monitoring::LedgerSource::Report(task.report_id)).await?;
+        self.refresh_ledger(crate::monitoring::LedgerSource::Report(task.report_id))
+            .await?;
         self.audit(
             Some(actor),
             "task.submit",
@@ -360,7 +361,8 @@ impl App {
                 task.status
             )));
         }
-        self.refresh_ledger(crate::monitoring::LedgerSource::Report(task.report_id)).await?;
+        self.refresh_ledger(crate::monitoring::LedgerSource::Report(task.report_id))
+            .await?;
         self.audit(
             Some(actor),
             "task.withdraw",

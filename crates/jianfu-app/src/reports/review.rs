@@ -126,7 +126,7 @@ impl App {
         let task = self.visible_task(actor, id, ip.clone()).await?;
         self.owned_report(actor, task.report_id, ip.clone()).await?;
         let comment = comment.trim();
-        if comment.is_empty() {
+        if jianfu_core::text::is_blank(comment) {
             return Err(AppError::Invalid("退回时请写明原因".into()));
         }
         if !self
@@ -139,7 +139,8 @@ impl App {
                 task.status
             )));
         }
-        self.refresh_ledger(crate::monitoring::LedgerSource::Report(task.report_id)).await?;
+        self.refresh_ledger(crate::monitoring::LedgerSource::Report(task.report_id))
+            .await?;
         self.audit(
             Some(actor),
             "task.return",
@@ -170,7 +171,8 @@ impl App {
                 task.status
             )));
         }
-        self.refresh_ledger(crate::monitoring::LedgerSource::Report(task.report_id)).await?;
+        self.refresh_ledger(crate::monitoring::LedgerSource::Report(task.report_id))
+            .await?;
         self.audit(
             Some(actor),
             "task.accept",

@@ -100,8 +100,10 @@ impl App {
             )));
         }
         let def = self.parse_definition(&report)?;
-        if def.entity != "person" {
-            return Err(AppError::Invalid("只有人员花名册可以添加人员行".into()));
+        if def.entity != "person" || def.kind == jianfu_core::reports::ReportKind::Statistical {
+            return Err(AppError::Invalid(
+                "只有人员花名册和登记表可以添加人员行".into(),
+            ));
         }
         let idn = IdNumber::parse(input.id_number.trim(), today())
             .map_err(|e| AppError::Invalid(format!("身份证号：{e}")))?;
@@ -109,86 +111,89 @@ impl App {
         let household = self.checked_choice(&task, &input.household).await?;
         let mut tx = self.db.begin().await?;
         let found = Db::persons_by_id_numbers(&mut tx, &[idn.to_string()]).await?;
-        let person_id = match found.get(idn.as_str()) {
-            Some(p) => {
-                let unit = self
-                    .db
-                    .unit(p.unit_id)
-                    .await?
-                    .ok_or_else(|| AppError::NotFound(format!("单位 {}", p.unit_id)))?;
-                if !jianfu_core::scope::contains(&task.unit_path, &unit.path) {
-                    // Say only that the number is registered elsewhere (not
-                    // where), and leave the claim to the owning community.
-                    let payload = serde_json::json!({"person.name": name}).to_string();
-                    Db::insert_merge_candidate(&mut tx, p.id, task.unit_id, &payload, "手工", None)
-                        .await?;
-                    tx.commit().await.map_err(jianfu_store::StoreError::from)?;
-                    return Err(AppError::Invalid(
-                        "该身份证号已在其他村社区登记，已列为合并候选，由登记地社区核实后迁入"
-                            .into(),
-                    ));
-                }
-                match (p.household_id, &household) {
-                    (_, HouseholdChoice::None) => {}
-                    (None, choice) => {
-                        self.place_in_household(&mut tx, actor, &task, p.id, p.unit_id, choice)
-                            .await?
-                    }
-                    (Some(_), _) => {
+        let person_id =
+            match found.get(idn.as_str()) {
+                Some(p) => {
+                    // Read through the transaction: a pool connection taken
+                    // while it is open waits on its lock, and eight such adds
+                    // at once held every connection (attack review).
+                    let unit = Db::unit_tx(&mut tx, p.unit_id)
+                        .await?
+                        .ok_or_else(|| AppError::NotFound(format!("单位 {}", p.unit_id)))?;
+                    if !jianfu_core::scope::contains(&task.unit_path, &unit.path) {
+                        // Say only that the number is registered elsewhere (not
+                        // where), and leave the claim to the owning community.
+                        let checked = self.checked_name(name)?;
+                        if !Db::open_merge_candidate_exists(&mut tx, p.id, task.unit_id).await? {
+                            let payload = serde_json::json!({"person.name": checked}).to_string();
+                            Db::insert_merge_candidate(
+                                &mut tx,
+                                p.id,
+                                task.unit_id,
+                                &payload,
+                                "手工",
+                                None,
+                            )
+                            .await?;
+                        }
+                        tx.commit().await.map_err(jianfu_store::StoreError::from)?;
                         return Err(AppError::Invalid(
+                            "该身份证号已在其他村社区登记，已列为合并候选，由登记地社区核实后迁入"
+                                .into(),
+                        ));
+                    }
+                    match (p.household_id, &household) {
+                        (_, HouseholdChoice::None) => {}
+                        (None, choice) => {
+                            self.place_in_household(&mut tx, actor, &task, p.id, p.unit_id, choice)
+                                .await?
+                        }
+                        (Some(_), _) => return Err(AppError::Invalid(
                             "该居民已属于本社区的另一户，请在居民页面办理迁户，或选择“不关联家庭”"
                                 .into(),
-                        ))
+                        )),
                     }
+                    p.id
                 }
-                p.id
-            }
-            None => {
-                let dict = self.dict();
-                let name_el = dict
-                    .element("person.name")
-                    .ok_or_else(|| AppError::Invalid("指标库缺少“姓名”".into()))?;
-                let checked = dict
-                    .check_value(name_el, name, today())
-                    .map_err(|e| AppError::Invalid(format!("姓名：{e}")))?
-                    .to_storage();
-                let created = Db::insert_persons(
-                    &mut tx,
-                    &[NewPersonRow {
-                        id_number: idn.to_string(),
-                        name_initials: jianfu_core::dictionary::pinyin_initials(&checked),
-                        name: checked.clone(),
-                        household_id: None,
-                        unit_id: task.unit_id,
-                    }],
-                )
-                .await?;
-                let pid = *created
-                    .get(idn.as_str())
-                    .ok_or_else(|| AppError::Invalid("新增居民失败".into()))?;
-                let mut values = BTreeMap::new();
-                values.insert("person.id_number".to_string(), idn.to_string());
-                values.insert("person.name".to_string(), checked);
-                write_entities(
-                    &mut tx,
-                    &WriteContext::manual(actor.id, today()),
-                    &[EntityWrite {
-                        entity_type: "person",
-                        entity_id: pid,
-                        derived: crate::register::derived_person_facts(&idn)
-                            .into_iter()
-                            .map(|(k, v)| (k.to_string(), v))
-                            .collect(),
-                        values,
-                        tag: 0,
-                    }],
-                )
-                .await?;
-                self.place_in_household(&mut tx, actor, &task, pid, task.unit_id, &household)
+                None => {
+                    let checked = self.checked_name(name)?;
+                    let created = Db::insert_persons(
+                        &mut tx,
+                        &[NewPersonRow {
+                            id_number: idn.to_string(),
+                            name_initials: jianfu_core::dictionary::pinyin_initials(&checked),
+                            name: checked.clone(),
+                            household_id: None,
+                            unit_id: task.unit_id,
+                        }],
+                    )
                     .await?;
-                pid
-            }
-        };
+                    let pid = *created
+                        .get(idn.as_str())
+                        .ok_or_else(|| AppError::Invalid("新增居民失败".into()))?;
+                    let mut values = BTreeMap::new();
+                    values.insert("person.id_number".to_string(), idn.to_string());
+                    values.insert("person.name".to_string(), checked);
+                    write_entities(
+                        &mut tx,
+                        &WriteContext::manual(actor.id, today()),
+                        &[EntityWrite {
+                            entity_type: "person",
+                            entity_id: pid,
+                            derived: crate::register::derived_person_facts(&idn)
+                                .into_iter()
+                                .map(|(k, v)| (k.to_string(), v))
+                                .collect(),
+                            values,
+                            tag: 0,
+                        }],
+                    )
+                    .await?;
+                    self.place_in_household(&mut tx, actor, &task, pid, task.unit_id, &household)
+                        .await?;
+                    pid
+                }
+            };
         Db::add_task_row(&mut tx, task.id, "person", person_id, actor.id).await?;
         tx.commit().await.map_err(jianfu_store::StoreError::from)?;
         let placed = match &household {
@@ -211,6 +216,18 @@ impl App {
         Ok(person_id)
     }
 
+    /// A name as the dictionary's rule for 姓名 accepts it.
+    fn checked_name(&self, name: &str) -> Result<String> {
+        let dict = self.dict();
+        let name_el = dict
+            .element("person.name")
+            .ok_or_else(|| AppError::Invalid("指标库缺少“姓名”".into()))?;
+        Ok(dict
+            .check_value(name_el, name, today())
+            .map_err(|e| AppError::Invalid(format!("姓名：{e}")))?
+            .to_storage())
+    }
+
     /// The choice, checked before anything is written: an existing
     /// household must belong to the task's community, a relation must be a
     /// code of the relation table, a new household needs an address.
@@ -221,8 +238,17 @@ impl App {
     ) -> Result<HouseholdChoice> {
         match choice {
             HouseholdChoice::None => Ok(HouseholdChoice::None),
+            HouseholdChoice::Existing { id: 0, .. } => {
+                Err(AppError::Invalid("请先查找并选择一户".into()))
+            }
             HouseholdChoice::Existing { id, relation } => {
-                if self.db.household_unit(*id).await? != Some(task.unit_id) {
+                // A household is registered in the community or one of its
+                // grids.
+                let unit = match self.db.household_unit(*id).await? {
+                    Some(u) => self.db.unit(u).await?,
+                    None => None,
+                };
+                if !unit.is_some_and(|u| jianfu_core::scope::contains(&task.unit_path, &u.path)) {
                     // Whether it exists elsewhere is not this worker's to know.
                     return Err(AppError::Invalid(format!(
                         "所选家庭不在“{}”，请重新查找",
@@ -241,6 +267,23 @@ impl App {
                     .check_value(el, relation, today())
                     .map_err(|e| AppError::Invalid(format!("与户主关系：{e}")))?
                     .to_storage();
+                // A household has one head.
+                if crate::register::is_head_relation(&code)
+                    && self
+                        .db
+                        .household_member_relations(&[*id])
+                        .await?
+                        .iter()
+                        .any(|m| {
+                            m.relation
+                                .as_deref()
+                                .is_some_and(crate::register::is_head_relation)
+                        })
+                {
+                    return Err(AppError::Invalid(
+                        "该户已有户主，请选择与户主的其他关系".into(),
+                    ));
+                }
                 Ok(HouseholdChoice::Existing {
                     id: *id,
                     relation: code,

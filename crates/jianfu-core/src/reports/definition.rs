@@ -17,6 +17,14 @@ pub const MAX_SHEET_COLUMNS: usize = 16_384;
 pub const MAX_LAYOUT_ROWS: usize = 30;
 /// Header cells, merges, and cells covered by merges in a template layout.
 pub const MAX_LAYOUT_CELLS: usize = 5_000;
+/// Characters of all of a report's filters and formulas together: each has
+/// its own limits, and 500 columns of the largest once cost minutes.
+pub const MAX_EXPRESSION_CHARS_PER_REPORT: usize = 20_000;
+
+/// What a row of a report is, in words.
+fn entity_label(entity: &str) -> &'static str {
+    EntityType::from_code(entity).map_or("该对象", |e| e.label_zh())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -147,6 +155,23 @@ pub enum ColumnSource {
 
 impl ColumnSource {
     /// Whether the column carries data (序号 and 签字 do not).
+    /// The CEL expressions this column evaluates.
+    pub fn expressions(&self) -> Vec<&String> {
+        match self {
+            ColumnSource::Computed { expr } => vec![expr],
+            ColumnSource::Count { filter }
+            | ColumnSource::CountHouseholds { filter }
+            | ColumnSource::Sum { filter, .. } => filter.iter().collect(),
+            ColumnSource::Ratio {
+                numerator,
+                denominator,
+            } => std::iter::once(numerator)
+                .chain(denominator.iter())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn is_data(&self) -> bool {
         !matches!(self, ColumnSource::Serial | ColumnSource::Blank)
     }
@@ -298,6 +323,19 @@ impl ReportDef {
         if self.columns.is_empty() {
             problems.push("报表没有任何列".to_string());
         }
+        // Each expression has its limits; together they have one too, so
+        // 500 columns of large filters cannot cost minutes at admission.
+        let expression_chars: usize = self
+            .filter
+            .iter()
+            .chain(self.columns.iter().flat_map(|c| c.source.expressions()))
+            .map(|e| e.chars().count())
+            .sum();
+        if expression_chars > MAX_EXPRESSION_CHARS_PER_REPORT {
+            problems.push(format!(
+                "报表中的筛选条件和公式共 {expression_chars} 个字符，超出上限（最多 {MAX_EXPRESSION_CHARS_PER_REPORT} 个）"
+            ));
+        }
         let entity = self.entity.as_str();
         let compile = |what: &str, src: &str, problems: &mut Vec<String>| {
             if let Err(e) = Expr::new(src, dict, entity) {
@@ -331,7 +369,19 @@ impl ReportDef {
                     }
                     Some(_) => {}
                 };
+            // A column writes facts of the row's entity (and, on a person,
+            // of the person's household): a person's ID number typed into
+            // a household's row would land on the household.
+            let belongs = |code: &str| {
+                code.starts_with(&format!("{entity}."))
+                    || (entity == "person" && code.starts_with("household."))
+            };
             match &c.source {
+                ColumnSource::Element { element } if !belongs(element) => problems.push(format!(
+                    "{what}：指标“{element}”不属于{}，不能用在以{}为行的报表中",
+                    entity_label(entity),
+                    entity_label(entity)
+                )),
                 ColumnSource::Element { element } => element_ok(element, &mut problems, false),
                 ColumnSource::Sum { element, filter } => {
                     element_ok(element, &mut problems, true);

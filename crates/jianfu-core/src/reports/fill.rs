@@ -945,6 +945,29 @@ mod tests {
     }
 
     #[test]
+    fn a_column_must_belong_to_the_rows_entity() {
+        let d = dict();
+        // A person's ID number on a household's row would land on the
+        // household (attack review).
+        let mut def = elderly_roster();
+        def.entity = "household".into();
+        def.filter = None;
+        def.columns = vec![
+            col("户地址", el("household.address")),
+            col("身份证号", el("person.id_number")),
+        ];
+        let err = CompiledReport::new(def, &d).unwrap_err().to_string();
+        assert!(
+            err.contains("person.id_number") && err.contains("不属于"),
+            "{err}"
+        );
+        // A person's report may show its household's facts.
+        let mut def = elderly_roster();
+        def.columns.push(col("户地址", el("household.address")));
+        assert!(CompiledReport::new(def, &d).is_ok());
+    }
+
+    #[test]
     fn a_report_with_more_patterns_than_a_thread_keeps_is_refused() {
         let d = dict();
         let mut def = elderly_roster();

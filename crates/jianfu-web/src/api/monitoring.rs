@@ -67,7 +67,17 @@ pub async fn ledger_lines(
     let (from, to) = period(&q)?;
     let lines = state
         .app
-        .ledger_trace(&s.user, q.unit, q.department, q.kind.as_deref(), from, to, ctx.ip)
+        .ledger_trace(
+            &s.user,
+            &jianfu_app::monitoring::TraceQuery {
+                unit_id: q.unit,
+                department_id: q.department,
+                kind: q.kind.clone(),
+                from,
+                to,
+            },
+            ctx.ip,
+        )
         .await?;
     Ok(Json(json!({"lines": lines})))
 }
@@ -127,7 +137,9 @@ pub async fn run_rules(
     }
     let m = month_param(q.month.as_deref(), "month", Month::of(jianfu_app::today()))?;
     let found = state.app.run_warning_rules(m).await?;
-    Ok(Json(json!({"month": m, "found": found.len(), "warnings": found})))
+    Ok(Json(
+        json!({"month": m, "found": found.len(), "warnings": found}),
+    ))
 }
 
 pub async fn points(
@@ -163,7 +175,14 @@ pub async fn put_point(
 ) -> Result<Json<Value>, ApiError> {
     state
         .app
-        .designate_point(&s.user, unit, &p.contact, &p.contact_phone, p.active, ctx.ip)
+        .designate_point(
+            &s.user,
+            unit,
+            &p.contact,
+            &p.contact_phone,
+            p.active,
+            ctx.ip,
+        )
         .await?;
     Ok(Json(json!({"ok": true})))
 }

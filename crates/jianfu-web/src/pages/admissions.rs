@@ -445,10 +445,15 @@ fn assessment(v: &AdmissionView, lang: Lang) -> Vec<Value> {
             match &c.breach {
                 Some(b) => label_data(tr("asm_cap_breach"), b.clone()),
                 None => label(
-                    tr("asm_cap_within")
-                        .replace("{n}", &c.used.count.to_string())
-                        .replace("{h}", &format!("{:.1}", c.used.hours))
-                        .replace("{x}", &format!("{:.1}", c.hours)),
+                    tr(if c.cap.max_count.is_none() && c.cap.max_hours.is_none() {
+                        "asm_cap_none"
+                    } else {
+                        "asm_cap_within"
+                    })
+                    .replace("{kind}", &labels::demand_kind_code(lang, &v.row.kind))
+                    .replace("{n}", &c.used.count.to_string())
+                    .replace("{h}", &format!("{:.1}", c.used.hours))
+                    .replace("{x}", &format!("{:.1}", c.hours)),
                 ),
             },
         ));

@@ -102,6 +102,9 @@ struct DesignForm<'a> {
     notes: &'a [String],
     /// The draft being edited, with its stored fields.
     draft: Option<&'a jianfu_store::ReportRow>,
+    /// What the person submitted, shown again with the reason it was
+    /// refused: a failed save must not lose the work.
+    submitted: Option<(&'a DesignFields, String)>,
 }
 
 fn design_page(
@@ -164,6 +167,22 @@ fn design_page(
         json!(serde_json::to_string(def).unwrap_or_default()),
     );
     data.insert("draft".into(), json!(f.draft));
+    // The period fields as stored, or as just submitted.
+    let (period, deadline, frequency) = match (&f.submitted, f.draft) {
+        (Some((fields, _)), _) => (
+            fields.period.clone(),
+            fields.deadline.clone(),
+            fields.frequency.clone(),
+        ),
+        (None, Some(r)) => (r.period.clone(), r.deadline.clone(), r.frequency.clone()),
+        (None, None) => (String::new(), String::new(), "quarterly".to_string()),
+    };
+    data.insert("form_period".into(), json!(period));
+    data.insert("form_deadline".into(), json!(deadline));
+    data.insert("form_frequency".into(), json!(frequency));
+    if let Some((_, error)) = &f.submitted {
+        data.insert("save_error".into(), json!(error));
+    }
     render("report_new.html", ctx, data)
 }
 
@@ -207,6 +226,7 @@ pub async fn upload(
             sheet: Some(p.sheet.clone()),
             notes: &p.notes,
             draft: None,
+            submitted: None,
         },
     )
 }
@@ -234,6 +254,7 @@ pub async fn edit_form(
             sheet: None,
             notes: &[],
             draft: Some(&report),
+            submitted: None,
         },
     )
 }
@@ -255,9 +276,34 @@ pub struct DesignFields {
     rest: HashMap<String, String>,
 }
 
+/// An element typed into the picker: its code, or an element's exact name
+/// or alias (a person types 紧急联系人电话, not person.emergency_phone).
+fn resolve_element(dict: &Dictionary, typed: &str) -> String {
+    let typed = typed.trim();
+    if typed.is_empty() || dict.element(typed).is_some() {
+        return typed.to_string();
+    }
+    let norm = jianfu_core::dictionary::normalize_label(typed);
+    let named: Vec<&str> = dict
+        .elements()
+        .iter()
+        .filter(|e| {
+            jianfu_core::dictionary::normalize_label(&e.name) == norm
+                || e.aliases
+                    .iter()
+                    .any(|a| jianfu_core::dictionary::normalize_label(a) == norm)
+        })
+        .map(|e| e.code.as_str())
+        .collect();
+    match named.as_slice() {
+        [one] => one.to_string(),
+        _ => typed.to_string(),
+    }
+}
+
 /// The definition as the form corrected it: title, filter, what each row
 /// is, and each column's source with its element or condition.
-fn corrected(f: &DesignFields, ctx: &ReqCtx) -> Result<ReportDef, PageError> {
+fn corrected(f: &DesignFields, ctx: &ReqCtx, dict: &Dictionary) -> Result<ReportDef, PageError> {
     let mut def: ReportDef = crate::extract::json_body(f.definition.as_bytes(), "报表定义")
         .map_err(|p| PageError::untranslated(p.status, "refused_request", p.message, ctx.lang))?;
     def.title = f.title.trim().to_string();
@@ -276,11 +322,10 @@ fn corrected(f: &DesignFields, ctx: &ReqCtx) -> Result<ReportDef, PageError> {
     }
     for (i, c) in def.columns.iter_mut().enumerate() {
         let src = f.rest.get(&format!("src_{i}")).map(String::as_str);
-        let el = f
-            .rest
-            .get(&format!("el_{i}"))
-            .map(|x| x.trim().to_string())
-            .unwrap_or_default();
+        let el = resolve_element(
+            dict,
+            f.rest.get(&format!("el_{i}")).map_or("", String::as_str),
+        );
         let expr = f
             .rest
             .get(&format!("expr_{i}"))
@@ -314,24 +359,48 @@ pub async fn create(
     PageUser(s): PageUser,
     PageForm(f): PageForm<DesignFields>,
 ) -> Result<Response, PageError> {
-    let def = corrected(&f, &ctx)?;
-    let id = state
+    let def = corrected(&f, &ctx, &state.app.dict())?;
+    let saved = state
         .app
         .create_report(
             &s.user,
             NewReportInput {
-                definition: def,
-                frequency: f.frequency,
-                period: f.period,
-                deadline: f.deadline,
+                definition: def.clone(),
+                frequency: f.frequency.clone(),
+                period: f.period.clone(),
+                deadline: f.deadline.clone(),
                 targets: Vec::new(),
-                template_name: f.file,
+                template_name: f.file.clone(),
             },
             ctx.ip.clone(),
         )
-        .await
-        .map_err(err(&ctx))?;
-    Ok(Redirect::to(&format!("/reports/{id}")).into_response())
+        .await;
+    match saved {
+        Ok(id) => Ok(Redirect::to(&format!("/reports/{id}")).into_response()),
+        // The design page was the answer to an upload: going back to it
+        // would lose every correction. Show it again, as submitted.
+        Err(e @ (jianfu_app::AppError::Invalid(_) | jianfu_app::AppError::NotFound(_))) => {
+            let message = e.to_string();
+            let mut page = design_page(
+                &state,
+                &ctx,
+                &s,
+                DesignForm {
+                    definition: &def,
+                    reasons: None,
+                    file: f.file.clone(),
+                    sheet: None,
+                    notes: &[],
+                    draft: None,
+                    submitted: Some((&f, message)),
+                },
+            )?
+            .into_response();
+            *page.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            Ok(page)
+        }
+        Err(e) => Err(err(&ctx)(e)),
+    }
 }
 
 /// Saves an edited draft; its targets stay as they were.
@@ -342,7 +411,7 @@ pub async fn edit(
     PagePath(id): PagePath<i64>,
     PageForm(f): PageForm<DesignFields>,
 ) -> Result<Response, PageError> {
-    let def = corrected(&f, &ctx)?;
+    let def = corrected(&f, &ctx, &state.app.dict())?;
     let (current, _) = state
         .app
         .report_detail(&s.user, id, ctx.ip.clone())
@@ -386,6 +455,18 @@ mod tests {
             label.contains("姓名") && label.contains("居民姓名") && label.contains("xm"),
             "{label}"
         );
+    }
+
+    #[test]
+    fn an_element_typed_by_name_or_alias_is_understood() {
+        let dict = jianfu_core::dictionary::Dictionary::builtin().expect("dictionary");
+        assert_eq!(resolve_element(&dict, "person.phone"), "person.phone");
+        assert_eq!(
+            resolve_element(&dict, "紧急联系人电话"),
+            "person.emergency_phone"
+        );
+        assert_eq!(resolve_element(&dict, " 身份证号码 "), "person.id_number");
+        assert_eq!(resolve_element(&dict, "没有这个指标"), "没有这个指标");
     }
 
     #[test]

@@ -159,6 +159,7 @@ pub async fn detail(
             "may_edit".into(),
             json!(!live && matches!(s.user.role, Role::Department | Role::Jianfuban)),
         );
+        data.insert("under_review".into(), json!(live && !admitted));
         data.insert("saved".into(), json!(saved.saved.is_some()));
         data.insert(
             "may_publish".into(),
@@ -305,6 +306,7 @@ pub async fn review(
 pub struct TaskNotice {
     submitted: Option<i64>,
     withdrawn: Option<u8>,
+    added: Option<u8>,
 }
 
 pub async fn task(
@@ -370,6 +372,7 @@ pub async fn task(
     );
     data.insert("submitted_gaps".into(), json!(notice.submitted));
     data.insert("withdrawn".into(), json!(notice.withdrawn.is_some()));
+    data.insert("added".into(), json!(notice.added.is_some()));
     data.insert(
         "can_add".into(),
         json!(
