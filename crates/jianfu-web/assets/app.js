@@ -391,3 +391,17 @@ document.querySelectorAll(".bar > [data-bar]").forEach(function (el) {
     });
   });
 })();
+
+// A monitoring point's confirmation counts as burden too: the time from the
+// first change to sending is measured (the server caps it) and goes on the
+// ledger as the point's own minutes.
+(function () {
+  const form = document.getElementById("confirm-form");
+  const field = document.getElementById("confirm-active");
+  if (!form || !field) return;
+  let started = 0;
+  form.addEventListener("input", function () { if (!started) started = Date.now(); });
+  form.addEventListener("submit", function () {
+    field.value = String(started ? Date.now() - started : 0);
+  });
+})();

@@ -2,6 +2,7 @@
 //! knows HTTP; it turns requests into calls on `jianfu_app::App`.
 
 mod api;
+mod charts;
 mod context;
 mod cookies;
 mod csrf;

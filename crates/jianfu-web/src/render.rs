@@ -10,7 +10,7 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 28] = [
+const TEMPLATES: [(&str, &str); 34] = [
     ("reports.html", include_str!("../templates/reports.html")),
     (
         "admissions.html",
@@ -34,6 +34,18 @@ const TEMPLATES: [(&str, &str); 28] = [
         include_str!("../templates/report_new.html"),
     ),
     ("report.html", include_str!("../templates/report.html")),
+    (
+        "monitoring.html",
+        include_str!("../templates/monitoring.html"),
+    ),
+    (
+        "monitoring_lines.html",
+        include_str!("../templates/monitoring_lines.html"),
+    ),
+    ("warnings.html", include_str!("../templates/warnings.html")),
+    ("warning.html", include_str!("../templates/warning.html")),
+    ("points.html", include_str!("../templates/points.html")),
+    ("confirm.html", include_str!("../templates/confirm.html")),
     ("task.html", include_str!("../templates/task.html")),
     ("_history.html", include_str!("../templates/_history.html")),
     ("places.html", include_str!("../templates/places.html")),
@@ -207,6 +219,7 @@ pub fn base(ctx: &ReqCtx, session: Option<&Session>) -> Map<String, Value> {
                 "register": u.role.can_read_residents(),
                 "users": u.role.can_manage_users(),
                 "audit": u.role.can_read_audit(),
+                "monitoring": !matches!(u.role, jianfu_core::role::Role::Grid | jianfu_core::role::Role::Admin),
             }),
         );
     }

@@ -5,133 +5,10 @@
 
 mod common;
 
+use common::browser::{browser, log_out, start_driver, submit_login, text_becomes};
 use common::{Backend, TestServer, PASSWORD};
-use fantoccini::{ClientBuilder, Locator};
-use std::process::{Child, Command, Stdio};
+use fantoccini::Locator;
 use std::time::Duration;
-
-struct Driver {
-    child: Child,
-    port: u16,
-    _profile: tempfile::TempDir,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-/// The text of element `id` once it reads `want`, or what it last read
-/// after 5 s. A click that reloads the page leaves the old element behind
-/// for a moment, so the element is looked up again each time.
-async fn text_becomes(b: &fantoccini::Client, id: &str, want: &str) -> String {
-    let mut text = String::new();
-    for _ in 0..50 {
-        if let Ok(e) = b.find(Locator::Id(id)).await {
-            text = e.text().await.unwrap_or_default();
-            if text == want {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    text
-}
-
-async fn start_driver() -> Driver {
-    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    let port = free_port();
-    let child = Command::new(&bin)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot start {bin} ({e}); install Debian's chromium-driver (scripts/test does)")
-        });
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Driver {
-        child,
-        port,
-        _profile: tempfile::tempdir().expect("profile dir"),
-    }
-}
-
-async fn browser(driver: &Driver) -> fantoccini::Client {
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-                // A phone-sized window: the pages must work there.
-                "--window-size=390,844",
-                format!("--user-data-dir={}", driver._profile.path().display()),
-            ]
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("chromium session")
-}
-
-/// Fills in and submits the login form on the current page.
-async fn submit_login(b: &fantoccini::Client, username: &str, password: &str) {
-    let field = |id: &'static str| b.find(Locator::Id(id));
-    field("username")
-        .await
-        .unwrap()
-        .send_keys(username)
-        .await
-        .unwrap();
-    field("password")
-        .await
-        .unwrap()
-        .send_keys(password)
-        .await
-        .unwrap();
-    field("login").await.unwrap().click().await.unwrap();
-}
-
-/// Signs out through the page's button and waits for the login form.
-async fn log_out(b: &fantoccini::Client) {
-    b.find(Locator::Id("logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.wait().for_element(Locator::Id("login")).await.unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn community_worker_logs_in_sees_home_and_logs_out() {
@@ -776,10 +653,27 @@ async fn main_pages_fit_a_phone_and_are_photographed() {
         ),
         (
             "minzheng",
-            vec!["/", "/reports", report_page.as_str(), "/admissions"],
+            vec![
+                "/",
+                "/reports",
+                report_page.as_str(),
+                "/admissions",
+                "/monitoring",
+            ],
         ),
-        ("jianfuban", vec!["/", "/admissions", "/audit"]),
-        ("xiejiawan", vec!["/"]),
+        (
+            "jianfuban",
+            vec![
+                "/",
+                "/admissions",
+                "/audit",
+                "/monitoring",
+                "/monitoring/warnings",
+                "/monitoring/points",
+                "/monitoring/lines",
+            ],
+        ),
+        ("xiejiawan", vec!["/", "/monitoring"]),
         ("admin", vec!["/", "/admin/users"]),
     ];
     let mut problems = Vec::new();

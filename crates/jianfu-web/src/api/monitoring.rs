@@ -18,15 +18,15 @@ use serde_json::{json, Value};
 #[derive(Deserialize, Default)]
 pub struct PeriodQuery {
     #[serde(default)]
-    from: Option<String>,
+    pub from: Option<String>,
     #[serde(default)]
-    to: Option<String>,
+    pub to: Option<String>,
     #[serde(default)]
-    unit: Option<i64>,
+    pub unit: Option<i64>,
     #[serde(default)]
-    department: Option<i64>,
+    pub department: Option<i64>,
     #[serde(default)]
-    kind: Option<String>,
+    pub kind: Option<String>,
 }
 
 /// A month from a query or path, in Chinese when it is wrong.

@@ -6,6 +6,7 @@ mod audit_log;
 mod dictionary;
 mod home;
 mod login;
+mod monitoring;
 mod org;
 mod register;
 mod report_design;
@@ -118,6 +119,24 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admissions/{id}/assessment.xlsx",
             get(admissions::assessment_xlsx),
+        )
+        .route("/monitoring", get(monitoring::dashboard))
+        .route("/monitoring/lines", get(monitoring::lines))
+        .route("/monitoring/warnings", get(monitoring::warnings))
+        .route("/monitoring/warnings/run", post(monitoring::run_rules))
+        .route("/monitoring/warnings/{id}", get(monitoring::warning))
+        .route(
+            "/monitoring/warnings/{id}/step",
+            post(monitoring::warning_step),
+        )
+        .route(
+            "/monitoring/points",
+            get(monitoring::points).post(monitoring::designate),
+        )
+        .route("/monitoring/points/{unit}/remind", post(monitoring::remind))
+        .route(
+            "/monitoring/confirm",
+            get(monitoring::confirm_form).post(monitoring::confirm),
         )
         .route("/check", get(admissions::check))
         .route("/static/app.css", get(css))

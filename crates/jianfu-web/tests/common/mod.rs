@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
+
 use jianfu_app::demo::DemoOptions;
 use jianfu_app::{App, AuthConfig};
 use jianfu_store::{admin, Db};
