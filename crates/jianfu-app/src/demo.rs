@@ -203,8 +203,17 @@ impl App {
         if opts.admissions {
             self.seed_report_activity(&opts.password).await?;
         }
-        // Every screen of 监测 reads the ledger: build it from all of the above.
+        // Every screen of 监测 reads the ledger: build it from all of the
+        // above, and with the season of activity, 18 months of history.
         self.rebuild_ledger().await?;
+        if opts.admissions {
+            let office = self
+                .login("jianfuban", &opts.password, None)
+                .await
+                .map(|ok| ok.user)
+                .map_err(|e| AppError::Invalid(format!("演示账号 jianfuban 无法登录：{e}")))?;
+            self.seed_monitoring_history(opts.seed, &office).await?;
+        }
         let scope = &district.path;
         Ok(DemoSummary {
             accounts,

@@ -10,6 +10,7 @@ pub mod audit_query;
 pub mod auth;
 pub mod clock;
 pub mod demo;
+mod demo_monitoring;
 mod demo_reports;
 pub mod dictionary;
 pub mod forms;

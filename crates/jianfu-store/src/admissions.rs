@@ -542,6 +542,29 @@ impl Db {
         Ok(())
     }
 
+    /// A flag raised at a given time (the demo's history).
+    pub async fn insert_flag_at(
+        &self,
+        unit_id: i64,
+        reporter_id: i64,
+        department: &str,
+        description: &str,
+        created_at: i64,
+    ) -> Result<i64> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO admission_flags (unit_id, reporter_id, department, description, \
+             created_at) VALUES ($1,$2,$3,$4,$5) RETURNING id",
+        )
+        .bind(unit_id)
+        .bind(reporter_id)
+        .bind(department)
+        .bind(description)
+        .bind(created_at)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
     pub async fn insert_flag(
         &self,
         unit_id: i64,

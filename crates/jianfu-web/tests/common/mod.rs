@@ -263,7 +263,9 @@ impl TestServer {
         let r = office
             .post(self.url(&format!("/api/v1/admissions/{id}/decide")))
             .header("x-csrf-token", &ocsrf)
-            .json(&serde_json::json!({"action": "admit"}))
+            // With a reason: a report that repeats another's columns has a
+            // 不符合 finding, and the office must say why it admits anyway.
+            .json(&serde_json::json!({"action": "admit", "reason": "测试：已核对，同意准入"}))
             .send()
             .await
             .expect("admit");

@@ -1,0 +1,95 @@
+//! `jianfu demo` shows 监测 working: 18 months of history on the ledger,
+//! the rebound patterns found as warnings in every state, and twelve
+//! monitoring points, two of which have not confirmed last month.
+
+mod common;
+
+use common::{Backend, Options, TestServer};
+use serde_json::Value;
+
+async fn get_json(c: &reqwest::Client, s: &TestServer, path: &str) -> Value {
+    let r = c.get(s.url(path)).send().await.expect("get");
+    assert_eq!(r.status(), 200, "{path}");
+    r.json().await.expect("json")
+}
+
+async fn the_demo_has_history_and_warnings(b: Backend) {
+    let s = TestServer::start_with(
+        b,
+        Options {
+            residents: 3_000,
+            activity: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (office, _) = s.login("jianfuban").await;
+    let last = jianfu_core::monitoring::Month::of(jianfu_app::today()).plus(-1);
+    let first = last.plus(-17);
+    let d = get_json(
+        &office,
+        &s,
+        &format!("/api/v1/ledger?from={first}&to={last}"),
+    )
+    .await;
+    let months = d["months"].as_array().unwrap();
+    assert_eq!(months.len(), 18);
+    assert!(
+        months.iter().all(|m| m["hours"].as_f64().unwrap() > 0.0),
+        "every month of the history has burden: {months:?}"
+    );
+    // Which department rose most this quarter, against last year: 卫健委.
+    let quarter = get_json(
+        &office,
+        &s,
+        &format!("/api/v1/ledger?from={}&to={last}", last.plus(-2)),
+    )
+    .await;
+    let rose = quarter["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["change_pct"].is_number())
+        .max_by(|a, b| {
+            a["change_pct"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["change_pct"].as_f64().unwrap())
+        })
+        .expect("a department with last year's figure");
+    assert_eq!(rose["name"], "卫生健康委员会", "{quarter}");
+
+    let warnings = get_json(&office, &s, "/api/v1/warnings").await;
+    let list = warnings["warnings"].as_array().unwrap();
+    let rules: Vec<&str> = list.iter().map(|w| w["rule"].as_str().unwrap()).collect();
+    for rule in [
+        "department_rise",
+        "digital_reduction",
+        "inspection_cluster",
+        "repeat_visits",
+        "unadmitted_share",
+        "short_lead",
+        "hidden_burden",
+    ] {
+        assert!(rules.contains(&rule), "{rule} missing: {rules:?}");
+    }
+    // The pile-up names the demo community.
+    assert!(list.iter().any(|w| w["rule"] == "inspection_cluster"
+        && w["unit"].as_str().unwrap_or("").contains("民主村")));
+    let states: Vec<&str> = list.iter().map(|w| w["status"].as_str().unwrap()).collect();
+    for st in ["open", "assigned", "closed"] {
+        assert!(states.contains(&st), "{st}: {states:?}");
+    }
+
+    let points = get_json(
+        &office,
+        &s,
+        &format!("/api/v1/monitoring-points?month={last}"),
+    )
+    .await;
+    let points = points["points"].as_array().unwrap();
+    assert_eq!(points.len(), 12);
+    assert_eq!(points.iter().filter(|p| p["confirmed"] == false).count(), 2);
+}
+
+on_both_backends!(the_demo_has_history_and_warnings);
