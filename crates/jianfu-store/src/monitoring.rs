@@ -204,7 +204,7 @@ impl Db {
             ),
             LedgerGroup::Department => (
                 "COALESCE(l.department_id, 0)",
-                "COALESCE(u.short_name, '未知部门')",
+                "COALESCE(u.short_name, '未指明部门')",
                 "LEFT JOIN org_units u ON u.id = l.department_id",
                 "''",
             ),

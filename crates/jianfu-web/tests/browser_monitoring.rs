@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::browser::{browser, log_out, start_driver, submit_login};
+use common::browser::{browser, log_out, start_driver, submit_login, text_becomes};
 use common::{Backend, TestServer, PASSWORD};
 use fantoccini::Locator;
 use serde_json::json;
@@ -157,14 +157,9 @@ async fn the_office_follows_a_warning_through_the_loop() {
     )
     .await;
     click(&b, "close").await;
-    let status = b
-        .wait()
-        .for_element(Locator::Id("warning-status"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(status, "已优化办结");
+    assert_eq!(
+        text_becomes(&b, "warning-status", "已优化办结").await,
+        "已优化办结"
+    );
     b.close().await.unwrap();
 }
