@@ -4,6 +4,7 @@
 //! store and web layers can rely on it without re-checking.
 
 pub mod admission;
+pub mod calendar;
 pub mod csv_safe;
 pub mod demo;
 pub mod dictionary;

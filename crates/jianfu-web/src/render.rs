@@ -10,7 +10,7 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 34] = [
+const TEMPLATES: [(&str, &str); 36] = [
     ("reports.html", include_str!("../templates/reports.html")),
     (
         "admissions.html",
@@ -43,6 +43,11 @@ const TEMPLATES: [(&str, &str); 34] = [
         include_str!("../templates/monitoring_lines.html"),
     ),
     ("warnings.html", include_str!("../templates/warnings.html")),
+    ("annual.html", include_str!("../templates/annual.html")),
+    (
+        "monitoring_settings.html",
+        include_str!("../templates/monitoring_settings.html"),
+    ),
     ("warning.html", include_str!("../templates/warning.html")),
     ("points.html", include_str!("../templates/points.html")),
     ("confirm.html", include_str!("../templates/confirm.html")),

@@ -671,6 +671,8 @@ async fn main_pages_fit_a_phone_and_are_photographed() {
                 "/monitoring/warnings",
                 "/monitoring/points",
                 "/monitoring/lines",
+                "/monitoring/annual",
+                "/monitoring/settings",
             ],
         ),
         ("xiejiawan", vec!["/", "/monitoring"]),

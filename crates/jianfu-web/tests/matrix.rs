@@ -279,6 +279,19 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         ("GET", "/api/v1/public/admissions/{number}", None),
         ("GET", "/api/v1/ledger", Some(NO_LEDGER)),
         ("GET", "/api/v1/ledger/lines", Some(NO_LEDGER)),
+        ("GET", "/api/v1/ledger/export.xlsx", Some(NO_LEDGER)),
+        ("GET", "/api/v1/ledger/annual", Some(NO_LEDGER)),
+        ("GET", "/api/v1/ledger/annual.xlsx", Some(NO_LEDGER)),
+        (
+            "GET",
+            "/api/v1/monitoring-settings",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
+        (
+            "PUT",
+            "/api/v1/monitoring-settings",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
         ("GET", "/api/v1/warnings", Some(NO_WARNINGS)),
         ("POST", "/api/v1/warnings/run", Some(NOT_OFFICE_OR_ADMIN)),
         ("GET", "/api/v1/warnings/{missing}", Some(ANYONE)),
@@ -377,6 +390,11 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         ("POST", "/reports/{report}/export-full", Some(NOT_MINZHENG)),
         ("GET", "/monitoring", Some(NO_LEDGER)),
         ("GET", "/monitoring/lines", Some(NO_LEDGER)),
+        ("GET", "/monitoring/export.xlsx", Some(NO_LEDGER)),
+        ("GET", "/monitoring/annual", Some(NO_LEDGER)),
+        ("GET", "/monitoring/annual.xlsx", Some(NO_LEDGER)),
+        ("GET", "/monitoring/settings", Some(NOT_OFFICE_OR_ADMIN)),
+        ("POST", "/monitoring/settings", Some(NOT_OFFICE_OR_ADMIN)),
         ("GET", "/monitoring/warnings", Some(NO_WARNINGS)),
         (
             "POST",
@@ -482,6 +500,7 @@ fn body(method: &str, path: &str, report_def: &Value) -> Option<Value> {
         }
         ("PUT", "/api/v1/monitoring-points/{unit}") => json!({"contact": "矩阵联系人"}),
         ("PUT", "/api/v1/confirmations/{month}") => json!({"estimate_hours": 1}),
+        ("PUT", "/api/v1/monitoring-settings") => json!({"answer_working_days": 10}),
         ("POST", "/api/v1/admission-flags/{missing}/handle") => json!({"response": "已处理"}),
         _ => return None,
     })
@@ -723,3 +742,28 @@ async fn every_route_refuses_other_scopes_and_audits_it(b: Backend) {
 }
 
 on_both_backends!(every_route_refuses_other_scopes_and_audits_it);
+
+/// Every API route is documented in openapi.json with its method, and the
+/// document names no route that does not exist.
+#[test]
+fn every_api_route_is_in_openapi() {
+    let routed = routes_in(include_str!("../src/api/mod.rs"), "");
+    let spec: Value =
+        serde_json::from_str(include_str!("../src/api/openapi.json")).expect("openapi.json");
+    let mut documented = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            documented.insert((method.to_uppercase(), holes(path)));
+        }
+    }
+    let missing: Vec<_> = routed.difference(&documented).collect();
+    assert!(
+        missing.is_empty(),
+        "routes not in openapi.json: {missing:?}"
+    );
+    let stale: Vec<_> = documented.difference(&routed).collect();
+    assert!(
+        stale.is_empty(),
+        "openapi.json paths without a route: {stale:?}"
+    );
+}

@@ -140,6 +140,34 @@ pub async fn migrate(cfg: &Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `jianfu ledger export --year Y`: the annual report of the district.
+pub async fn ledger_export(
+    cfg: &Config,
+    year: i32,
+    out: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let app = open(cfg, &cfg.database_url()).await?;
+    let report = app.annual_report_offline(year).await?;
+    let bytes = jianfu_app::monitoring::annual_workbook(&report)?;
+    let path = out.unwrap_or_else(|| PathBuf::from(format!("{year}年度减负报告.xlsx")));
+    std::fs::write(&path, &bytes).with_context(|| format!("无法写入 {}", path.display()))?;
+    println!(
+        "已写出 {}：{} {} 年基层负担 {} 小时（上年 {} 小时），{} 个部门，预警 {} 条。",
+        path.display(),
+        report.scope_name,
+        year,
+        report.total.hours,
+        report.total.last_year_hours,
+        report.departments.len(),
+        report
+            .warnings
+            .as_ref()
+            .map_or(0, |w| w.iter().map(|t| t.opened).sum::<i64>()),
+    );
+    app.db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub async fn org_import(cfg: &Config, dir: &Path) -> anyhow::Result<ExitCode> {
     let files = jianfu_app::org_import::read_dir_csv(dir)?;
     let app = open(cfg, &cfg.database_url()).await?;

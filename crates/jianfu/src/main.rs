@@ -101,6 +101,11 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// The burden ledger (负担台账).
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// Write a consistent copy of the database while the server runs.
     Backup {
         /// Output file; default: <data_dir>/backups/jianfu-<time>.db (or .dump for PostgreSQL).
@@ -125,6 +130,22 @@ enum FormsCommand {
         /// Files or folders (searched recursively).
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Write a year's annual burden-reduction report (年度减负报告) of the
+    /// whole district as .xlsx, from the ledger, without the server.
+    Export {
+        /// The calendar year, e.g. 2026.
+        #[arg(long)]
+        year: i32,
+        /// Output file; default: ./<year>年度减负报告.xlsx.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -207,6 +228,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         | Command::User {
             command: UserCommand::Add { data_dir, .. },
+        }
+        | Command::Ledger {
+            command: LedgerCommand::Export { data_dir, .. },
         } => set_dir(&mut cfg, data_dir),
         Command::Forms { .. } => {}
     }
@@ -236,6 +260,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 },
         } => commands::user_add(&cfg, &username, &role, &unit, name.as_deref()).await,
         Command::Backup { out, .. } => commands::backup(&cfg, out).await,
+        Command::Ledger {
+            command: LedgerCommand::Export { year, out, .. },
+        } => commands::ledger_export(&cfg, year, out).await,
         Command::Forms {
             command: FormsCommand::Analyze { json, paths },
         } => commands::forms_analyze(json, &paths),

@@ -778,3 +778,92 @@ fn forms_analyze_reads_old_binary_excel() {
         .unwrap();
     assert_eq!(sign["data"], false);
 }
+
+/// Reads one sheet of an .xlsx file as text rows.
+fn sheet_rows(path: &Path, sheet: &str) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path).expect("open xlsx");
+    let range = wb.worksheet_range(sheet).expect("sheet");
+    range
+        .rows()
+        .map(|r| r.iter().map(ToString::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn ledger_export_writes_the_annual_report_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_as_default_database(dir.path(), 50);
+    let year = chrono::Datelike::year(&jianfu_app::today());
+    let out_file = dir.path().join("年报.xlsx");
+    let (out, text) = run(&mut jianfu(
+        &[
+            "ledger",
+            "export",
+            "--year",
+            &year.to_string(),
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
+        dir.path(),
+    ));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("九龙坡区"), "{text}");
+    let overview = sheet_rows(&out_file, "总览");
+    assert!(overview[0][0].contains(&format!("{year}年度基层减负报告")));
+    // Row 5 (index 4) is the total: items, hours, last year's.
+    let total = &overview[4];
+    assert_eq!(total[0], "合计");
+    let hours: f64 = total[2].parse().unwrap();
+    let last_year: f64 = total[4].parse().unwrap();
+    assert!(hours > 0.0 && last_year > 0.0, "{total:?}");
+    // The kinds add up to the total.
+    let kinds = sheet_rows(&out_file, "按类型");
+    let by_kind: f64 = kinds[4..]
+        .iter()
+        .map(|r| r[2].parse::<f64>().unwrap())
+        .sum();
+    assert!((by_kind - hours).abs() < 0.5, "{by_kind} vs {hours}");
+    // Departments ranked by the burden they caused; townships in org
+    // order, never ranked.
+    let depts = sheet_rows(&out_file, "按部门");
+    let dept_hours: Vec<f64> = depts[4..].iter().map(|r| r[2].parse().unwrap()).collect();
+    assert!(
+        dept_hours.windows(2).all(|w| w[0] >= w[1]),
+        "{dept_hours:?}"
+    );
+    assert!(
+        depts.iter().any(|r| r[0].contains("卫生健康委员会")),
+        "{depts:?}"
+    );
+    let towns = sheet_rows(&out_file, "按街镇");
+    assert!(
+        towns.len() >= 4 + 10,
+        "the demo reaches every township: {towns:?}"
+    );
+    let warnings = sheet_rows(&out_file, "反弹预警");
+    assert!(
+        warnings.len() > 4,
+        "the demo's warnings are counted: {warnings:?}"
+    );
+    let savings = sheet_rows(&out_file, "一表通");
+    assert_eq!(savings[4][0], "系统预填单元格");
+
+    // A year out of range is refused in Chinese, naming the year, and
+    // nothing is written.
+    let bad = dir.path().join("bad.xlsx");
+    let (out, text) = run(&mut jianfu(
+        &[
+            "ledger",
+            "export",
+            "--year",
+            "1800",
+            "--out",
+            bad.to_str().unwrap(),
+        ],
+        dir.path(),
+    ));
+    assert!(!out.status.success());
+    assert!(text.contains("1800") && text.contains("年份"), "{text}");
+    assert!(!bad.exists());
+}

@@ -3,7 +3,7 @@
 //! reads and answers only its own warnings.
 
 use crate::{App, AppError, CurrentUser, Result};
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::NaiveDate;
 use jianfu_core::monitoring::Month;
 use jianfu_core::org::OrgKind;
 use jianfu_core::role::Role;
@@ -29,19 +29,6 @@ pub enum WarningStep {
         feedback: String,
         improvement: String,
     },
-}
-
-/// `n` working days after `from` (weekends skipped).
-pub fn add_working_days(from: NaiveDate, n: u32) -> NaiveDate {
-    let mut d = from;
-    let mut left = n;
-    while left > 0 {
-        d = d.succ_opt().unwrap_or(d);
-        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-            left -= 1;
-        }
-    }
-    d
 }
 
 fn required(text: &str, field: &str, max: usize) -> Result<String> {
@@ -183,7 +170,10 @@ impl App {
                 }
                 let s = self.monitoring_settings().await?;
                 let today = crate::today();
-                let due = due.unwrap_or_else(|| add_working_days(today, s.answer_working_days));
+                // Counted on the holiday calendar: ten working days across
+                // 国庆 end a week later than ten weekdays.
+                let due = due
+                    .unwrap_or_else(|| s.calendar().add_working_days(today, s.answer_working_days));
                 if due < today {
                     return Err(AppError::Invalid(format!("整改期限 {due} 早于今天")));
                 }
@@ -501,17 +491,5 @@ pub fn warning_status_label(s: &str) -> &'static str {
         "answered" => "已反馈",
         "closed" => "已优化办结",
         _ => "未知",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn working_days_skip_weekends() {
-        let fri = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
-        assert_eq!(add_working_days(fri, 1).to_string(), "2026-12-07");
-        assert_eq!(add_working_days(fri, 10).to_string(), "2026-12-18");
     }
 }

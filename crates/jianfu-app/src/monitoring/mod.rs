@@ -9,9 +9,13 @@
 //! don'ts forbid ranking communities or workers. Departments may be ranked
 //! by the burden they cause.
 
+mod annual;
 mod cases;
 mod ledger;
+mod tuning;
+mod workbook;
 
+pub use annual::{annual_workbook, AnnualReport, AnnualRow, WarningTally};
 pub use cases::{ConfirmationForm, ConfirmationView, PointStatus, WarningStep};
 pub use ledger::LedgerSource;
 
@@ -20,7 +24,7 @@ use jianfu_core::monitoring::warnings::{
     department_rise, digital_reduction, hidden_burden, inspection_cluster, repeat_visits,
     short_lead, unadmitted_share, DepartmentMonth, LeadTime, PointMonth, Visit,
 };
-use jianfu_core::monitoring::{BurdenKind, MonitoringSettings, Month, Warning};
+use jianfu_core::monitoring::{BurdenKind, Month, Warning};
 use jianfu_core::role::Role;
 use jianfu_store::{LedgerGroup, LedgerLine, LedgerScope, LedgerSum};
 use serde::Serialize;
@@ -129,6 +133,20 @@ impl App {
             ));
         }
         let scope = self.ledger_scope(actor, ip).await?;
+        let by_township = matches!(actor.role, Role::Jianfuban | Role::Department);
+        self.dashboard_for(&scope, by_township, from, to).await
+    }
+
+    /// The dashboard of a part of the ledger: units summed by township
+    /// (the office's and a department's view) or by community.
+    pub(crate) async fn dashboard_for(
+        &self,
+        scope: &LedgerScope,
+        by_township: bool,
+        from: Month,
+        to: Month,
+    ) -> Result<Dashboard> {
+        let scope = scope.clone();
         let (a, b) = (from.key(), to.key());
         let (la, lb) = (from.last_year().key(), to.last_year().key());
         let sums = |rows: &[LedgerSum]| -> (f64, i64) {
@@ -199,27 +217,14 @@ impl App {
         departments.sort_by(|x, y| y.hours.total_cmp(&x.hours).then(x.name.cmp(&y.name)));
         // Units: the office sees townships, a township its communities, in
         // org order — never ranked.
-        let units = match actor.role {
-            Role::Jianfuban | Role::Department => {
-                let now = self
-                    .db
-                    .ledger_sums(LedgerGroup::Township, &scope, a, b)
-                    .await?;
-                let then = self
-                    .db
-                    .ledger_sums(LedgerGroup::Township, &scope, la, lb)
-                    .await?;
-                self.in_org_order(group_totals(&now, &then)).await?
-            }
-            _ => {
-                let now = self.db.ledger_sums(LedgerGroup::Unit, &scope, a, b).await?;
-                let then = self
-                    .db
-                    .ledger_sums(LedgerGroup::Unit, &scope, la, lb)
-                    .await?;
-                self.in_org_order(group_totals(&now, &then)).await?
-            }
+        let unit_group = if by_township {
+            LedgerGroup::Township
+        } else {
+            LedgerGroup::Unit
         };
+        let now = self.db.ledger_sums(unit_group, &scope, a, b).await?;
+        let then = self.db.ledger_sums(unit_group, &scope, la, lb).await?;
+        let units = self.in_org_order(group_totals(&now, &then)).await?;
         let pick = |rows: &[LedgerSum], kind: &str| -> (f64, i64) {
             let v: Vec<LedgerSum> = rows.iter().filter(|r| r.kind == kind).cloned().collect();
             sums(&v)
@@ -325,14 +330,6 @@ impl App {
             .db
             .ledger_lines(&scope, from.key(), to.key(), kind, 2000)
             .await?)
-    }
-
-    /// The monitoring settings the office tuned, or the defaults.
-    pub async fn monitoring_settings(&self) -> Result<MonitoringSettings> {
-        Ok(match self.db.setting("monitoring").await? {
-            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
-            None => MonitoringSettings::default(),
-        })
     }
 
     /// Runs every rebound rule over the ledger for month `m` (and the

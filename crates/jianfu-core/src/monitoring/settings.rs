@@ -35,6 +35,11 @@ pub struct MonitoringSettings {
     pub hidden_gap_pct: f64,
     /// Working days a department has to answer a warning.
     pub answer_working_days: u32,
+    /// Days off the built-in holiday notices do not know yet (a later
+    /// year's notice, a local holiday), for deadlines in working days.
+    pub extra_days_off: Vec<chrono::NaiveDate>,
+    /// Weekend days worked (调休上班) the built-in notices do not know.
+    pub extra_working_days: Vec<chrono::NaiveDate>,
 }
 
 impl Default for MonitoringSettings {
@@ -52,11 +57,21 @@ impl Default for MonitoringSettings {
             min_lead_hours: 24,
             hidden_gap_pct: 20.0,
             answer_working_days: 10,
+            extra_days_off: Vec::new(),
+            extra_working_days: Vec::new(),
         }
     }
 }
 
 impl MonitoringSettings {
+    /// The working-day calendar: the built-in notices and the additions.
+    pub fn calendar(&self) -> crate::calendar::WorkCalendar {
+        crate::calendar::WorkCalendar::with_additions(
+            &self.extra_days_off,
+            &self.extra_working_days,
+        )
+    }
+
     /// Every figure in range, or the first one that is not, in Chinese.
     pub fn validate(&self) -> Result<(), String> {
         let pcts = [
@@ -83,11 +98,26 @@ impl MonitoringSettings {
                 return Err(format!("{name}应在 1 到 100 之间，现为 {v}"));
             }
         }
+        if !(1..=1000).contains(&self.unadmitted_min_items) {
+            return Err(format!(
+                "未准入事项下限应在 1 到 1000 之间，现为 {}",
+                self.unadmitted_min_items
+            ));
+        }
+        if !(1..=720).contains(&self.min_lead_hours) {
+            return Err(format!(
+                "最短提前时间应在 1 到 720 小时之间，现为 {}",
+                self.min_lead_hours
+            ));
+        }
         if !(1..=366).contains(&self.repeat_window_days) {
             return Err("重复到访的统计天数应在 1 到 366 之间".into());
         }
         if !(1..=60).contains(&self.answer_working_days) {
             return Err("部门答复期限应在 1 到 60 个工作日之间".into());
+        }
+        if self.extra_days_off.len() + self.extra_working_days.len() > 400 {
+            return Err("补充的节假日和调休上班日合计不能超过 400 天".into());
         }
         Ok(())
     }

@@ -136,6 +136,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/ledger", get(monitoring::ledger))
         .route("/ledger/lines", get(monitoring::ledger_lines))
+        .route("/ledger/export.xlsx", get(monitoring::ledger_xlsx))
+        .route("/ledger/annual", get(monitoring::annual))
+        .route("/ledger/annual.xlsx", get(monitoring::annual_xlsx))
+        .route(
+            "/monitoring-settings",
+            get(monitoring::settings).put(monitoring::put_settings),
+        )
         .route("/warnings", get(monitoring::warnings))
         .route("/warnings/run", post(monitoring::run_rules))
         .route("/warnings/{id}", get(monitoring::warning))

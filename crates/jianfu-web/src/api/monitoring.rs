@@ -222,3 +222,111 @@ pub async fn put_confirmation(
     let version = state.app.confirm_month(&s.user, m, &form, ctx.ip).await?;
     Ok(Json(json!({"month": m, "version": version})))
 }
+
+/// `?year=2026`; the current year when absent.
+#[derive(Deserialize, Default)]
+pub struct YearParam {
+    #[serde(default)]
+    year: Option<String>,
+}
+
+fn year_of(q: &YearParam) -> Result<i32, ApiError> {
+    crate::pages::year_param(q.year.as_deref()).map_err(ApiError::BadRequest)
+}
+
+pub async fn annual(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    ApiQuery(q): ApiQuery<YearParam>,
+) -> Result<Json<Value>, ApiError> {
+    let year = year_of(&q)?;
+    Ok(Json(json!(
+        state.app.annual_report(&s.user, year, ctx.ip).await?
+    )))
+}
+
+pub async fn annual_xlsx(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    ApiQuery(q): ApiQuery<YearParam>,
+) -> Result<axum::response::Response, ApiError> {
+    let year = year_of(&q)?;
+    let (name, bytes) = state.app.annual_report_xlsx(&s.user, year, ctx.ip).await?;
+    Ok(super::reports::download(
+        &name,
+        jianfu_app::reports::ExportFormat::Xlsx,
+        bytes,
+    ))
+}
+
+pub async fn ledger_xlsx(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let (from, to) = period(&q)?;
+    let (name, bytes) = state.app.dashboard_xlsx(&s.user, from, to, ctx.ip).await?;
+    Ok(super::reports::download(
+        &name,
+        jianfu_app::reports::ExportFormat::Xlsx,
+        bytes,
+    ))
+}
+
+pub async fn settings(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(
+        state.app.get_monitoring_settings(&s.user, ctx.ip).await?
+    )))
+}
+
+/// Replaces the settings; fields left out keep their current value.
+pub async fn put_settings(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    ApiJson(patch): ApiJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let current = state
+        .app
+        .get_monitoring_settings(&s.user, ctx.ip.clone())
+        .await?;
+    let Value::Object(fields) = patch else {
+        return Err(ApiError::BadRequest("请求体应为 JSON 对象".into()));
+    };
+    type Settings = jianfu_core::monitoring::MonitoringSettings;
+    let base = serde_json::to_value(&current).unwrap_or_default();
+    let mut merged = base.clone();
+    for (k, v) in fields {
+        let Some(was) = base.get(&k) else {
+            return Err(ApiError::BadRequest(format!("未知的设置项“{k}”")));
+        };
+        // Each field alone, so that a wrong type is named by its field.
+        let mut alone = base.clone();
+        alone[&k] = v.clone();
+        if serde_json::from_value::<Settings>(alone).is_err() {
+            let expected = match was {
+                Value::Array(_) => "日期列表，如 [\"2027-01-01\"]",
+                Value::Number(n) if n.is_u64() => "不小于 0 的整数",
+                _ => "数字",
+            };
+            return Err(ApiError::BadRequest(format!(
+                "设置项 {k} 的值 {v} 无效：应为{expected}"
+            )));
+        }
+        merged[&k] = v;
+    }
+    let next: Settings = serde_json::from_value(merged)
+        .map_err(|e| ApiError::BadRequest(format!("设置格式不正确：{e}")))?;
+    state
+        .app
+        .put_monitoring_settings(&s.user, &next, ctx.ip)
+        .await?;
+    Ok(Json(json!(next)))
+}

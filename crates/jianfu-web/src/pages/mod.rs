@@ -7,6 +7,8 @@ mod dictionary;
 mod home;
 mod login;
 mod monitoring;
+mod monitoring_reports;
+pub use monitoring_reports::year_param;
 mod org;
 mod register;
 mod report_design;
@@ -122,6 +124,19 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/monitoring", get(monitoring::dashboard))
         .route("/monitoring/lines", get(monitoring::lines))
+        .route(
+            "/monitoring/export.xlsx",
+            get(monitoring_reports::dashboard_xlsx),
+        )
+        .route("/monitoring/annual", get(monitoring_reports::annual))
+        .route(
+            "/monitoring/annual.xlsx",
+            get(monitoring_reports::annual_xlsx),
+        )
+        .route(
+            "/monitoring/settings",
+            get(monitoring_reports::settings).post(monitoring_reports::save_settings),
+        )
         .route("/monitoring/warnings", get(monitoring::warnings))
         .route("/monitoring/warnings/run", post(monitoring::run_rules))
         .route("/monitoring/warnings/{id}", get(monitoring::warning))
