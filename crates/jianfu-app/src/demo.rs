@@ -377,6 +377,9 @@ impl App {
             ),
             ("minzheng", "民政局 王科长", Role::Department, dept("mzj")?),
             ("renshe", "人社局 张科员", Role::Department, dept("rsj")?),
+            // The department whose burden rebounds in the demo's history,
+            // so that a warning's 反馈 step can be walked.
+            ("weijian", "卫健委 李科长", Role::Department, dept("wjw")?),
             (
                 "xiejiawan",
                 "谢家湾街道 陈干事",

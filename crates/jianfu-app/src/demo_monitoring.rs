@@ -229,12 +229,14 @@ impl App {
             self.run_warning_rules(m).await?;
         }
         let cases = self.db.warnings(None).await?;
-        let with_department: Vec<i64> = cases
-            .iter()
-            .filter(|w| w.department_id.is_some())
-            .map(|w| w.id)
-            .collect();
-        for (i, id) in with_department.iter().take(3).enumerate() {
+        // The rebounding 卫健委 (which has a demo account) first: one case
+        // closed, one answered for the office to close, one assigned for
+        // the department to answer; the rest wait to be assigned.
+        let mut with_department: Vec<&jianfu_store::WarningRow> =
+            cases.iter().filter(|w| w.department_id.is_some()).collect();
+        with_department.sort_by_key(|w| (w.department.as_deref() != Some("卫生健康委员会"), w.id));
+        let with_department: Vec<i64> = with_department.iter().map(|w| w.id).collect();
+        for (i, id) in with_department.iter().take(4).enumerate() {
             self.step_warning(
                 office,
                 *id,
@@ -245,12 +247,14 @@ impl App {
                 None,
             )
             .await?;
-            if i == 0 {
-                // Answered and closed, as the department and the office
-                // would on their pages.
+            if i <= 1 {
+                // Answered, as the department would on its page.
                 self.db
                     .answer_warning(*id, "已核实：部分事项合并下达，下季度起按年度计划执行")
                     .await?;
+            }
+            if i == 0 {
+                // … and closed by the office.
                 self.db
                     .close_warning(*id, "部门已答复并整改", "同类事项合并，纳入年度计划管理")
                     .await?;

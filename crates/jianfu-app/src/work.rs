@@ -38,7 +38,8 @@ fn order(steps: &mut [NextStep]) {
         match kind {
             "task_returned" | "admission_returned" => 0,
             "task_fill" | "task_none" | "admission_review" | "review_tasks" | "report_publish" => 1,
-            "report_draft" | "township_report" | "admission_escalated" => 2,
+            "warning_answer" | "warning_close" | "point_confirm" => 1,
+            "report_draft" | "township_report" | "admission_escalated" | "warnings_open" => 2,
             _ => 3,
         }
     }
@@ -194,7 +195,94 @@ impl App {
             }
             Role::Admin => {}
         }
+        steps.extend(self.monitoring_steps(actor, &today).await?);
         order(&mut steps);
+        Ok(steps)
+    }
+
+    /// 监测's steps: a department answers the warnings assigned to it; the
+    /// office closes the answered ones and assigns the new; a monitoring
+    /// point confirms the month just past.
+    async fn monitoring_steps(&self, actor: &CurrentUser, today: &str) -> Result<Vec<NextStep>> {
+        let mut steps = Vec::new();
+        let step = |kind: &'static str, title: String, href: String| NextStep {
+            kind,
+            title,
+            unit: None,
+            status: String::new(),
+            due: None,
+            overdue: false,
+            href,
+            count: None,
+            comment: None,
+        };
+        match actor.role {
+            Role::Department => {
+                for w in self.db.warnings(Some(actor.unit.id)).await? {
+                    if w.status == "assigned" {
+                        let due = w.due.clone().unwrap_or_default();
+                        steps.push(NextStep {
+                            overdue: overdue(&due, today),
+                            due: w.due.clone(),
+                            status: w.status.clone(),
+                            comment: w.assign_note.clone().filter(|n| !n.is_empty()),
+                            ..step(
+                                "warning_answer",
+                                w.title,
+                                format!("/monitoring/warnings/{}", w.id),
+                            )
+                        });
+                    }
+                }
+            }
+            Role::Jianfuban => {
+                let all = self.db.warnings(None).await?;
+                for w in all.iter().filter(|w| w.status == "answered") {
+                    steps.push(NextStep {
+                        unit: w.department.clone(),
+                        status: w.status.clone(),
+                        ..step(
+                            "warning_close",
+                            w.title.clone(),
+                            format!("/monitoring/warnings/{}", w.id),
+                        )
+                    });
+                }
+                let open = all.iter().filter(|w| w.status == "open").count() as i64;
+                if open > 0 {
+                    steps.push(NextStep {
+                        count: Some(open),
+                        ..step(
+                            "warnings_open",
+                            String::new(),
+                            "/monitoring/warnings?status=open".into(),
+                        )
+                    });
+                }
+            }
+            Role::Community | Role::Township => {
+                let active = self
+                    .db
+                    .point(actor.unit.id)
+                    .await?
+                    .is_some_and(|p| p.active != 0);
+                let last = jianfu_core::monitoring::Month::of(crate::today()).plus(-1);
+                if active
+                    && self
+                        .db
+                        .confirmation(actor.unit.id, last.key())
+                        .await?
+                        .is_none()
+                {
+                    steps.push(step(
+                        "point_confirm",
+                        last.to_string(),
+                        format!("/monitoring/confirm?month={last}"),
+                    ));
+                }
+            }
+            _ => {}
+        }
         Ok(steps)
     }
 }

@@ -1,6 +1,7 @@
 //! Benchmark helpers (not part of the product): generate a large resident
 //! CSV, and measure lookups by ID number. `scripts/bench` drives them.
 
+mod dashboard;
 mod prefill;
 
 // The same allocator as the product binary, so the benchmarks measure it.
@@ -49,6 +50,16 @@ enum Cmd {
         password: String,
         #[arg(long)]
         out: std::path::PathBuf,
+    },
+    /// Time the 监测 dashboard of the last 24 months as each role opens
+    /// it, and the annual report.
+    Dashboard {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value = "jianfu2026")]
+        password: String,
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
     },
     /// Time lookups of random residents by ID number.
     Lookup {
@@ -283,6 +294,14 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(prefill::run(&database_url, &password, &out)),
+        Cmd::Dashboard {
+            database_url,
+            password,
+            runs,
+        } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(dashboard::run(&database_url, &password, runs)),
         Cmd::Lookup {
             database_url,
             samples,

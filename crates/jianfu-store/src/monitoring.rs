@@ -173,10 +173,18 @@ fn scope_filter(scope: &LedgerScope, first: usize) -> (String, Vec<String>, Opti
         texts.push(crate::orgs::subtree_pattern(p));
         n += 1;
     }
-    if scope.department_id.is_some() {
-        sql.push_str(&format!(" AND l.department_id = ${n}"));
+    match scope.department_id {
+        // 0 is the dashboard's 未指明部门: entries no department is named on.
+        Some(0) => {
+            sql.push_str(" AND l.department_id IS NULL");
+            (sql, texts, None)
+        }
+        Some(d) => {
+            sql.push_str(&format!(" AND l.department_id = ${n}"));
+            (sql, texts, Some(d))
+        }
+        None => (sql, texts, None),
     }
-    (sql, texts, scope.department_id)
 }
 
 impl Db {
@@ -296,6 +304,32 @@ impl Db {
             q = q.bind(d);
         }
         Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    /// How many ledger lines `ledger_lines` would list without its limit,
+    /// with their minutes: the page says when it shows only a part.
+    pub async fn ledger_line_totals(
+        &self,
+        scope: &LedgerScope,
+        from: i64,
+        to: i64,
+        kind: Option<&str>,
+    ) -> Result<(i64, f64)> {
+        let (filter, texts, dept) = scope_filter(scope, 4);
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT), COALESCE(SUM(l.minutes), 0.0)              FROM ledger_entries l              WHERE l.month >= $1 AND l.month <= $2 AND ($3 = '' OR l.kind = $3){filter}"
+        );
+        let mut q = sqlx::query_as::<_, (i64, f64)>(&sql)
+            .bind(from)
+            .bind(to)
+            .bind(kind.unwrap_or("").to_string());
+        for t in texts {
+            q = q.bind(t);
+        }
+        if let Some(d) = dept {
+            q = q.bind(d);
+        }
+        Ok(q.fetch_one(&self.pool).await?)
     }
 
     /// Inspections on the ledger with a day, from `from_day` (YYYY-MM-DD).

@@ -451,6 +451,19 @@ async fn a_warnings_deadline_skips_the_days_off(b: Backend) {
         .expect("short lead warning")["id"]
         .as_i64()
         .unwrap();
+    let msg = error_of(
+        office
+            .send(
+                &s,
+                "POST",
+                &format!("/api/v1/warnings/{id}/step"),
+                json!({"action": "assign", "note": "请说明", "due": "9999-12-31"}),
+            )
+            .await,
+        400,
+    )
+    .await;
+    assert!(msg.contains("9999-12-31"), "{msg}");
     let v = json_ok(
         office
             .send(
@@ -468,7 +481,124 @@ async fn a_warnings_deadline_skips_the_days_off(b: Backend) {
     assert!(due > off[6], "two working days after a week off: {due}");
 }
 
+/// A community's flag of an unnumbered demand counts on the ledger, but
+/// the department (or township) it complains about never reads who raised
+/// it or what it said; numbers typed into it are masked for everyone.
+async fn flags_count_without_naming_who_raised_them(b: Backend) {
+    let s = TestServer::start(b).await;
+    let worker = Actor::login(&s, "minzhu").await;
+    let office = Actor::login(&s, "jianfuban").await;
+    let dept = Actor::login(&s, "minzheng").await;
+    let town = Actor::login(&s, "xiejiawan").await;
+    json_ok(
+        worker
+            .send(
+                &s,
+                "POST",
+                "/api/v1/admission-flags",
+                json!({"department": "民政局",
+                       "description": "王科长微信要求当天报照片，联系我 13987654321"}),
+            )
+            .await,
+    )
+    .await;
+    let month = jianfu_app::today().format("%Y-%m").to_string();
+    let path = format!("/api/v1/ledger/lines?from={month}&to={month}&kind=unnumbered");
+    let seen = json_ok(office.get(&s, &path).await).await.to_string();
+    assert!(seen.contains("民主村") && seen.contains("王科长"), "{seen}");
+    assert!(!seen.contains("13987654321"), "the phone is masked: {seen}");
+    for reader in [&dept, &town] {
+        let r = json_ok(reader.get(&s, &path).await).await;
+        assert_eq!(r["total_lines"], 1, "{r}");
+        let text = r.to_string();
+        assert!(
+            !text.contains("王科长") && !text.contains("民主村"),
+            "{text}"
+        );
+    }
+}
+
+/// A monitoring point confirms the last three months, never last year's:
+/// an old month would move the baseline the comparisons rest on.
+async fn a_point_cannot_rewrite_old_months(b: Backend) {
+    let s = TestServer::start(b).await;
+    let office = Actor::login(&s, "jianfuban").await;
+    let minzhu = s.unit_id("500107003003").await;
+    json_ok(
+        office
+            .send(
+                &s,
+                "PUT",
+                &format!("/api/v1/monitoring-points/{minzhu}"),
+                json!({"contact": "刘专干", "contact_phone": "023-6878 1234"}),
+            )
+            .await,
+    )
+    .await;
+    let msg = error_of(
+        office
+            .send(
+                &s,
+                "PUT",
+                &format!("/api/v1/monitoring-points/{minzhu}"),
+                json!({"contact": "刘专干", "contact_phone": "<img src=x>"}),
+            )
+            .await,
+        400,
+    )
+    .await;
+    assert!(msg.contains("联系电话"), "{msg}");
+    let point = Actor::login(&s, "minzhu").await;
+    let now = jianfu_core::monitoring::Month::of(jianfu_app::today());
+    for old in [now.plus(-3), now.plus(-18)] {
+        let msg = error_of(
+            point
+                .send(
+                    &s,
+                    "PUT",
+                    &format!("/api/v1/confirmations/{old}"),
+                    json!({"hidden_hours": 700}),
+                )
+                .await,
+            400,
+        )
+        .await;
+        assert!(
+            msg.contains(&old.to_string()) && msg.contains("期限"),
+            "{msg}"
+        );
+    }
+    for bad in ["2026-10-abc", "1900-01"] {
+        let msg = error_of(
+            point
+                .send(
+                    &s,
+                    "PUT",
+                    &format!("/api/v1/confirmations/{bad}"),
+                    json!({}),
+                )
+                .await,
+            400,
+        )
+        .await;
+        assert!(msg.contains("month"), "{msg}");
+    }
+    json_ok(
+        point
+            .send(
+                &s,
+                "PUT",
+                &format!("/api/v1/confirmations/{}", now.plus(-2)),
+                json!({"estimate_hours": 3}),
+            )
+            .await,
+    )
+    .await;
+}
+
 on_both_backends!(
+    flags_count_without_naming_who_raised_them,
+    a_point_cannot_rewrite_old_months,
     the_annual_report_is_the_years_dashboard,
     monitoring_settings_are_the_offices_and_checked,
     a_warnings_deadline_skips_the_days_off,

@@ -328,9 +328,9 @@ fn tally(rows: &[WarningRow], year: i32) -> Vec<WarningTally> {
 fn compare_row(r: &AnnualRow) -> Vec<Val> {
     vec![
         r.name.clone().into(),
-        r.items.into(),
+        Val::Int(r.items),
         r.hours.into(),
-        r.last_year_items.into(),
+        Val::Int(r.last_year_items),
         r.last_year_hours.into(),
         Val::Pct(r.change_pct),
     ]
@@ -421,8 +421,8 @@ pub fn annual_workbook(r: &AnnualReport) -> Result<Vec<u8>> {
         tables.push(Table {
             sheet: "反弹预警".into(),
             title: title("反弹预警"),
-            note: format!("统计对象为所涉月份在 {y} 年的预警；办结指已完成反馈与优化。"),
-            head: ["预警规则", "识别", "已优化办结", "整治中"]
+            note: format!("统计对象为所涉月份在 {y} 年的预警；办结指已完成反馈与优化，未办结含尚未交办、整治中和已反馈待办结的。"),
+            head: ["预警规则", "识别", "已优化办结", "未办结"]
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
@@ -431,9 +431,9 @@ pub fn annual_workbook(r: &AnnualReport) -> Result<Vec<u8>> {
                 .map(|t| {
                     vec![
                         t.title.clone().into(),
-                        t.opened.into(),
-                        t.closed.into(),
-                        t.in_progress.into(),
+                        Val::Int(t.opened),
+                        Val::Int(t.closed),
+                        Val::Int(t.in_progress),
                     ]
                 })
                 .collect(),
@@ -449,8 +449,8 @@ pub fn annual_workbook(r: &AnnualReport) -> Result<Vec<u8>> {
         note: rate,
         head: ["项目", "数值"].iter().map(|s| s.to_string()).collect(),
         rows: vec![
-            vec!["系统预填单元格".into(), r.cells_prefilled.into()],
-            vec!["基层手工填写单元格".into(), r.cells_typed.into()],
+            vec!["系统预填单元格".into(), Val::Int(r.cells_prefilled)],
+            vec!["基层手工填写单元格".into(), Val::Int(r.cells_typed)],
             vec![
                 "节省工时（小时）".into(),
                 r.hours_saved.map_or(Val::Pct(None), Val::Num),
@@ -463,7 +463,7 @@ pub fn annual_workbook(r: &AnnualReport) -> Result<Vec<u8>> {
 fn figure_row(f: &Figure, first: String) -> Vec<Val> {
     vec![
         first.into(),
-        f.items.into(),
+        Val::Int(f.items),
         f.hours.into(),
         f.last_year_hours.map_or(Val::Pct(None), Val::Num),
         Val::Pct(f.change_pct),
@@ -502,7 +502,7 @@ pub fn dashboard_workbook(d: &Dashboard, units_are_townships: bool) -> Result<Ve
                 .map(|m| {
                     vec![
                         m.month.clone().into(),
-                        m.items.into(),
+                        Val::Int(m.items),
                         m.hours.into(),
                         m.measured_hours.into(),
                         m.reported_hours.into(),

@@ -31,6 +31,9 @@ pub enum WarningStep {
     },
 }
 
+/// How many months (this one included) a point may still confirm or edit.
+pub const CONFIRM_WINDOW_MONTHS: i32 = 3;
+
 fn required(text: &str, field: &str, max: usize) -> Result<String> {
     let t = text.trim();
     if jianfu_core::text::is_blank(t) {
@@ -177,6 +180,11 @@ impl App {
                 if due < today {
                     return Err(AppError::Invalid(format!("整改期限 {due} 早于今天")));
                 }
+                if due > today + chrono::Days::new(366) {
+                    return Err(AppError::Invalid(format!(
+                        "整改期限 {due} 太远：最晚为一年之内"
+                    )));
+                }
                 let note = note.trim();
                 if note.chars().count() > 2000 {
                     return Err(AppError::Invalid("“交办意见”不能超过 2000 字".into()));
@@ -277,6 +285,16 @@ impl App {
         if phone.chars().count() > 30 {
             return Err(AppError::Invalid("“联系电话”不能超过 30 个字符".into()));
         }
+        // A phone number: digits with the usual separators, nothing else.
+        if !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '+' | '(' | ')' | '转'))
+        {
+            return Err(AppError::Invalid(format!(
+                "“联系电话”只能包含数字和 - + ( ) 转，而填写的是“{}”",
+                phone.chars().take(30).collect::<String>()
+            )));
+        }
         self.db
             .put_point(unit_id, &contact, phone, active, actor.id)
             .await?;
@@ -339,6 +357,21 @@ impl App {
             return Err(self
                 .deny(actor, "monitoring_points", "只有减负办可以提醒监测点", ip)
                 .await);
+        }
+        match self.db.point(unit_id).await? {
+            Some(p) if p.active != 0 => {}
+            _ => {
+                return Err(AppError::NotFound(format!(
+                    "单位 {unit_id} 不是在用的减负监测点"
+                )))
+            }
+        }
+        let this_month = Month::of(crate::today());
+        let earliest = this_month.plus(-(CONFIRM_WINDOW_MONTHS - 1));
+        if m > this_month || m < earliest {
+            return Err(AppError::Invalid(format!(
+                "只能提醒确认 {earliest} 至 {this_month} 的月份，而不是 {m}"
+            )));
         }
         if self.db.confirmation(unit_id, m.key()).await?.is_some() {
             return Err(AppError::Invalid(format!("该监测点已确认 {m}，无需提醒")));
@@ -420,6 +453,15 @@ impl App {
         let this_month = Month::of(crate::today());
         if m > this_month {
             return Err(AppError::Invalid(format!("月份 {m} 还没有到，不能确认")));
+        }
+        // A point confirms the month just past (or a late one); rewriting
+        // last year's months would move the baseline every comparison
+        // and the annual report rest on.
+        let earliest = this_month.plus(-(CONFIRM_WINDOW_MONTHS - 1));
+        if m < earliest {
+            return Err(AppError::Invalid(format!(
+                "月份 {m} 已超过可确认的期限：只能确认 {earliest} 至 {this_month} 的月份"
+            )));
         }
         for (field, v) in [
             ("临时通知的会议", form.unannounced_meetings),

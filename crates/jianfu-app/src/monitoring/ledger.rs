@@ -154,11 +154,13 @@ impl App {
             out.push(reported_entry(&ReportedBurden {
                 source_kind: "flag",
                 source_id: f.id,
-                label: format!(
+                // A flag's text is the reporter's own words: phone and ID
+                // numbers typed into it are masked before they are stored.
+                label: jianfu_core::mask::digit_runs(&format!(
                     "{}：{}",
                     f.department,
                     f.description.chars().take(40).collect::<String>()
-                ),
+                )),
                 unit_id: f.unit_id,
                 month,
                 department_id: dept,

@@ -57,6 +57,18 @@ pub struct TraceQuery {
     pub to: Month,
 }
 
+/// Lines listed behind a figure, at most; the totals cover them all.
+pub const TRACE_LIMIT: i64 = 2000;
+
+/// The ledger lines behind a figure: the first `TRACE_LIMIT` of them, and
+/// how many there are with their hours.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trace {
+    pub lines: Vec<LedgerLine>,
+    pub total_lines: i64,
+    pub total_hours: f64,
+}
+
 /// Before and after, in the form the policy reports use ("指标 −51%").
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
@@ -292,7 +304,7 @@ impl App {
         actor: &CurrentUser,
         q: &TraceQuery,
         ip: Option<String>,
-    ) -> Result<Vec<LedgerLine>> {
+    ) -> Result<Trace> {
         let (unit_id, department_id, kind, from, to) =
             (q.unit_id, q.department_id, q.kind.as_deref(), q.from, q.to);
         let mut scope = self.ledger_scope(actor, ip.clone()).await?;
@@ -326,10 +338,41 @@ impl App {
                 return Err(AppError::Invalid(format!("负担类型“{k}”无效")));
             }
         }
-        Ok(self
+        if from > to || from.through(to).count() > 60 {
+            return Err(AppError::Invalid(
+                "统计期间无效：起始月份应不晚于结束月份，且最长 60 个月".into(),
+            ));
+        }
+        let mut lines = self
             .db
-            .ledger_lines(&scope, from.key(), to.key(), kind, 2000)
-            .await?)
+            .ledger_lines(&scope, from.key(), to.key(), kind, TRACE_LIMIT)
+            .await?;
+        let (total_lines, total_minutes) = self
+            .db
+            .ledger_line_totals(&scope, from.key(), to.key(), kind)
+            .await?;
+        // A flag of an unnumbered demand is a community's complaint about
+        // the department or township that sent it: those readers see
+        // that it counted, never who raised it or in what words.
+        let hide_flags = matches!(actor.role, Role::Department | Role::Township);
+        for l in &mut lines {
+            if hide_flags && l.source_kind == "flag" {
+                l.unit_id = 0;
+                l.unit = "（不显示）".into();
+                l.source_id = 0;
+                l.source_label = "基层反映的未编号事项（内容和反映单位仅减负办可见）".into();
+                l.working = String::new();
+            } else if l.source_kind == "flag" {
+                // Free text from a community: numbers in it stay masked
+                // (the ledger masks them when it is built; older rows too).
+                l.source_label = jianfu_core::mask::digit_runs(&l.source_label);
+            }
+        }
+        Ok(Trace {
+            lines,
+            total_lines,
+            total_hours: round1(total_minutes / 60.0),
+        })
     }
 
     /// Runs every rebound rule over the ledger for month `m` (and the

@@ -12,6 +12,8 @@ use rust_xlsxwriter::{Format, Workbook};
 pub enum Val {
     Text(String),
     Num(f64),
+    /// A count, shown without decimals.
+    Int(i64),
     /// A change in percent; empty when there is nothing to compare with.
     Pct(Option<f64>),
 }
@@ -36,7 +38,7 @@ impl From<f64> for Val {
 
 impl From<i64> for Val {
     fn from(x: i64) -> Self {
-        Val::Num(x as f64)
+        Val::Int(x)
     }
 }
 
@@ -61,6 +63,7 @@ pub fn tables_xlsx(tables: &[Table]) -> Result<Vec<u8>> {
         .set_background_color("#E8EEF7")
         .set_border(rust_xlsxwriter::FormatBorder::Thin);
     let num = Format::new().set_num_format("#,##0.0");
+    let int = Format::new().set_num_format("#,##0");
     let pct = Format::new().set_num_format("+0.0\"%\";-0.0\"%\";0.0\"%\"");
     for t in tables {
         let ws = wb.add_worksheet();
@@ -101,6 +104,9 @@ pub fn tables_xlsx(tables: &[Table]) -> Result<Vec<u8>> {
                 match v {
                     Val::Text(s) => ws.write_string(at, c, s).map(|_| ()),
                     Val::Num(x) => ws.write_number_with_format(at, c, *x, &num).map(|_| ()),
+                    Val::Int(x) => ws
+                        .write_number_with_format(at, c, *x as f64, &int)
+                        .map(|_| ()),
                     Val::Pct(Some(x)) => ws.write_number_with_format(at, c, *x, &pct).map(|_| ()),
                     Val::Pct(None) => ws.write_string(at, c, "—").map(|_| ()),
                 }

@@ -199,6 +199,11 @@ fn round2(x: f64) -> f64 {
 /// including month `until` (a ledger never runs ahead of today). Reports
 /// put none here: their tasks do (see [`task_entry`]).
 pub fn admitted_entries(d: &AdmittedDemand, until: Month) -> Vec<LedgerEntry> {
+    // A community named twice in a request is reached once: counting it
+    // twice doubled its burden and made one inspection look like two.
+    let mut targets = d.targets.clone();
+    targets.sort_unstable();
+    targets.dedup();
     let source = SourceRef {
         kind: "admission".into(),
         id: d.admission_id,
@@ -227,7 +232,7 @@ pub fn admitted_entries(d: &AdmittedDemand, until: Month) -> Vec<LedgerEntry> {
         if month > until {
             return Vec::new();
         }
-        d.targets
+        targets
             .iter()
             .map(|u| LedgerEntry {
                 day,
@@ -244,7 +249,7 @@ pub fn admitted_entries(d: &AdmittedDemand, until: Month) -> Vec<LedgerEntry> {
         let monthly = yearly_minutes / 12.0;
         let mut out = Vec::new();
         for m in first.through(last) {
-            for u in &d.targets {
+            for u in &targets {
                 out.push(LedgerEntry {
                     items: u32::from(m == first),
                     minutes: round2(monthly),
@@ -413,6 +418,24 @@ mod tests {
             lead_hours: Some(72),
             targets: vec![101, 102],
         }
+    }
+
+    #[test]
+    fn a_community_named_twice_is_reached_once() {
+        let mut d = demand(
+            Details::Inspection {
+                window_start: Some(day("2026-04-02")),
+                window_end: None,
+                content: "消防".into(),
+                mergeable: false,
+                in_annual_plan: true,
+            },
+            120.0,
+        );
+        d.targets = vec![101, 102, 101];
+        let e = admitted_entries(&d, Month::new(2026, 12).unwrap());
+        let units: Vec<i64> = e.iter().map(|x| x.unit_id).collect();
+        assert_eq!(units, vec![101, 102]);
     }
 
     #[test]

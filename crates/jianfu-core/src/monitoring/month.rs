@@ -31,13 +31,24 @@ impl Month {
         let s = s.trim();
         let digits: String = s.chars().filter(char::is_ascii_digit).collect();
         let (y, m) = if s.contains('-') || s.contains('年') {
-            let mut parts = s.split(['-', '年', '月']).filter(|p| !p.is_empty());
-            (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?)
+            // Exactly a year and a month: "2026-10-abc" is not a month.
+            let parts: Vec<&str> = s
+                .split(['-', '年', '月'])
+                .filter(|p| !p.is_empty())
+                .collect();
+            match parts.as_slice() {
+                [y, m] => (y.parse().ok()?, m.parse().ok()?),
+                _ => return None,
+            }
         } else if digits.len() == 6 && digits.len() == s.len() {
             (digits[..4].parse().ok()?, digits[4..].parse().ok()?)
         } else {
             return None;
         };
+        // Years the ledger can hold; 0000-01 or 9999-12 is a typing slip.
+        if !(1990..=2100).contains(&y) {
+            return None;
+        }
         Month::new(y, m)
     }
 
@@ -111,6 +122,10 @@ mod tests {
         assert_eq!(Month::parse("2026-13"), None);
         assert_eq!(Month::parse("11"), None);
         assert_eq!(Month::parse("abc"), None);
+        assert_eq!(Month::parse("2026-10-abc"), None);
+        assert_eq!(Month::parse("2026年10月xyz"), None);
+        assert_eq!(Month::parse("0000-01"), None);
+        assert_eq!(Month::parse("9999-12"), None);
         assert_eq!(m.plus(2).to_string(), "2027-01");
         assert_eq!(m.plus(-11).to_string(), "2025-12");
         assert_eq!(m.last_year().to_string(), "2025-11");

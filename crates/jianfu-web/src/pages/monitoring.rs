@@ -98,6 +98,47 @@ pub async fn dashboard(
     );
     data.insert("from".into(), json!(from.to_string()));
     data.insert("to".into(), json!(to.to_string()));
+    // One-click periods: this and last quarter, the last 12 months, this
+    // and last year.
+    let today = jianfu_app::today();
+    let now = Month::of(today);
+    let quarter = Month::new(now.year, (now.month - 1) / 3 * 3 + 1).unwrap_or(now);
+    let year_start = Month::new(now.year, 1).unwrap_or(now);
+    let presets = [
+        ("mon_p_quarter", quarter, now),
+        ("mon_p_last_quarter", quarter.plus(-3), quarter.plus(-1)),
+        ("mon_p_12", now.plus(-11), now),
+        ("mon_p_year", year_start, now),
+        ("mon_p_last_year", year_start.plus(-12), year_start.plus(-1)),
+    ];
+    data.insert(
+        "presets".into(),
+        json!(presets
+            .iter()
+            .map(|(k, a, b)| json!({"label": crate::i18n::t(ctx.lang, k),
+                "from": a.to_string(), "to": b.to_string(),
+                "current": *a == from && *b == to}))
+            .collect::<Vec<_>>()),
+    );
+    // The department whose burden rose most against the same period last
+    // year, in hours; one that started from nothing counts in full.
+    let top_rise = d
+        .departments
+        .iter()
+        .filter(|x| x.id != 0)
+        .map(|x| (x, x.hours - x.last_year_hours.unwrap_or(0.0)))
+        .filter(|(_, rise)| *rise > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((x, rise)) = top_rise {
+        data.insert(
+            "top_rise".into(),
+            json!({"id": x.id, "name": x.name, "rise": (rise * 10.0).round() / 10.0,
+                   "pct": x.change_pct, "last_year": x.last_year_hours.unwrap_or(0.0)}),
+        );
+    }
+    if to == now {
+        data.insert("partial_month".into(), json!(today.to_string()));
+    }
     data.insert(
         "units_are_townships".into(),
         json!(matches!(s.user.role, Role::Jianfuban | Role::Department)),
@@ -122,7 +163,7 @@ pub async fn lines(
     PageQuery(q): PageQuery<PeriodQuery>,
 ) -> Result<Html<String>, PageError> {
     let (from, to) = period(&q).map_err(|e| bad(&ctx, e))?;
-    let lines = state
+    let trace = state
         .app
         .ledger_trace(
             &s.user,
@@ -137,8 +178,8 @@ pub async fn lines(
         )
         .await
         .map_err(err(&ctx))?;
-    let total: f64 = lines.iter().map(|l| l.minutes).sum();
-    let rows: Vec<_> = lines
+    let rows: Vec<_> = trace
+        .lines
         .iter()
         .map(|l| {
             json!({"unit": l.unit, "month": Month::from_key(l.month).map(|m| m.to_string()),
@@ -151,16 +192,58 @@ pub async fn lines(
         .collect();
     let mut data = base(&ctx, Some(&s));
     data.insert("rows".into(), json!(rows));
-    data.insert("total_hours".into(), json!(format!("{:.1}", total / 60.0)));
+    data.insert(
+        "total_hours".into(),
+        json!(format!("{:.1}", trace.total_hours)),
+    );
+    data.insert("total_lines".into(), json!(trace.total_lines));
+    data.insert(
+        "truncated".into(),
+        json!(trace.total_lines > trace.lines.len() as i64),
+    );
+    // Say what the lines are filtered by.
+    let mut filters = Vec::new();
+    if let Some(k) = q.kind.as_deref().filter(|k| !k.is_empty()) {
+        filters.push(kind_label(&ctx, k));
+    }
+    if let Some(d) = q.department {
+        filters.push(if d == 0 {
+            crate::i18n::t(ctx.lang, "mon_no_department").to_string()
+        } else {
+            state
+                .app
+                .db
+                .unit(d)
+                .await
+                .ok()
+                .flatten()
+                .map_or(d.to_string(), |u| u.short_name)
+        });
+    }
+    if let Some(u) = q.unit {
+        if let Ok(Some(unit)) = state.app.db.unit(u).await {
+            filters.push(unit.short_name);
+        }
+    }
+    data.insert("filters".into(), json!(filters));
     data.insert("from".into(), json!(from.to_string()));
     data.insert("to".into(), json!(to.to_string()));
     render("monitoring_lines.html", &ctx, data)
+}
+
+#[derive(Deserialize, Default)]
+pub struct WarningFilter {
+    #[serde(default)]
+    rule: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
 }
 
 pub async fn warnings(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
+    PageQuery(q): PageQuery<WarningFilter>,
 ) -> Result<Html<String>, PageError> {
     let list = state
         .app
@@ -168,8 +251,21 @@ pub async fn warnings(
         .await
         .map_err(err(&ctx))?;
     let today = jianfu_app::today().to_string();
+    let rule = q.rule.filter(|r| !r.is_empty());
+    let status = q.status.filter(|r| !r.is_empty());
+    // Each rule with how many cases it has, for the filter links.
+    let mut by_rule: std::collections::BTreeMap<String, usize> = Default::default();
+    for w in &list {
+        *by_rule.entry(w.rule.clone()).or_default() += 1;
+    }
+    let rules: Vec<_> = by_rule
+        .iter()
+        .map(|(r, n)| json!({"rule": r, "count": n}))
+        .collect();
     let rows: Vec<_> = list
         .iter()
+        .filter(|w| rule.as_ref().is_none_or(|r| &w.rule == r))
+        .filter(|w| status.as_ref().is_none_or(|st| &w.status == st))
         .map(|w| {
             let overdue =
                 w.status == "assigned" && w.due.as_deref().is_some_and(|d| d < today.as_str());
@@ -180,6 +276,9 @@ pub async fn warnings(
         .collect();
     let mut data = base(&ctx, Some(&s));
     data.insert("rows".into(), json!(rows));
+    data.insert("rules".into(), json!(rules));
+    data.insert("rule".into(), json!(rule));
+    data.insert("status".into(), json!(status));
     data.insert("is_office".into(), json!(s.user.role == Role::Jianfuban));
     data.insert(
         "this_month".into(),
@@ -329,10 +428,11 @@ pub async fn points(
     PageUser(s): PageUser,
     PageQuery(q): PageQuery<MonthForm>,
 ) -> Result<Html<String>, PageError> {
+    // Points confirm the month just past: that is the one to follow up.
     let m = crate::api::monitoring::month_param(
         Some(&q.month),
         "month",
-        Month::of(jianfu_app::today()),
+        Month::of(jianfu_app::today()).plus(-1),
     )
     .map_err(|e| bad(&ctx, e))?;
     let list = state

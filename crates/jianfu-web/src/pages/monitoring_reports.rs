@@ -203,9 +203,14 @@ fn settings_page(
             .cloned()
             .unwrap_or_default()),
     );
+    // The built-in notices only: a date typed for 2027 does not make the
+    // 2027 notice known.
     data.insert(
         "known_years".into(),
-        json!(calendar.known_years().into_iter().collect::<Vec<_>>()),
+        json!(WorkCalendar::official()
+            .known_years()
+            .into_iter()
+            .collect::<Vec<_>>()),
     );
     data.insert("unknown_years".into(), json!(unknown));
     if let Some((field, message)) = error {
