@@ -119,6 +119,24 @@ impl MonitoringSettings {
         if self.extra_days_off.len() + self.extra_working_days.len() > 400 {
             return Err("补充的节假日和调休上班日合计不能超过 400 天".into());
         }
+        use chrono::{Datelike, Weekday};
+        // 调休上班 moves work onto a weekend; a weekday is worked anyway.
+        if let Some(d) = self
+            .extra_working_days
+            .iter()
+            .find(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        {
+            return Err(format!(
+                "补充的调休上班日 {d} 不是周六或周日：调休上班只会安排在周末"
+            ));
+        }
+        if let Some(d) = self
+            .extra_days_off
+            .iter()
+            .find(|d| self.extra_working_days.contains(d))
+        {
+            return Err(format!("补充的节假日 {d} 同时被填为调休上班日"));
+        }
         Ok(())
     }
 }
@@ -140,5 +158,23 @@ mod tests {
             ..Default::default()
         };
         assert!(bad.validate().unwrap_err().contains("重复到访次数"));
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let monday = MonitoringSettings {
+            extra_working_days: vec![day("2027-02-15")],
+            ..Default::default()
+        };
+        assert!(monday.validate().unwrap_err().contains("2027-02-15"));
+        let both = MonitoringSettings {
+            extra_days_off: vec![day("2027-02-13")],
+            extra_working_days: vec![day("2027-02-13")],
+            ..Default::default()
+        };
+        assert!(both.validate().unwrap_err().contains("同时"));
+        let fine = MonitoringSettings {
+            extra_days_off: vec![day("2027-02-08")],
+            extra_working_days: vec![day("2027-02-13")],
+            ..Default::default()
+        };
+        assert_eq!(fine.validate(), Ok(()));
     }
 }

@@ -137,7 +137,7 @@ const FIELDS: [(&str, bool); 12] = [
 
 /// How `MonitoringSettings::validate` names each field, first words of
 /// its message, longest first where one name starts another.
-const RULE_NAMES: [(&str, &str); 13] = [
+const RULE_NAMES: [(&str, &str); 14] = [
     ("同比上升阈值", "yoy_rise_pct"),
     ("环比上升阈值", "trailing_rise_pct"),
     ("部门月负担下限", "min_department_hours"),
@@ -151,6 +151,7 @@ const RULE_NAMES: [(&str, &str); 13] = [
     ("隐性负担差额阈值", "hidden_gap_pct"),
     ("部门答复期限", "answer_working_days"),
     ("补充的节假日", "extra_days_off"),
+    ("补充的调休上班日", "extra_working_days"),
 ];
 
 fn not_valid(ctx: &ReqCtx, key: &str, what: &str, v: &str) -> String {
