@@ -256,7 +256,12 @@ impl App {
             if i == 0 {
                 // … and closed by the office.
                 self.db
-                    .close_warning(*id, "部门已答复并整改", "同类事项合并，纳入年度计划管理")
+                    .close_warning(
+                        *id,
+                        "部门已答复并整改",
+                        "同类事项合并，纳入年度计划管理",
+                        &crate::today().to_string(),
+                    )
                     .await?;
             }
         }

@@ -328,16 +328,27 @@ impl Db {
 
     /// 优化: closed by the office with the feedback it took and what changed.
     /// A warning about no department (a pile-up, hidden burden) closes from open.
-    pub async fn close_warning(&self, id: i64, feedback: &str, improvement: &str) -> Result<bool> {
+    /// Closes an answered case, one no department can answer, or one whose
+    /// department let the deadline pass (`today`, YYYY-MM-DD): the office
+    /// records what it found itself.
+    pub async fn close_warning(
+        &self,
+        id: i64,
+        feedback: &str,
+        improvement: &str,
+        today: &str,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE burden_warnings SET status = 'closed', feedback = $1, improvement = $2, \
              closed_at = $3 WHERE id = $4 AND (status = 'answered' \
-             OR (status = 'open' AND department_id IS NULL))",
+             OR (status = 'open' AND department_id IS NULL) \
+             OR (status = 'assigned' AND due IS NOT NULL AND due < $5))",
         )
         .bind(feedback)
         .bind(improvement)
         .bind(now_ms())
         .bind(id)
+        .bind(today)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)

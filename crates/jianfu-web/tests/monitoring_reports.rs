@@ -478,6 +478,20 @@ async fn a_warnings_deadline_skips_the_days_off(b: Backend) {
     let due = chrono::NaiveDate::parse_from_str(v["due"].as_str().unwrap(), "%Y-%m-%d").unwrap();
     let expected = WorkCalendar::with_additions(&off, &[]).add_working_days(today, 2);
     assert_eq!(due, expected);
+    // Before its deadline the department answers first: the office cannot
+    // close the case over its head.
+    error_of(
+        office
+            .send(
+                &s,
+                "POST",
+                &format!("/api/v1/warnings/{id}/step"),
+                json!({"action": "close", "feedback": "x", "improvement": "y"}),
+            )
+            .await,
+        400,
+    )
+    .await;
     assert!(due > off[6], "two working days after a week off: {due}");
 }
 
@@ -596,7 +610,71 @@ async fn a_point_cannot_rewrite_old_months(b: Backend) {
     .await;
 }
 
+/// An assigned case whose department let the deadline pass can be closed
+/// by the office with what it found itself; before the deadline it cannot.
+async fn the_office_closes_an_overdue_case(b: Backend) {
+    let s = TestServer::start(b).await;
+    let dept = Actor::login(&s, "minzheng").await;
+    let office = Actor::login(&s, "jianfuban").await;
+    let minzhu = s.unit_id("500107003003").await;
+    admitted(
+        &s,
+        &dept,
+        &office,
+        json!({"title": "困难群众临时摸排",
+        "details": {"kind": "task", "description": "当天摸排", "minutes_per_unit": 60},
+        "duty_item": "社会救助对象排查与申报协助", "lead_hours": 4, "targets": [minzhu]}),
+    )
+    .await;
+    let month = jianfu_app::today().format("%Y-%m").to_string();
+    json_ok(
+        office
+            .send(
+                &s,
+                "POST",
+                &format!("/api/v1/warnings/run?month={month}"),
+                json!({}),
+            )
+            .await,
+    )
+    .await;
+    let all = json_ok(office.get(&s, "/api/v1/warnings").await).await;
+    let id = all["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["rule"] == "short_lead")
+        .expect("short lead warning")["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/warnings/{id}/step");
+    let close = json!({"action": "close", "feedback": "部门逾期未答复，已约谈", "improvement": "纳入年度计划"});
+    // Assigned long ago: the deadline has passed (the API refuses a past
+    // deadline, so the store assigns it here).
+    assert!(s
+        .app
+        .db
+        .assign_warning(id, "2020-01-01", "请说明")
+        .await
+        .expect("assign"));
+    let page = office
+        .get(&s, &format!("/monitoring/warnings/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"close-form\""), "{page}");
+    assert_eq!(
+        dept.send(&s, "POST", &path, close.clone()).await.status(),
+        403
+    );
+    let v = json_ok(office.send(&s, "POST", &path, close).await).await;
+    assert_eq!(v["status"], "closed");
+    assert_eq!(v["feedback"], "部门逾期未答复，已约谈");
+}
+
 on_both_backends!(
+    the_office_closes_an_overdue_case,
     flags_count_without_naming_who_raised_them,
     a_point_cannot_rewrite_old_months,
     the_annual_report_is_the_years_dashboard,

@@ -230,7 +230,9 @@ impl App {
                 let feedback = required(feedback, "反馈", 2000)?;
                 let improvement = required(improvement, "优化措施", 2000)?;
                 (
-                    self.db.close_warning(id, &feedback, &improvement).await?,
+                    self.db
+                        .close_warning(id, &feedback, &improvement, &crate::today().to_string())
+                        .await?,
                     "warning.close",
                     format!("办结预警“{}”", w.title),
                 )

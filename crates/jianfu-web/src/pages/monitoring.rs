@@ -300,6 +300,7 @@ pub async fn warning(
         .map_err(err(&ctx))?;
     let evidence: Vec<String> = serde_json::from_str(&w.evidence).unwrap_or_default();
     let office = s.user.role == Role::Jianfuban;
+    let today_text = jianfu_app::today().to_string();
     let mut data = base(&ctx, Some(&s));
     data.insert("w".into(), json!(w));
     data.insert("evidence".into(), json!(evidence));
@@ -315,7 +316,13 @@ pub async fn warning(
     data.insert(
         "may_close".into(),
         json!(
-            office && (w.status == "answered" || w.status == "open" && w.department_id.is_none())
+            office
+                && (w.status == "answered"
+                    || w.status == "open" && w.department_id.is_none()
+                    // The department let its deadline pass: the office
+                    // closes with what it found itself.
+                    || w.status == "assigned"
+                        && w.due.as_deref().is_some_and(|d| d < today_text.as_str()))
         ),
     );
     data.insert(
