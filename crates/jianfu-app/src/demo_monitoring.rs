@@ -247,7 +247,9 @@ impl App {
                 None,
             )
             .await?;
-            if i <= 1 {
+            // Closed, assigned (卫健委 answers it on its page), answered
+            // (the office closes it), assigned.
+            if i == 0 || i == 2 {
                 // Answered, as the department would on its page.
                 self.db
                     .answer_warning(*id, "已核实：部分事项合并下达，下季度起按年度计划执行")

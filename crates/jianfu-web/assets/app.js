@@ -405,10 +405,3 @@ document.querySelectorAll(".bar > [data-bar]").forEach(function (el) {
     field.value = String(started ? Date.now() - started : 0);
   });
 })();
-
-// The annual report's print button (no inline handlers: the CSP forbids them).
-document.addEventListener("click", function (e) {
-  if (e.target && e.target.id === "print-page") {
-    window.print();
-  }
-});

@@ -77,9 +77,30 @@ async fn the_demo_has_history_and_warnings(b: Backend) {
     assert!(list.iter().any(|w| w["rule"] == "inspection_cluster"
         && w["unit"].as_str().unwrap_or("").contains("民主村")));
     let states: Vec<&str> = list.iter().map(|w| w["status"].as_str().unwrap()).collect();
-    for st in ["open", "assigned", "closed"] {
+    for st in ["open", "assigned", "answered", "closed"] {
         assert!(states.contains(&st), "{st}: {states:?}");
     }
+    // 卫健委 has an account and a case to answer, so the whole loop can
+    // be walked in the demo; its home page says so.
+    let (weijian, _) = s.login("weijian").await;
+    let own = get_json(&weijian, &s, "/api/v1/warnings").await;
+    assert!(
+        own["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["status"] == "assigned"),
+        "{own}"
+    );
+    let home = weijian
+        .get(s.url("/"))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("html");
+    assert!(home.contains("step-warning_answer"), "{home}");
 
     let points = get_json(
         &office,

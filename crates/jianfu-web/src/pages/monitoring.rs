@@ -280,9 +280,11 @@ pub async fn warnings(
     data.insert("rule".into(), json!(rule));
     data.insert("status".into(), json!(status));
     data.insert("is_office".into(), json!(s.user.role == Role::Jianfuban));
+    // The rules run by default over the month just ended: the current
+    // month's figures are still partial.
     data.insert(
         "this_month".into(),
-        json!(Month::of(jianfu_app::today()).to_string()),
+        json!(Month::of(jianfu_app::today()).plus(-1).to_string()),
     );
     render("warnings.html", &ctx, data)
 }
