@@ -48,6 +48,15 @@ fn order(steps: &mut [NextStep]) {
     });
 }
 
+/// A warning's title with the month it concerns: two cases of one rule
+/// and department differ by their month.
+fn warning_title(w: &jianfu_store::WarningRow) -> String {
+    match jianfu_core::monitoring::Month::from_key(w.month) {
+        Some(m) => format!("{} · {m}", w.title),
+        None => w.title.clone(),
+    }
+}
+
 fn overdue(due: &str, today: &str) -> bool {
     !due.is_empty() && due < today
 }
@@ -228,7 +237,7 @@ impl App {
                             comment: w.assign_note.clone().filter(|n| !n.is_empty()),
                             ..step(
                                 "warning_answer",
-                                w.title,
+                                warning_title(&w),
                                 format!("/monitoring/warnings/{}", w.id),
                             )
                         });
@@ -243,7 +252,7 @@ impl App {
                         status: w.status.clone(),
                         ..step(
                             "warning_close",
-                            w.title.clone(),
+                            warning_title(w),
                             format!("/monitoring/warnings/{}", w.id),
                         )
                     });

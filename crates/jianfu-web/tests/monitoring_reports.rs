@@ -182,6 +182,8 @@ async fn the_annual_report_is_the_years_dashboard(b: Backend) {
         .unwrap();
     assert!(page.contains(&format!("{year} 年度基层减负报告")), "{page}");
     assert!(page.contains(&format!("/monitoring/annual.xlsx?year={year}")));
+    // This year is not over, and the page says so.
+    assert!(page.contains("id=\"an-partial\""), "{page}");
 
     // Scope: a department's report holds only what it caused and its own
     // warnings; a community's has its own figures and no warnings; a

@@ -866,4 +866,5 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("step_warnings_open", "New rebound warnings to assign"),
     ("step_point_confirm", "Monitoring point: confirm last month"),
     ("step_open_warnings_n", "{n}"),
+    ("an_partial", "The year is not over: data to {d}, so this month and the year compare low against last year."),
 ];

@@ -866,4 +866,5 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("step_warnings_open", "新识别的反弹预警待交办"),
     ("step_point_confirm", "监测点：确认上月负担"),
     ("step_open_warnings_n", "{n} 条"),
+    ("an_partial", "本年尚未结束：数据截至 {d}，当月和全年与上年的比较会偏低。"),
 ];

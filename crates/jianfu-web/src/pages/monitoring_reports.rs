@@ -79,6 +79,10 @@ pub async fn annual(
         .map(|k| json!({"label": kind_label(&ctx, &k.code), "row": k}))
         .collect();
     let this_year = chrono::Datelike::year(&jianfu_app::today());
+    if year == this_year {
+        // The year is not over: its last months compare a part with a whole.
+        data.insert("partial".into(), json!(jianfu_app::today().to_string()));
+    }
     data.insert("r".into(), json!(r));
     data.insert("kinds".into(), json!(kinds));
     data.insert(
