@@ -208,7 +208,13 @@ impl App {
             change_pct: change(now.total_hours, then.total_hours),
             ..Default::default()
         };
-        let report_measured = self.report_measured(scope, first, last).await?;
+        // Measured minutes of report tasks, from the dashboard's own sums.
+        let report_measured: f64 = now
+            .kinds
+            .iter()
+            .filter(|k| k.kind == BurdenKind::Report.code())
+            .map(|k| k.measured_hours * 60.0)
+            .sum();
         let minutes_per_typed_cell = (now.cells_typed > 0 && report_measured > 0.0)
             .then(|| report_measured / now.cells_typed as f64);
         Ok(AnnualReport {
@@ -229,18 +235,6 @@ impl App {
             measured_hours: round1(now.months.iter().map(|m| m.measured_hours).sum()),
             reported_hours: round1(now.months.iter().map(|m| m.reported_hours).sum()),
         })
-    }
-
-    /// Measured minutes of report tasks in the period.
-    async fn report_measured(&self, scope: &LedgerScope, from: Month, to: Month) -> Result<f64> {
-        Ok(self
-            .db
-            .ledger_sums(jianfu_store::LedgerGroup::Kind, scope, from.key(), to.key())
-            .await?
-            .iter()
-            .filter(|r| r.kind == BurdenKind::Report.code())
-            .map(|r| r.measured_minutes)
-            .sum())
     }
 
     /// The annual report as .xlsx, with its file name; audited.

@@ -200,6 +200,8 @@ impl App {
             });
             k.items += r.items;
             k.hours += r.minutes / 60.0;
+            k.measured_hours += r.measured_minutes / 60.0;
+            k.reported_hours += r.reported_minutes / 60.0;
         }
         for r in &kinds_then {
             if let Some(k) = kinds.get_mut(&r.kind) {
@@ -208,6 +210,8 @@ impl App {
         }
         for k in kinds.values_mut() {
             k.hours = round1(k.hours);
+            k.measured_hours = round1(k.measured_hours);
+            k.reported_hours = round1(k.reported_hours);
             k.last_year_hours = k.last_year_hours.map(round1);
             k.change_pct = k.last_year_hours.and_then(|t| change(k.hours, t));
         }

@@ -296,14 +296,19 @@ pub async fn put_settings(
     ApiUser(s): ApiUser,
     ApiJson(patch): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
+    // Refused before the body is read: a caller without the role learns
+    // nothing of the settings from the validation messages.
     if s.user.role != jianfu_core::role::Role::Jianfuban {
-        // Refused (and audited) by the service, with its own words.
-        let current = state.app.monitoring_settings().await?;
-        state
+        return Err(state
             .app
-            .put_monitoring_settings(&s.user, &current, ctx.ip)
-            .await?;
-        return Err(ApiError::Forbidden("只有减负办可以修改监测设置".into()));
+            .deny(
+                &s.user,
+                "monitoring.settings",
+                "只有减负办可以修改监测设置",
+                ctx.ip,
+            )
+            .await
+            .into());
     }
     let current = state.app.monitoring_settings().await?;
     let Value::Object(fields) = patch else {
