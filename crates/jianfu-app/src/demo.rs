@@ -72,7 +72,7 @@ pub struct DemoOptions {
     /// Reference date for ages and birth dates.
     pub today: chrono::NaiveDate,
     /// Whether to add a season of activity so every page has something to
-    /// show: 准入 (caps, admitted, pending and refused requests, a flag)
+    /// show: 准入 (caps, admitted, pending and refused requests), 直报
     /// and 一表通 (admitted reports with tasks in every state, a draft);
     /// tests start from an empty gate and no reports.
     pub admissions: bool,
@@ -92,6 +92,8 @@ pub struct DemoSummary {
     pub communities: i64,
     pub residents: i64,
     pub households: usize,
+    /// A receipt code of a closed demo report (直报), to try the follow-up.
+    pub receipt_code: Option<String>,
 }
 
 const GRID_NUMERALS: [&str; 8] = ["一", "二", "三", "四", "五", "六", "七", "八"];
@@ -206,13 +208,14 @@ impl App {
         // Every screen of 监测 reads the ledger: build it from all of the
         // above, and with the season of activity, 18 months of history.
         self.rebuild_ledger().await?;
+        let mut receipt_code = None;
         if opts.admissions {
             let office = self
                 .login("jianfuban", &opts.password, None)
                 .await
                 .map(|ok| ok.user)
                 .map_err(|e| AppError::Invalid(format!("演示账号 jianfuban 无法登录：{e}")))?;
-            self.seed_monitoring_history(opts.seed, &office).await?;
+            receipt_code = Some(self.seed_monitoring_history(opts.seed, &office).await?);
         }
         let scope = &district.path;
         Ok(DemoSummary {
@@ -227,6 +230,7 @@ impl App {
                 .await?,
             residents: self.db.person_count().await?,
             households: household_count,
+            receipt_code,
         })
     }
 
@@ -438,7 +442,7 @@ impl App {
 
 impl App {
     /// A season of the gate at work: caps for the year, requests admitted,
-    /// pending, escalated and refused, and a flag from a community.
+    /// pending, escalated and refused.
     async fn seed_admission_activity(&self, opts: &DemoOptions) -> Result<()> {
         use crate::admission::{Action, AdmissionInput};
         use jianfu_core::admission::caps::Cap;
@@ -451,7 +455,6 @@ impl App {
         };
         let (office, leader) = (as_user("jianfuban").await?, as_user("quzhang").await?);
         let (mzj, rsj) = (as_user("minzheng").await?, as_user("renshe").await?);
-        let worker = as_user("minzhu").await?;
         let year = self.admission_year();
         let caps = [
             (&mzj, "meeting", Some(6), Some(1500.0)),
@@ -585,14 +588,6 @@ impl App {
                 self.decide_admission(who, id, action, reason, None).await?;
             }
         }
-        self.flag_unadmitted(
-            &worker,
-            "某街道办",
-            "工作群里要求当天下午前报送本社区独居老人台账，没有准入编号",
-            None,
-            None,
-        )
-        .await?;
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! The demo's 18 months of history for 监测: the plan of
 //! `jianfu-core::demo::history` admitted in the past (each with its 准入编号
-//! and the Standard Cost Model estimate), communities' flags of unnumbered
+//! and the Standard Cost Model estimate), communities' direct reports of unnumbered
 //! demands, twelve monitoring points with their confirmations, then the
 //! ledger built and the rules run, with warnings in every state.
 //!
@@ -34,7 +34,7 @@ impl App {
         &self,
         seed: u64,
         office: &CurrentUser,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let district = self
             .db
             .unit_by_code(DISTRICT_CODE)
@@ -154,18 +154,6 @@ impl App {
             .await?;
             tx.commit().await.map_err(jianfu_store::StoreError::from)?;
         }
-        let reporter = self
-            .db
-            .user_by_name("minzhu")
-            .await?
-            .map(|u| u.id)
-            .unwrap_or(office.id);
-        for f in &history.flags {
-            let at = crate::clock::day_start_ms(f.day).unwrap_or(0) + 10 * 3_600_000;
-            self.db
-                .insert_flag_at(f.community, reporter, f.department, &f.description, at)
-                .await?;
-        }
         for (i, p) in history.points.iter().enumerate() {
             let contact = ["张主任", "李书记", "王专干", "赵主任"][i % 4];
             self.db
@@ -178,6 +166,17 @@ impl App {
                 )
                 .await?;
         }
+        // Confirmations are entered by the community's worker.
+        let reporter = self
+            .db
+            .user_by_name("minzhu")
+            .await?
+            .map(|u| u.id)
+            .unwrap_or(office.id);
+        // 直报, with the history's unnumbered demands among the reports.
+        let receipt = self
+            .seed_direct_reports(seed, &history.flags, office.id)
+            .await?;
         self.rebuild_ledger().await?;
         // Each confirmation states the month against what the ledger held.
         for c in &history.confirmations {
@@ -267,6 +266,6 @@ impl App {
                     .await?;
             }
         }
-        Ok(())
+        Ok(receipt)
     }
 }

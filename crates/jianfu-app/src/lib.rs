@@ -10,9 +10,11 @@ pub mod audit_query;
 pub mod auth;
 pub mod clock;
 pub mod demo;
+mod demo_direct;
 mod demo_monitoring;
 mod demo_reports;
 pub mod dictionary;
+pub mod direct_report;
 pub mod forms;
 pub mod import;
 pub mod monitoring;
@@ -64,6 +66,10 @@ pub struct App {
     /// Failed logins of names that are no account (they lock too).
     unknown_names: std::sync::Arc<unknown_names::UnknownNames>,
     dict: dictionary::DictHandle,
+    /// Filings per account, counted in memory only (直报).
+    direct_quota: std::sync::Arc<direct_report::FilingQuota>,
+    /// The site's salt for receipt hashes, read once.
+    receipt_salt: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl App {
@@ -74,6 +80,8 @@ impl App {
             passwords: passwords::Passwords::default(),
             unknown_names: Default::default(),
             dict: dictionary::DictHandle::new(builtin_dictionary().clone()),
+            direct_quota: Default::default(),
+            receipt_salt: Default::default(),
         }
     }
 

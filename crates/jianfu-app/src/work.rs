@@ -205,6 +205,7 @@ impl App {
             Role::Admin => {}
         }
         steps.extend(self.monitoring_steps(actor, &today).await?);
+        steps.extend(self.direct_report_steps(actor, &today).await?);
         order(&mut steps);
         Ok(steps)
     }
@@ -212,6 +213,85 @@ impl App {
     /// 监测's steps: a department answers the warnings assigned to it; the
     /// office closes the answered ones and assigns the new; a monitoring
     /// point confirms the month just past.
+    /// 直报: a department answers what was assigned to it (overdue in red);
+    /// the office triages, closes, and chases what is overdue.
+    async fn direct_report_steps(&self, actor: &CurrentUser, today: &str) -> Result<Vec<NextStep>> {
+        use jianfu_core::direct_report::Category;
+        let step = |kind: &'static str, title: String, href: String| NextStep {
+            kind,
+            title,
+            unit: None,
+            status: String::new(),
+            due: None,
+            overdue: false,
+            href,
+            count: None,
+            comment: None,
+        };
+        let mut steps = Vec::new();
+        match actor.role {
+            Role::Department => {
+                for r in self.db.direct_reports(Some(actor.unit.id)).await? {
+                    if r.status != "assigned" {
+                        continue;
+                    }
+                    let due = r.due_on.clone().unwrap_or_default();
+                    let category = Category::from_code(&r.category).unwrap_or(Category::Other);
+                    steps.push(NextStep {
+                        overdue: overdue(&due, today),
+                        due: r.due_on.clone(),
+                        status: r.status.clone(),
+                        comment: r.assign_note.clone().filter(|n| !n.is_empty()),
+                        ..step(
+                            "direct_answer",
+                            format!("{} · {}", r.id, category.label_zh()),
+                            format!("/zhibao/{}", r.id),
+                        )
+                    });
+                }
+            }
+            Role::Jianfuban => {
+                let all = self.db.direct_reports(None).await?;
+                let count = |f: &dyn Fn(&jianfu_store::DirectReportRow) -> bool| {
+                    all.iter().filter(|r| f(r)).count() as i64
+                };
+                for (kind, n, href, late) in [
+                    (
+                        "direct_triage",
+                        count(&|r| r.status == "received"),
+                        "/zhibao?status=received",
+                        false,
+                    ),
+                    (
+                        "direct_close",
+                        count(&|r| r.status == "answered"),
+                        "/zhibao?status=answered",
+                        false,
+                    ),
+                    (
+                        "direct_overdue",
+                        count(&|r| {
+                            r.status == "assigned"
+                                && r.due_on.as_deref().is_some_and(|d| overdue(d, today))
+                        }),
+                        "/zhibao?status=overdue",
+                        true,
+                    ),
+                ] {
+                    if n > 0 {
+                        steps.push(NextStep {
+                            count: Some(n),
+                            overdue: late,
+                            ..step(kind, String::new(), href.into())
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(steps)
+    }
+
     async fn monitoring_steps(&self, actor: &CurrentUser, today: &str) -> Result<Vec<NextStep>> {
         let mut steps = Vec::new();
         let step = |kind: &'static str, title: String, href: String| NextStep {

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod csv_safe;
 pub mod demo;
 pub mod dictionary;
+pub mod direct_report;
 pub mod divisions;
 pub mod forms;
 pub mod id_number;

@@ -83,6 +83,12 @@ impl Role {
     pub fn can_read_residents(self) -> bool {
         matches!(self, Role::Township | Role::Community | Role::Grid)
     }
+
+    /// The grassroots (township, community, grid): those burden reaches,
+    /// who file direct reports of it (直报).
+    pub fn is_grassroots(self) -> bool {
+        matches!(self, Role::Township | Role::Community | Role::Grid)
+    }
 }
 
 #[cfg(test)]

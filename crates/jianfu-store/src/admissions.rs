@@ -1,5 +1,5 @@
 //! 准入: admission requests, their decisions, 准入编号, yearly caps and
-//! overrides, the duty list, flags of unnumbered demands, and the gate's
+//! overrides, the duty list, and the gate's
 //! settings. The rules themselves live in jianfu-core; these tables keep
 //! what was requested, what the gate found and who decided.
 
@@ -103,21 +103,6 @@ pub struct DutyItemRow {
     pub id: i64,
     pub name: String,
     pub note: String,
-}
-
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct FlagRow {
-    pub id: i64,
-    pub unit_id: i64,
-    pub unit_name: String,
-    pub reporter_id: i64,
-    pub department: String,
-    pub description: String,
-    pub number_given: Option<String>,
-    pub status: String,
-    pub response: Option<String>,
-    pub created_at: i64,
-    pub handled_at: Option<i64>,
 }
 
 /// Typing measured on filled tasks: the basis of measured minutes per cell.
@@ -540,84 +525,6 @@ impl Db {
         .execute(&self.pool)
         .await?;
         Ok(())
-    }
-
-    /// A flag raised at a given time (the demo's history).
-    pub async fn insert_flag_at(
-        &self,
-        unit_id: i64,
-        reporter_id: i64,
-        department: &str,
-        description: &str,
-        created_at: i64,
-    ) -> Result<i64> {
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO admission_flags (unit_id, reporter_id, department, description, \
-             created_at) VALUES ($1,$2,$3,$4,$5) RETURNING id",
-        )
-        .bind(unit_id)
-        .bind(reporter_id)
-        .bind(department)
-        .bind(description)
-        .bind(created_at)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(id)
-    }
-
-    pub async fn insert_flag(
-        &self,
-        unit_id: i64,
-        reporter_id: i64,
-        department: &str,
-        description: &str,
-        number_given: Option<&str>,
-    ) -> Result<i64> {
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO admission_flags (unit_id, reporter_id, department, description, \
-             number_given, created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
-        )
-        .bind(unit_id)
-        .bind(reporter_id)
-        .bind(department)
-        .bind(description)
-        .bind(number_given)
-        .bind(now_ms())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(id)
-    }
-
-    /// Flags, newest first: all, or those raised under a unit path.
-    pub async fn flags(&self, reporter_unit: Option<i64>) -> Result<Vec<FlagRow>> {
-        let mut sql = String::from(
-            "SELECT f.id, f.unit_id, u.name AS unit_name, f.reporter_id, f.department, \
-             f.description, f.number_given, f.status, f.response, f.created_at, f.handled_at \
-             FROM admission_flags f JOIN org_units u ON u.id = f.unit_id",
-        );
-        if reporter_unit.is_some() {
-            sql.push_str(" WHERE f.unit_id = $1");
-        }
-        sql.push_str(" ORDER BY f.id DESC");
-        let mut q = sqlx::query_as(&sql);
-        if let Some(u) = reporter_unit {
-            q = q.bind(u);
-        }
-        Ok(q.fetch_all(&self.pool).await?)
-    }
-
-    pub async fn handle_flag(&self, id: i64, response: &str, by: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE admission_flags SET status = 'handled', response = $1, handled_by = $2, \
-             handled_at = $3 WHERE id = $4 AND status = 'open'",
-        )
-        .bind(response)
-        .bind(by)
-        .bind(now_ms())
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
     }
 
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {

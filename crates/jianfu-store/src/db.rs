@@ -124,6 +124,35 @@ impl Db {
         Ok(())
     }
 
+    /// Applies the migrations up to `version` only: a test builds a
+    /// database as an older release left it, then migrates the rest.
+    pub async fn migrate_up_to(&self, version: i64) -> Result<()> {
+        let full = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let older = Migrator {
+            migrations: full
+                .migrations
+                .iter()
+                .filter(|m| m.version <= version)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into(),
+            ignore_missing: full.ignore_missing,
+            locking: full.locking,
+            no_tx: full.no_tx,
+        };
+        older.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Runs one statement of a test's own (an older release's rows).
+    pub async fn execute_for_test(&self, sql: &str) -> Result<()> {
+        sqlx::query(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -224,6 +253,44 @@ impl Db {
             // repairs this; the data is committed either way.
             tracing::warn!(error = %e, "could not return to WAL after a bulk load");
         }
+    }
+
+    /// Every row of a table, each value as text: a test reads the whole
+    /// database to prove what it does not hold (直报's anonymity).
+    pub async fn table_rows_as_text(&self, table: &str) -> Result<Vec<Vec<(String, String)>>> {
+        use sqlx::{Column, Row};
+        if !self.table_names().await?.iter().any(|t| t == table) {
+            return Err(StoreError::Invalid(format!("没有表 {table}")));
+        }
+        let rows = sqlx::query(&format!("SELECT * FROM {table}"))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                row.columns()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let text = if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+                            v.unwrap_or_default()
+                        } else if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+                            v.map(|n| n.to_string()).unwrap_or_default()
+                        } else if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
+                            v.map(|n| n.to_string()).unwrap_or_default()
+                        } else if let Ok(v) = row.try_get::<Option<Vec<u8>>, _>(i) {
+                            v.map(|b| String::from_utf8_lossy(&b).into_owned())
+                                .unwrap_or_default()
+                        } else if let Ok(v) = row.try_get::<Option<bool>, _>(i) {
+                            v.map(|b| b.to_string()).unwrap_or_default()
+                        } else {
+                            String::new()
+                        };
+                        (c.name().to_string(), text)
+                    })
+                    .collect()
+            })
+            .collect())
     }
 
     /// Reads a SQLite pragma; used by tests and diagnostics.

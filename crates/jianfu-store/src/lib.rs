@@ -10,6 +10,7 @@ mod audit;
 mod backup;
 pub mod codec;
 mod db;
+mod direct_reports;
 mod elements;
 mod error;
 mod monitoring;
@@ -21,11 +22,15 @@ mod sessions;
 mod users;
 
 pub use admissions::{
-    AdmissionDraft, AdmissionRow, Assessment, CapRow, DecisionRow, DutyItemRow, FlagRow,
-    OverrideRow, TypingMeasure, UsageRow,
+    AdmissionDraft, AdmissionRow, Assessment, CapRow, DecisionRow, DutyItemRow, OverrideRow,
+    TypingMeasure, UsageRow,
 };
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use db::{admin, now_ms, Backend, Db};
+pub use direct_reports::{
+    DirectReportRow, EvidenceMeta, NewDirectReport, NewEvidence, ReportChange, ReportMessage,
+    TypicalCaseRow,
+};
 pub use elements::{AliasScope, ElementRow, LearnedAlias};
 pub use error::StoreError;
 pub use monitoring::{

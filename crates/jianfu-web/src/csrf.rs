@@ -90,6 +90,24 @@ fn denied(api: bool, lang: Lang) -> Response {
     refused(api, lang, StatusCode::FORBIDDEN, "csrf_refused")
 }
 
+/// Whether a form came from this site: the browser's `Origin` (or, where
+/// it sends none, `Sec-Fetch-Site`) names this host.
+fn same_origin(req: &Request) -> bool {
+    let headers = req.headers();
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => host.is_some_and(|h| {
+            origin
+                .split_once("://")
+                .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(h))
+        }),
+        None => headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v == "same-origin" || v == "none"),
+    }
+}
+
 pub async fn enforce(State(_state): State<AppState>, req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if safe {
@@ -109,6 +127,24 @@ pub async fn enforce(State(_state): State<AppState>, req: Request, next: Next) -
     }
     if path == "/login" {
         // Checked by the handler against the double-submit cookie.
+        return next.run(req).await;
+    }
+    // A reporter following a report by its code, or using the public
+    // form, has no session and gets no cookie (GlobaLeaks: no cookies for
+    // reporters). The API takes JSON only, which no cross-site form can
+    // send; a page's form must come from this site's own pages.
+    if req.extensions().get::<Session>().is_none()
+        && crate::api::direct_reports::is_sessionless_post(&path)
+    {
+        if api {
+            if !is_json(&req) {
+                return ApiError::UnsupportedMediaType.into_response();
+            }
+            return next.run(req).await;
+        }
+        if !same_origin(&req) {
+            return denied(api, lang);
+        }
         return next.run(req).await;
     }
     let Some(expected) = req

@@ -62,12 +62,19 @@ pub struct AppState {
     pub cfg: Arc<WebConfig>,
     pub uploads: uploads::Uploads,
     pub login_throttle: Arc<throttle::LoginThrottle>,
+    /// 直报's filings and receipt-code attempts per address, in memory and
+    /// out of the log: a wrong code costs a try, so guessing is slow.
+    pub reporter_throttle: Arc<throttle::LoginThrottle>,
 }
+
+/// Reporter attempts (filings, receipt codes) per address and minute.
+pub const REPORTER_ATTEMPTS_PER_MINUTE: u32 = 20;
 
 pub fn router(app: App, cfg: WebConfig) -> Router {
     let state = AppState {
         app,
         login_throttle: Arc::new(throttle::LoginThrottle::new(cfg.login_attempts_per_minute)),
+        reporter_throttle: Arc::new(throttle::LoginThrottle::quiet(REPORTER_ATTEMPTS_PER_MINUTE)),
         cfg: Arc::new(cfg),
         uploads: uploads::Uploads::default(),
     };

@@ -12,7 +12,12 @@ use axum::response::Response;
 
 pub async fn audit_refusals(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let user = req.extensions().get::<Session>().map(|s| s.user.clone());
-    let ip = req.extensions().get::<ReqCtx>().and_then(|c| c.ip.clone());
+    // A reporter's route leaves no address in the audit log (直报).
+    let ip = req
+        .extensions()
+        .get::<ReqCtx>()
+        .and_then(|c| c.ip.clone())
+        .filter(|_| !crate::api::direct_reports::is_reporter_route(req.uri().path()));
     let target = format!("{} {}", req.method(), req.uri().path());
     let (response, audited) = jianfu_app::audit::tracking_refusals(next.run(req)).await;
     if response.status() == StatusCode::FORBIDDEN && !audited {

@@ -10,7 +10,28 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 36] = [
+const TEMPLATES: [(&str, &str); 42] = [
+    ("zhibao.html", include_str!("../templates/zhibao.html")),
+    (
+        "zhibao_new.html",
+        include_str!("../templates/zhibao_new.html"),
+    ),
+    (
+        "zhibao_receipt.html",
+        include_str!("../templates/zhibao_receipt.html"),
+    ),
+    (
+        "zhibao_follow.html",
+        include_str!("../templates/zhibao_follow.html"),
+    ),
+    (
+        "zhibao_report.html",
+        include_str!("../templates/zhibao_report.html"),
+    ),
+    (
+        "zhibao_cases.html",
+        include_str!("../templates/zhibao_cases.html"),
+    ),
     ("reports.html", include_str!("../templates/reports.html")),
     (
         "admissions.html",
@@ -225,6 +246,7 @@ pub fn base(ctx: &ReqCtx, session: Option<&Session>) -> Map<String, Value> {
                 "users": u.role.can_manage_users(),
                 "audit": u.role.can_read_audit(),
                 "monitoring": !matches!(u.role, jianfu_core::role::Role::Grid | jianfu_core::role::Role::Admin),
+                "direct": u.role != jianfu_core::role::Role::Admin,
             }),
         );
     }

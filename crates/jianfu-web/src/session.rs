@@ -155,3 +155,15 @@ impl PageError {
         )
     }
 }
+
+/// The signed-in user if there is one: pages anyone may open (a reporter's
+/// follow-up, the public form) keep the navigation for a signed-in user.
+pub struct MaybeUser(pub Option<Session>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(parts.extensions.get::<Session>().cloned()))
+    }
+}

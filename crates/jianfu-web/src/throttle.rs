@@ -23,6 +23,9 @@ struct Bucket {
 }
 
 pub struct LoginThrottle {
+    /// Whether to stay out of the server log: 直报's counter must not write
+    /// the address of a reporter anywhere.
+    quiet: bool,
     capacity: f64,
     /// Tokens regained per second.
     rate: f64,
@@ -74,6 +77,7 @@ impl LoginThrottle {
     fn with_limit(per_minute: u32, max_addresses: usize) -> Self {
         let per_minute = f64::from(per_minute.max(1));
         LoginThrottle {
+            quiet: false,
             capacity: per_minute,
             rate: per_minute / 60.0,
             max_addresses: max_addresses.max(1),
@@ -117,7 +121,7 @@ impl LoginThrottle {
         b.at = now;
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
-            if b.tokens < 1.0 {
+            if b.tokens < 1.0 && !self.quiet {
                 tracing::warn!(client = ?key, "login attempts from this address are now throttled");
             }
             Ok(key)
@@ -131,6 +135,22 @@ impl LoginThrottle {
     pub fn admit(&self, ip: Option<&str>) -> Result<Key, (u64, String)> {
         self.take(Key::of(ip), Instant::now())
             .map_err(retry_message)
+    }
+
+    /// A counter that never logs the address it counts (直报).
+    pub fn quiet(per_minute: u32) -> Self {
+        LoginThrottle {
+            quiet: true,
+            ..Self::new(per_minute)
+        }
+    }
+
+    /// [`admit`](Self::admit) for a reporter's route, with its own words.
+    pub fn admit_quietly(&self, ip: Option<&str>) -> Result<Key, (u64, String)> {
+        self.take(Key::of(ip), Instant::now()).map_err(|wait| {
+            let (secs, _) = retry_message(wait);
+            (secs, format!("操作过于频繁，请在{secs}秒后重试"))
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

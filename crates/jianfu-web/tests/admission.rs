@@ -2,7 +2,7 @@
 //! published until admitted; a request is costed from the register and
 //! checked by every rule; heavy or off-list items go to the county level;
 //! yearly caps refuse with the numbers unless overridden; anyone can check
-//! a 准入编号 and sees no personal data; a community flags a demand
+//! a 准入编号 and sees no personal data; a community reports a demand
 //! without a number.
 
 mod common;
@@ -746,49 +746,14 @@ async fn caps_refuse_with_numbers_unless_overridden(backend: Backend) {
     assert_eq!(implicit["cap"]["max_count"], 2);
 }
 
-/// A community worker flags a demand that came without a number; the
-/// office sees and answers it; nobody else may.
-async fn a_community_flags_an_unnumbered_demand(backend: Backend) {
+/// The duty list is the office's to edit; a worker is pointed to 直报
+/// for a demand that came without a number.
+async fn the_duty_list_is_the_offices(backend: Backend) {
     let s = TestServer::start(backend).await;
     let worker = Actor::login(&s, "minzhu").await;
-    let id = json_ok(
-        worker
-            .post(
-                &s,
-                "/api/v1/admission-flags",
-                json!({"department": "某局", "description": "微信群里要求当天下午报送台账"}),
-            )
-            .await,
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
-    let empty = worker
-        .post(
-            &s,
-            "/api/v1/admission-flags",
-            json!({"department": " ", "description": "x"}),
-        )
-        .await;
-    assert!(error_of(empty, 400).await.contains("下达部门"));
     let dept = Actor::login(&s, "minzheng").await;
-    assert_eq!(dept.get(&s, "/api/v1/admission-flags").await.status(), 403);
     assert_eq!(worker.get(&s, "/api/v1/admissions").await.status(), 403);
     let office = Actor::login(&s, "jianfuban").await;
-    let flags = json_ok(office.get(&s, "/api/v1/admission-flags").await).await;
-    assert_eq!(flags["flags"][0]["unit_name"], "民主村社区居民委员会");
-    json_ok(
-        office
-            .post(
-                &s,
-                &format!("/api/v1/admission-flags/{id}/handle"),
-                json!({"response": "已约谈该局，停止群内索要台账"}),
-            )
-            .await,
-    )
-    .await;
-    let mine = json_ok(worker.get(&s, "/api/v1/admission-flags").await).await;
-    assert_eq!(mine["flags"][0]["status"], "handled");
     // The duty list is the office's to edit.
     assert_eq!(
         dept.post(&s, "/api/v1/duty-items", json!({"name": "x"}))
@@ -870,5 +835,5 @@ on_both_backends!(
     every_rule_fires_on_its_case,
     off_list_items_are_escalated,
     caps_refuse_with_numbers_unless_overridden,
-    a_community_flags_an_unnumbered_demand,
+    the_duty_list_is_the_offices,
 );

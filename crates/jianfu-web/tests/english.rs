@@ -284,7 +284,7 @@ async fn english_pages_show_no_chinese_but_data(b: Backend) {
         }
         // A form sent without its token.
         let r = c
-            .post(s.url("/admissions/flags"))
+            .post(s.url("/zhibao/public-form"))
             .form(&[("department", "x")])
             .send()
             .await
@@ -292,7 +292,10 @@ async fn english_pages_show_no_chinese_but_data(b: Backend) {
         assert_eq!(r.status(), 403, "{who}: a form without its token");
         let bad = chinese_labels(&r.text().await.expect("html"));
         if !bad.is_empty() {
-            found.insert(format!("{who} POST /admissions/flags without a token"), bad);
+            found.insert(
+                format!("{who} POST /zhibao/public-form without a token"),
+                bad,
+            );
         }
         for p in ["/admin/users", "/register/import", "/audit"] {
             let (status, html) = get_html(&c, &s, p).await;

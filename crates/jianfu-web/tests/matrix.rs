@@ -50,6 +50,10 @@ const NOT_DESIGNER: &[&str] = &["xiejiawan", "minzhu", "dagongguan", "minzhu-wg1
 /// Departments and the office do not read the register's residents.
 const NOT_RESIDENTS: &[&str] = &["minzheng", "renshe"];
 const ANYONE: &[&str] = &[];
+/// 直报: only grassroots accounts file one.
+const NOT_REPORTER: &[&str] = &["admin", "jianfuban", "quzhang", "minzheng", "renshe"];
+/// 直报: only the office and the department it is assigned to read one.
+const NOT_REPORT_READER: &[&str] = &["xiejiawan", "minzhu", "dagongguan", "minzhu-wg1", "admin"];
 /// The ledger: grid workers and the administrator have none.
 const NO_LEDGER: &[&str] = &["minzhu-wg1", "admin"];
 /// Warnings: the office and departments only.
@@ -269,13 +273,38 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         ("GET", "/api/v1/duty-items", Some(ANYONE)),
         ("POST", "/api/v1/duty-items", Some(NOT_OFFICE)),
         ("DELETE", "/api/v1/duty-items/{missing}", Some(NOT_OFFICE)),
-        ("GET", "/api/v1/admission-flags", Some(ANYONE)),
-        ("POST", "/api/v1/admission-flags", Some(ANYONE)),
+        ("GET", "/api/v1/direct-reports", Some(NOT_REPORT_READER)),
+        ("POST", "/api/v1/direct-reports", Some(NOT_REPORTER)),
+        ("POST", "/api/v1/direct-reports/follow", None),
+        ("POST", "/api/v1/direct-reports/follow/messages", None),
+        ("POST", "/api/v1/direct-reports/follow/rating", None),
+        (
+            "PUT",
+            "/api/v1/direct-reports/public-form",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
+        (
+            "GET",
+            "/api/v1/direct-reports/{missing}",
+            Some(NOT_REPORT_READER),
+        ),
         (
             "POST",
-            "/api/v1/admission-flags/{missing}/handle",
-            Some(NOT_OFFICE),
+            "/api/v1/direct-reports/{missing}/steps",
+            Some(NOT_REPORT_READER),
         ),
+        (
+            "POST",
+            "/api/v1/direct-reports/{missing}/publish",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
+        (
+            "GET",
+            "/api/v1/direct-reports/{missing}/files/{missing}",
+            Some(NOT_REPORT_READER),
+        ),
+        ("POST", "/api/v1/public/direct-reports", None),
+        ("GET", "/api/v1/typical-cases", Some(ANYONE)),
         ("GET", "/api/v1/public/admissions/{number}", None),
         ("GET", "/api/v1/ledger", Some(NO_LEDGER)),
         ("GET", "/api/v1/ledger/lines", Some(NO_LEDGER)),
@@ -433,12 +462,6 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
             "/admissions/duty-items/{missing}/remove",
             Some(NOT_OFFICE),
         ),
-        ("POST", "/admissions/flags", Some(ANYONE)),
-        (
-            "POST",
-            "/admissions/flags/{missing}/handle",
-            Some(NOT_OFFICE),
-        ),
         (
             "GET",
             "/admissions/{admission}",
@@ -450,6 +473,29 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
             "GET",
             "/admissions/{admission}/assessment.xlsx",
             Some(&["renshe", "minzhu", "minzhu-wg1"]),
+        ),
+        ("GET", "/zhibao", Some(ANYONE)),
+        ("GET", "/zhibao/new", Some(NOT_REPORTER)),
+        ("POST", "/zhibao/new", Some(NOT_REPORTER)),
+        ("GET", "/zhibao/public", None),
+        ("POST", "/zhibao/public", None),
+        ("GET", "/zhibao/follow", None),
+        ("POST", "/zhibao/follow", None),
+        ("POST", "/zhibao/follow/add", None),
+        ("POST", "/zhibao/follow/rate", None),
+        ("GET", "/zhibao/cases", Some(ANYONE)),
+        ("POST", "/zhibao/public-form", Some(NOT_OFFICE_OR_ADMIN)),
+        ("GET", "/zhibao/{missing}", Some(NOT_REPORT_READER)),
+        ("POST", "/zhibao/{missing}/step", Some(NOT_REPORT_READER)),
+        (
+            "POST",
+            "/zhibao/{missing}/publish",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
+        (
+            "GET",
+            "/zhibao/{missing}/files/{missing}",
+            Some(NOT_REPORT_READER),
         ),
         ("GET", "/check", None),
         ("GET", "/static/app.css", None),
@@ -501,7 +547,13 @@ fn body(method: &str, path: &str, report_def: &Value) -> Option<Value> {
         ("PUT", "/api/v1/monitoring-points/{unit}") => json!({"contact": "矩阵联系人"}),
         ("PUT", "/api/v1/confirmations/{month}") => json!({"estimate_hours": 1}),
         ("PUT", "/api/v1/monitoring-settings") => json!({"answer_working_days": 10}),
-        ("POST", "/api/v1/admission-flags/{missing}/handle") => json!({"response": "已处理"}),
+        ("POST", "/api/v1/direct-reports") => json!({"category": "other", "department": "矩阵局",
+            "happened_on": jianfu_app::today().to_string(), "demand": "矩阵测试", "minutes": 1}),
+        ("POST", "/api/v1/direct-reports/{missing}/steps") => json!({"action": "accept"}),
+        ("POST", "/api/v1/direct-reports/{missing}/publish") => {
+            json!({"title": "矩阵", "body": "矩阵测试"})
+        }
+        ("PUT", "/api/v1/direct-reports/public-form") => json!({"open": false}),
         _ => return None,
     })
 }

@@ -1,7 +1,7 @@
 //! 监测 through the HTTP API on both databases:
 //! - a community's month on the ledger equals what was admitted for it
 //!   (the estimate's minutes), measured where it was measured (a filled
-//!   report task), plus what it flagged; every figure traced to its source;
+//!   report task), plus what it reported (直报); every figure traced to its source;
 //! - the rebound rules open cases; the warning workflow with scope;
 //! - a monitoring point confirms its month prefilled, an edit is a new
 //!   version, bad figures are refused naming the field, one reminder only.
@@ -204,14 +204,32 @@ async fn a_month_on_the_ledger_is_what_reached_the_community(b: Backend) {
         .unwrap()["active_ms"]
         .as_i64()
         .unwrap();
-    // And a demand that came without a number, flagged.
+    // And a demand that came without a number, reported (naming the
+    // community) and accepted by the office.
     json_ok(
         worker
             .send(
                 &s,
                 "POST",
-                "/api/v1/admission-flags",
-                json!({"department": "区民政局", "description": "微信群里要求当天下午报送台账"}),
+                "/api/v1/direct-reports",
+                json!({"category": "unadmitted_demand", "department": "区民政局",
+                       "happened_on": first_day(), "minutes": 30, "name_community": true,
+                       "demand": "微信群里要求当天下午报送台账"}),
+            )
+            .await,
+    )
+    .await;
+    let reported = json_ok(office.get(&s, "/api/v1/direct-reports").await).await["reports"][0]
+        ["id"]
+        .as_i64()
+        .unwrap();
+    json_ok(
+        office
+            .send(
+                &s,
+                "POST",
+                &format!("/api/v1/direct-reports/{reported}/steps"),
+                json!({"action": "accept"}),
             )
             .await,
     )
@@ -256,9 +274,10 @@ async fn a_month_on_the_ledger_is_what_reached_the_community(b: Backend) {
     let flag = all
         .iter()
         .find(|l| l["kind"] == "unnumbered")
-        .expect("the flag is on the ledger");
+        .expect("the direct report is on the ledger");
     assert_eq!(flag["provenance"], "reported");
     assert_eq!(flag["admitted"], 0);
+    assert!(close(flag["minutes"].as_f64().unwrap(), 30.0), "{flag}");
 
     // The community's own dashboard shows the same total.
     let mine = json_ok(

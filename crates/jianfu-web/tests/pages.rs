@@ -414,7 +414,9 @@ async fn pages_load_nothing_from_off_the_machine(b: Backend) {
         "/admissions/{id}/decide",
         "/admissions/{id}/override",
         "/admission-caps",
-        "/admission-flags",
+        "/direct-reports",
+        "/direct-reports/follow",
+        "/public/direct-reports",
         "/duty-items",
         "/public/admissions/{number}",
     ] {

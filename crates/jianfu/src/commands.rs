@@ -120,6 +120,10 @@ pub async fn demo(
     for a in &summary.accounts {
         println!("  {:<12} {:<6} {}", a.username, a.role.label_zh(), a.unit);
     }
+    if let Some(code) = &summary.receipt_code {
+        println!("\n直报回执码（演示）：{code}");
+        println!("  在 /zhibao/follow 输入此码，可像反映人一样查看办理结果并评价。");
+    }
     println!();
     if no_serve {
         app.db.close().await;

@@ -1,13 +1,12 @@
 //! What the gate shows beyond the office: the public check of a 准入编号
-//! (no login, no personal data), flags of demands that came without one,
-//! and the duty list (职责清单).
+//! (no login, no personal data) and the duty list (职责清单). A demand
+//! that came without a number is reported through 直报.
 
 use super::{require_office, status_label};
 use crate::{App, AppError, CurrentUser, Result};
 use jianfu_core::admission::estimate::Estimate;
 use jianfu_core::admission::{looks_like_number, DemandKind};
-use jianfu_core::role::Role;
-use jianfu_store::{DutyItemRow, FlagRow};
+use jianfu_store::DutyItemRow;
 use serde::Serialize;
 
 /// A demand as anyone may see it by its number: what it is, whose, how
@@ -71,87 +70,6 @@ impl App {
             hours_per_year: estimate.as_ref().map(|e| e.hours_per_year),
             cost_yuan: estimate.as_ref().map(|e| e.cost_yuan),
         }))
-    }
-
-    /// A community (grid, township) worker flags a demand that came
-    /// without a valid 准入编号; it goes to the 减负办.
-    pub async fn flag_unadmitted(
-        &self,
-        actor: &CurrentUser,
-        department: &str,
-        description: &str,
-        number_given: Option<&str>,
-        ip: Option<String>,
-    ) -> Result<i64> {
-        if !matches!(actor.role, Role::Community | Role::Grid | Role::Township) {
-            return Err(AppError::Forbidden(
-                "只有基层工作人员可以反映未准入事项".into(),
-            ));
-        }
-        let department = department.trim();
-        let description = description.trim();
-        if department.is_empty() || description.is_empty() {
-            return Err(AppError::Invalid("请填写下达部门和事项内容".into()));
-        }
-        if department.chars().count() > 100 || description.chars().count() > 2000 {
-            return Err(AppError::Invalid(
-                "部门名称不超过 100 字，事项内容不超过 2000 字".into(),
-            ));
-        }
-        let number = number_given.map(str::trim).filter(|n| !n.is_empty());
-        let id = self
-            .db
-            .insert_flag(actor.unit.id, actor.id, department, description, number)
-            .await?;
-        self.refresh_ledger(crate::monitoring::LedgerSource::Flags)
-            .await?;
-        self.audit(
-            Some(actor),
-            "admission.flag",
-            Some(format!("flag:{id}")),
-            "ok",
-            Some(department.to_string()),
-            ip,
-        )
-        .await?;
-        Ok(id)
-    }
-
-    /// Flags: all for the 减负办, a worker's own unit's otherwise.
-    pub async fn list_flags(&self, actor: &CurrentUser) -> Result<Vec<FlagRow>> {
-        match actor.role {
-            Role::Jianfuban => Ok(self.db.flags(None).await?),
-            Role::Community | Role::Grid | Role::Township => {
-                Ok(self.db.flags(Some(actor.unit.id)).await?)
-            }
-            _ => Err(AppError::Forbidden("无权查看反映的事项".into())),
-        }
-    }
-
-    pub async fn handle_flag(
-        &self,
-        actor: &CurrentUser,
-        id: i64,
-        response: &str,
-        ip: Option<String>,
-    ) -> Result<()> {
-        require_office(actor)?;
-        let response = response.trim();
-        if response.is_empty() {
-            return Err(AppError::Invalid("请填写处理意见".into()));
-        }
-        if !self.db.handle_flag(id, response, actor.id).await? {
-            return Err(AppError::NotFound(format!("待处理的反映 {id}")));
-        }
-        self.audit(
-            Some(actor),
-            "admission.flag_handled",
-            Some(format!("flag:{id}")),
-            "ok",
-            None,
-            ip,
-        )
-        .await
     }
 
     pub async fn duty_list(&self) -> Result<Vec<DutyItemRow>> {

@@ -1,6 +1,6 @@
 //! Building the burden ledger from what the system holds: admitted
-//! demands, report tasks, unnumbered demands communities flagged, and
-//! monitoring points' confirmations. Each source's entries are computed by
+//! demands, report tasks, accepted direct reports (直报), and monitoring
+//! points' confirmations. Each source's entries are computed by
 //! `jianfu-core::monitoring::ledger` and replace that source's rows, so a
 //! figure always matches its source; `rebuild_ledger` does every source at
 //! once.
@@ -21,8 +21,8 @@ pub enum LedgerSource {
     Admission(i64),
     /// Every task of a report.
     Report(i64),
-    /// Every flag of unnumbered demands.
-    Flags,
+    /// Every direct report (直报).
+    DirectReports,
     /// A point's confirmation of a month (unit, yyyymm).
     Confirmation(i64, i64),
 }
@@ -136,37 +136,48 @@ impl App {
             .collect())
     }
 
-    async fn flag_entries(&self) -> Result<Vec<LedgerEntry>> {
-        let departments: Vec<_> = self.db.departments().await?;
+    /// Accepted direct reports: hidden burden on the community the
+    /// reporter chose to name, else on its township, else (a public report
+    /// that named no place) on the district.
+    async fn direct_entries(&self) -> Result<Vec<LedgerEntry>> {
+        use jianfu_core::direct_report::{Category, Status};
+        let reports = self.db.direct_reports(None).await?;
+        let district = match reports.iter().any(|r| r.township_id.is_none()) {
+            true => self.db.subtree("/", false).await?.first().map(|u| u.id),
+            false => None,
+        };
         let mut out = Vec::new();
-        for f in self.db.flags(None).await? {
-            let Some(month) = chrono::DateTime::from_timestamp_millis(f.created_at)
-                .map(|t| Month::of(t.with_timezone(&crate::clock::zone()).date_naive()))
-            else {
+        for r in reports {
+            if !Status::from_code(&r.status).is_some_and(Status::counts_on_ledger) {
+                continue;
+            }
+            let (Some(unit_id), Ok(day)) = (
+                r.community_id.or(r.township_id).or(district),
+                chrono::NaiveDate::parse_from_str(&r.happened_on, "%Y-%m-%d"),
+            ) else {
                 continue;
             };
-            // The community names the department in words; match it to
-            // the org tree where the words are a department's name.
-            let dept = departments
-                .iter()
-                .find(|d| d.name == f.department || d.short_name == f.department)
-                .map(|d| d.id);
+            let category = Category::from_code(&r.category).unwrap_or(Category::Other);
             out.push(reported_entry(&ReportedBurden {
-                source_kind: "flag",
-                source_id: f.id,
-                // A flag's text is the reporter's own words: phone and ID
-                // numbers typed into it are masked before they are stored.
-                label: jianfu_core::mask::digit_runs(&format!(
-                    "{}：{}",
-                    f.department,
-                    f.description.chars().take(40).collect::<String>()
-                )),
-                unit_id: f.unit_id,
-                month,
-                department_id: dept,
-                kind: BurdenKind::Unnumbered,
+                source_kind: "direct",
+                source_id: r.id,
+                // The category and the department only: the reporter's
+                // words stay with the office.
+                label: format!(
+                    "直报：{}（{}）",
+                    category.label_zh(),
+                    r.department_name.as_deref().unwrap_or(&r.department_text)
+                ),
+                unit_id,
+                month: Month::of(day),
+                department_id: r.department_id,
+                kind: if category.is_unadmitted() {
+                    BurdenKind::Unnumbered
+                } else {
+                    BurdenKind::Hidden
+                },
                 items: 1,
-                minutes: 0.0,
+                minutes: r.minutes.max(0) as f64,
                 day: None,
             }));
         }
@@ -239,10 +250,16 @@ impl App {
                     .collect();
                 ("task", ids, self.report_entries(id).await?)
             }
-            LedgerSource::Flags => {
-                let entries = self.flag_entries().await?;
-                let ids = self.db.flags(None).await?.iter().map(|f| f.id).collect();
-                ("flag", ids, entries)
+            LedgerSource::DirectReports => {
+                let entries = self.direct_entries().await?;
+                let ids = self
+                    .db
+                    .direct_reports(None)
+                    .await?
+                    .iter()
+                    .map(|r| r.id)
+                    .collect();
+                ("direct", ids, entries)
             }
             LedgerSource::Confirmation(unit, month) => {
                 let entries = match self.db.confirmation(unit, month).await? {
@@ -281,7 +298,7 @@ impl App {
         for r in self.db.reports(None).await? {
             entries.extend(self.report_entries(r.id).await?);
         }
-        entries.extend(self.flag_entries().await?);
+        entries.extend(self.direct_entries().await?);
         let first = until.plus(-60).key();
         for c in self.db.confirmations(first, until.key()).await? {
             entries.extend(Self::confirmation_entries(&c));

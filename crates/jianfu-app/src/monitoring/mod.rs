@@ -355,21 +355,17 @@ impl App {
             .db
             .ledger_line_totals(&scope, from.key(), to.key(), kind)
             .await?;
-        // A flag of an unnumbered demand is a community's complaint about
-        // the department or township that sent it: those readers see
-        // that it counted, never who raised it or in what words.
-        let hide_flags = matches!(actor.role, Role::Department | Role::Township);
+        // A direct report is a complaint about the department or township
+        // that sent the demand: readers other than the 减负办 see that it
+        // counted, never which report it was or who raised it.
+        let hide_reports = actor.role != Role::Jianfuban;
         for l in &mut lines {
-            if hide_flags && l.source_kind == "flag" {
+            if hide_reports && l.source_kind == "direct" {
                 l.unit_id = 0;
                 l.unit = "（不显示）".into();
                 l.source_id = 0;
-                l.source_label = "基层反映的未编号事项（内容和反映单位仅减负办可见）".into();
+                l.source_label = "基层直报的隐性负担（内容和反映单位仅减负办可见）".into();
                 l.working = String::new();
-            } else if l.source_kind == "flag" {
-                // Free text from a community: numbers in it stay masked
-                // (the ledger masks them when it is built; older rows too).
-                l.source_label = jianfu_core::mask::digit_runs(&l.source_label);
             }
         }
         Ok(Trace {

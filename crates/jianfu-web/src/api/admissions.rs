@@ -1,5 +1,5 @@
 //! `/api/v1` endpoints of 准入: requests and their workflow, caps, the duty
-//! list, flags of unnumbered demands, the gate's settings, and the public
+//! list, the gate's settings, and the public
 //! check of a 准入编号 (no login).
 
 use crate::context::ReqCtx;
@@ -215,59 +215,6 @@ pub async fn remove_duty_item(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     state.app.remove_duty_item(&s.user, id, ctx.ip).await?;
-    Ok(Json(json!({"ok": true})))
-}
-
-pub async fn flags(
-    State(state): State<AppState>,
-    ApiUser(s): ApiUser,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({"flags": state.app.list_flags(&s.user).await?})))
-}
-
-#[derive(Deserialize)]
-pub struct FlagInput {
-    department: String,
-    description: String,
-    #[serde(default)]
-    number: Option<String>,
-}
-
-pub async fn flag(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    ApiUser(s): ApiUser,
-    ApiJson(f): ApiJson<FlagInput>,
-) -> Result<Json<Value>, ApiError> {
-    let id = state
-        .app
-        .flag_unadmitted(
-            &s.user,
-            &f.department,
-            &f.description,
-            f.number.as_deref(),
-            ctx.ip,
-        )
-        .await?;
-    Ok(Json(json!({"id": id})))
-}
-
-#[derive(Deserialize)]
-pub struct HandleInput {
-    response: String,
-}
-
-pub async fn handle_flag(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    ApiUser(s): ApiUser,
-    ApiPath(id): ApiPath<i64>,
-    ApiJson(h): ApiJson<HandleInput>,
-) -> Result<Json<Value>, ApiError> {
-    state
-        .app
-        .handle_flag(&s.user, id, &h.response, ctx.ip)
-        .await?;
     Ok(Json(json!({"ok": true})))
 }
 

@@ -2,6 +2,7 @@
 
 pub mod admissions;
 pub mod aliases;
+pub mod direct_reports;
 pub mod monitoring;
 pub mod register;
 pub mod reports;
@@ -123,13 +124,39 @@ pub fn routes() -> Router<AppState> {
             axum::routing::delete(admissions::remove_duty_item),
         )
         .route(
-            "/admission-flags",
-            get(admissions::flags).post(admissions::flag),
+            "/direct-reports",
+            get(direct_reports::list)
+                .post(direct_reports::file)
+                .layer(crate::uploads::upload_limit()),
+        )
+        .route("/direct-reports/follow", post(direct_reports::follow))
+        .route(
+            "/direct-reports/follow/messages",
+            post(direct_reports::follow_message),
         )
         .route(
-            "/admission-flags/{id}/handle",
-            post(admissions::handle_flag),
+            "/direct-reports/follow/rating",
+            post(direct_reports::follow_rating),
         )
+        .route(
+            "/direct-reports/public-form",
+            put(direct_reports::public_form),
+        )
+        .route("/direct-reports/{id}", get(direct_reports::detail))
+        .route("/direct-reports/{id}/steps", post(direct_reports::step))
+        .route(
+            "/direct-reports/{id}/publish",
+            post(direct_reports::publish),
+        )
+        .route(
+            "/direct-reports/{id}/files/{position}",
+            get(direct_reports::evidence),
+        )
+        .route(
+            "/public/direct-reports",
+            post(direct_reports::file_public).layer(crate::uploads::upload_limit()),
+        )
+        .route("/typical-cases", get(direct_reports::typical_cases))
         .route(
             "/public/admissions/{number}",
             get(admissions::public_lookup),

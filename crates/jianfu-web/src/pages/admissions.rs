@@ -1,13 +1,13 @@
 //! Pages of 准入: the list (a department's requests, the office's queue),
 //! the request form with each kind's own fields, a request with its
 //! estimate, findings and decisions (printable as the 一致性评估), the caps
-//! dashboard, flags of unnumbered demands, and the public check.
+//! dashboard, and the public check.
 
 use crate::context::ReqCtx;
 use crate::errors::PageError;
 use crate::extract::{PageForm, PagePath, PageQuery};
 use crate::i18n::{labels, t, Lang};
-use crate::render::{base, fmt_time, render};
+use crate::render::{base, render};
 use crate::session::PageUser;
 use crate::AppState;
 use axum::extract::State;
@@ -94,24 +94,13 @@ pub async fn list(
             json!(if q.report.is_some() { "report" } else { "" }),
         );
     }
-    if matches!(
-        role,
-        Role::Community | Role::Grid | Role::Township | Role::Jianfuban
-    ) {
-        let flags = app.list_flags(&s.user).await.map_err(err(&ctx))?;
-        data.insert(
-            "flags".into(),
-            json!(flags
-                .iter()
-                .map(
-                    |f| json!({"id": f.id, "unit": f.unit_name, "department": f.department,
-                                "description": f.description, "number": f.number_given,
-                                "status": f.status, "response": f.response,
-                                "at": fmt_time(f.created_at)})
-                )
-                .collect::<Vec<_>>()),
-        );
-    }
+    data.insert(
+        "may_report".into(),
+        json!(matches!(
+            role,
+            Role::Community | Role::Grid | Role::Township
+        )),
+    );
     data.insert(
         "duty_items".into(),
         json!(app.duty_list().await.map_err(err(&ctx))?),
@@ -634,54 +623,6 @@ pub async fn set_cap(
         .await
         .map_err(err(&ctx))?;
     Ok(Redirect::to(&format!("/admissions/caps?year={}", f.year)).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct FlagForm {
-    department: String,
-    description: String,
-    #[serde(default)]
-    number: String,
-}
-
-pub async fn flag(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    PageUser(s): PageUser,
-    PageForm(f): PageForm<FlagForm>,
-) -> Result<Response, PageError> {
-    state
-        .app
-        .flag_unadmitted(
-            &s.user,
-            &f.department,
-            &f.description,
-            Some(f.number.as_str()),
-            ctx.ip.clone(),
-        )
-        .await
-        .map_err(err(&ctx))?;
-    Ok(Redirect::to("/admissions").into_response())
-}
-
-#[derive(Deserialize)]
-pub struct HandleForm {
-    response: String,
-}
-
-pub async fn handle_flag(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    PageUser(s): PageUser,
-    PagePath(id): PagePath<i64>,
-    PageForm(f): PageForm<HandleForm>,
-) -> Result<Response, PageError> {
-    state
-        .app
-        .handle_flag(&s.user, id, &f.response, ctx.ip.clone())
-        .await
-        .map_err(err(&ctx))?;
-    Ok(Redirect::to("/admissions").into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -4,6 +4,7 @@ mod admin_users;
 mod admissions;
 mod audit_log;
 mod dictionary;
+mod direct_reports;
 mod home;
 mod login;
 mod monitoring;
@@ -110,11 +111,6 @@ pub fn routes() -> Router<AppState> {
             "/admissions/duty-items/{id}/remove",
             post(admissions::remove_duty_item),
         )
-        .route("/admissions/flags", post(admissions::flag))
-        .route(
-            "/admissions/flags/{id}/handle",
-            post(admissions::handle_flag),
-        )
         .route("/admissions/{id}", get(admissions::detail))
         .route("/admissions/{id}/decide", post(admissions::decide))
         .route("/admissions/{id}/override", post(admissions::override_cap))
@@ -152,6 +148,37 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/monitoring/confirm",
             get(monitoring::confirm_form).post(monitoring::confirm),
+        )
+        .route("/zhibao", get(direct_reports::index))
+        .route(
+            "/zhibao/new",
+            get(direct_reports::new_form)
+                .post(direct_reports::file)
+                .layer(crate::uploads::upload_limit()),
+        )
+        .route(
+            "/zhibao/public",
+            get(direct_reports::public_form)
+                .post(direct_reports::file_public)
+                .layer(crate::uploads::upload_limit()),
+        )
+        .route(
+            "/zhibao/follow",
+            get(direct_reports::follow_form).post(direct_reports::follow),
+        )
+        .route("/zhibao/follow/add", post(direct_reports::follow_add))
+        .route("/zhibao/follow/rate", post(direct_reports::follow_rate))
+        .route("/zhibao/cases", get(direct_reports::cases))
+        .route(
+            "/zhibao/public-form",
+            post(direct_reports::toggle_public_form),
+        )
+        .route("/zhibao/{id}", get(direct_reports::detail))
+        .route("/zhibao/{id}/step", post(direct_reports::step))
+        .route("/zhibao/{id}/publish", post(direct_reports::publish))
+        .route(
+            "/zhibao/{id}/files/{position}",
+            get(direct_reports::evidence),
         )
         .route("/check", get(admissions::check))
         .route("/static/app.css", get(css))

@@ -1,0 +1,72 @@
+//! How many reports one account may file, counted in memory only.
+//!
+//! A flood from one account would bury the office's list; a count in the
+//! database would be a record that the account filed something and when.
+//! So the count lives here, per hour, and is forgotten within the hour
+//! (and at every restart). Addresses are counted the same way, in the web
+//! layer, which is the only one that sees them.
+
+use crate::{AppError, Result};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Reports one account may file in an hour: more than any real week of
+/// hidden burden arrives in an hour, far fewer than a flood.
+pub const PER_ACCOUNT_PER_HOUR: u32 = 10;
+const WINDOW: Duration = Duration::from_secs(3600);
+/// Accounts tracked at once; beyond this the oldest windows are dropped.
+const MAX_ACCOUNTS: usize = 10_000;
+
+#[derive(Default)]
+pub struct FilingQuota {
+    windows: Mutex<HashMap<i64, (Instant, u32)>>,
+}
+
+impl FilingQuota {
+    /// Takes one filing for the account, or says when it may file again.
+    pub fn take_account(&self, account: i64) -> Result<()> {
+        self.take_at(account, Instant::now())
+    }
+
+    fn take_at(&self, account: i64, now: Instant) -> Result<()> {
+        let mut map = match self.windows.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if map.len() >= MAX_ACCOUNTS {
+            map.retain(|_, (start, _)| now.saturating_duration_since(*start) < WINDOW);
+        }
+        let entry = map.entry(account).or_insert((now, 0));
+        if now.saturating_duration_since(entry.0) >= WINDOW {
+            *entry = (now, 0);
+        }
+        if entry.1 >= PER_ACCOUNT_PER_HOUR {
+            let wait = WINDOW.saturating_sub(now.saturating_duration_since(entry.0));
+            return Err(AppError::Invalid(format!(
+                "一小时内最多直报 {PER_ACCOUNT_PER_HOUR} 件；请在 {} 分钟后再试",
+                wait.as_secs() / 60 + 1
+            )));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_files_ten_an_hour_then_waits() {
+        let q = FilingQuota::default();
+        let t0 = Instant::now();
+        for _ in 0..PER_ACCOUNT_PER_HOUR {
+            assert!(q.take_at(1, t0).is_ok());
+        }
+        let err = q.take_at(1, t0).unwrap_err().to_string();
+        assert!(err.contains("一小时内最多直报"), "{err}");
+        assert!(q.take_at(2, t0).is_ok(), "another account is not held");
+        assert!(q.take_at(1, t0 + WINDOW).is_ok(), "a new hour");
+    }
+}
