@@ -119,7 +119,7 @@ const PLAN: [Planned; 12] = [
         16,
         "未经准入到社区检查燃气安全，要求补做3本台账。",
         480,
-        End::Assigned { overdue: false },
+        End::Assigned { overdue: true },
     ),
     p(
         "wechat_group",
@@ -454,16 +454,17 @@ impl App {
                 "某区级部门上午通知、当天下午即要求报送核查表，时限不足半天，社区只能停下其他工作赶表。经减负办督促，该部门已撤回当天时限，改为通过一表通按月汇总，不再单独要表。",
             ),
         };
+        let department_id = self.department_named(plan.department).await?;
         self.db
-            .publish_typical_case(
-                id,
+            .publish_typical_case(&jianfu_store::NewTypicalCase {
+                report_id: id,
                 title,
                 body,
-                plan.category,
-                self.department_named(plan.department).await?,
-                day,
-                office_id,
-            )
+                category: plan.category,
+                department_id,
+                published_on: day,
+                published_by: office_id,
+            })
             .await?;
         Ok(())
     }

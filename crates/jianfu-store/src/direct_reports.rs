@@ -122,6 +122,18 @@ pub struct TypicalCaseRow {
     pub published_on: String,
 }
 
+/// A closed report as the office rewrote it for publication.
+#[derive(Debug, Clone)]
+pub struct NewTypicalCase<'a> {
+    pub report_id: i64,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub category: &'a str,
+    pub department_id: Option<i64>,
+    pub published_on: &'a str,
+    pub published_by: i64,
+}
+
 /// A change one step of the loop makes, beside the new status.
 #[derive(Debug, Clone)]
 pub enum ReportChange<'a> {
@@ -412,28 +424,20 @@ impl Db {
         Ok(salt)
     }
 
-    pub async fn publish_typical_case(
-        &self,
-        report_id: i64,
-        title: &str,
-        body: &str,
-        category: &str,
-        department_id: Option<i64>,
-        today: &str,
-        by: i64,
-    ) -> Result<Option<i64>> {
+    /// Publishes a typical case; None if the report was published already.
+    pub async fn publish_typical_case(&self, c: &NewTypicalCase<'_>) -> Result<Option<i64>> {
         let row: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO typical_cases (report_id, title, body, category, department_id, \
              published_on, published_by) VALUES ($1,$2,$3,$4,$5,$6,$7) \
              ON CONFLICT (report_id) DO NOTHING RETURNING id",
         )
-        .bind(report_id)
-        .bind(title)
-        .bind(body)
-        .bind(category)
-        .bind(department_id)
-        .bind(today)
-        .bind(by)
+        .bind(c.report_id)
+        .bind(c.title)
+        .bind(c.body)
+        .bind(c.category)
+        .bind(c.department_id)
+        .bind(c.published_on)
+        .bind(c.published_by)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|(id,)| id))

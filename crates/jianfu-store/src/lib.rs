@@ -28,8 +28,8 @@ pub use admissions::{
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use db::{admin, now_ms, Backend, Db};
 pub use direct_reports::{
-    DirectReportRow, EvidenceMeta, NewDirectReport, NewEvidence, ReportChange, ReportMessage,
-    TypicalCaseRow,
+    DirectReportRow, EvidenceMeta, NewDirectReport, NewEvidence, NewTypicalCase, ReportChange,
+    ReportMessage, TypicalCaseRow,
 };
 pub use elements::{AliasScope, ElementRow, LearnedAlias};
 pub use error::StoreError;

@@ -638,7 +638,10 @@ async fn main_pages_fit_a_phone_and_are_photographed() {
         tasks["tasks"][0]["report_id"].as_i64().unwrap()
     );
     let pages: Vec<(&str, Vec<&str>)> = vec![
-        ("", vec!["/login", "/check"]),
+        (
+            "",
+            vec!["/login", "/check", "/zhibao/follow", "/zhibao/public"],
+        ),
         (
             "minzhu",
             vec![
@@ -649,6 +652,9 @@ async fn main_pages_fit_a_phone_and_are_photographed() {
                 person_page.as_str(),
                 "/register/households",
                 "/register/import",
+                "/zhibao",
+                "/zhibao/new",
+                "/zhibao/cases",
             ],
         ),
         (
@@ -673,6 +679,8 @@ async fn main_pages_fit_a_phone_and_are_photographed() {
                 "/monitoring/lines",
                 "/monitoring/annual",
                 "/monitoring/settings",
+                "/zhibao",
+                "/zhibao/1",
             ],
         ),
         ("xiejiawan", vec!["/", "/monitoring"]),

@@ -1,6 +1,7 @@
 //! `jianfu demo` shows 监测 working: 18 months of history on the ledger,
 //! the rebound patterns found as warnings in every state, and twelve
-//! monitoring points, two of which have not confirmed last month.
+//! monitoring points, two of which have not confirmed last month; 直报 in
+//! every state with the receipt code the demo prints.
 
 mod common;
 
@@ -111,6 +112,58 @@ async fn the_demo_has_history_and_warnings(b: Backend) {
     let points = points["points"].as_array().unwrap();
     assert_eq!(points.len(), 12);
     assert_eq!(points.iter().filter(|p| p["confirmed"] == false).count(), 2);
+
+    // 直报: reports in every state and category, some overdue, two typical
+    // cases, and the printed receipt code opens a closed report to rate.
+    let reports = get_json(&office, &s, "/api/v1/direct-reports").await;
+    let reports = reports["reports"].as_array().unwrap();
+    assert!(reports.len() >= 20, "{}", reports.len());
+    for st in jianfu_core::direct_report::Status::ALL {
+        assert!(
+            reports.iter().any(|r| r["status"] == st.code()),
+            "a report {}",
+            st.code()
+        );
+    }
+    for c in jianfu_core::direct_report::Category::ALL {
+        assert!(
+            reports.iter().any(|r| r["category"] == c.code()),
+            "{}",
+            c.code()
+        );
+    }
+    assert!(reports.iter().filter(|r| r["overdue"] == true).count() >= 2);
+    let cases = get_json(&office, &s, "/api/v1/typical-cases").await;
+    assert_eq!(cases["cases"].as_array().map(Vec::len), Some(2));
+    let code = s
+        .demo
+        .receipt_code
+        .clone()
+        .expect("a receipt code is printed");
+    let view: Value = s
+        .client()
+        .post(s.url("/api/v1/direct-reports/follow"))
+        .json(&serde_json::json!({"code": code}))
+        .send()
+        .await
+        .expect("follow")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(view["status"], "closed", "{view}");
+    assert_eq!(view["can_rate"], true, "{view}");
+    let home = weijian
+        .get(s.url("/"))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        home.contains("step-direct_answer") && home.contains("overdue"),
+        "{home}"
+    );
 }
 
 on_both_backends!(the_demo_has_history_and_warnings);

@@ -601,15 +601,15 @@ impl App {
         }
         let case = self
             .db
-            .publish_typical_case(
-                id,
-                &title,
-                &jianfu_core::mask::digit_runs(&body),
-                &r.category,
-                r.department_id,
-                &crate::today().to_string(),
-                actor.id,
-            )
+            .publish_typical_case(&jianfu_store::NewTypicalCase {
+                report_id: id,
+                title: &title,
+                body: &jianfu_core::mask::digit_runs(&body),
+                category: &r.category,
+                department_id: r.department_id,
+                published_on: &crate::today().to_string(),
+                published_by: actor.id,
+            })
             .await?
             .ok_or_else(|| AppError::Invalid(format!("直报 {id} 已发布为典型案例")))?;
         self.audit(

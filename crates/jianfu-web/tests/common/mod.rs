@@ -131,6 +131,9 @@ pub struct TestServer {
     pub base: String,
     pub app: App,
     pub db: TestDb,
+    /// What building the demo said (its accounts, the receipt code it
+    /// prints).
+    pub demo: jianfu_app::demo::DemoSummary,
 }
 
 pub struct Options {
@@ -163,15 +166,16 @@ impl TestServer {
         let db = TestDb::new(backend).await;
         let store = Db::connect(&db.url).await.expect("connect");
         let app = App::open(store, opts.auth).await.expect("dictionary loads");
-        app.build_demo(&DemoOptions {
-            residents: opts.residents,
-            seed: 7,
-            password: PASSWORD.into(),
-            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"),
-            admissions: opts.activity,
-        })
-        .await
-        .expect("demo builds");
+        let demo = app
+            .build_demo(&DemoOptions {
+                residents: opts.residents,
+                seed: 7,
+                password: PASSWORD.into(),
+                today: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"),
+                admissions: opts.activity,
+            })
+            .await
+            .expect("demo builds");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -185,6 +189,7 @@ impl TestServer {
             base: format!("http://{addr}"),
             app,
             db,
+            demo,
         }
     }
 
