@@ -684,6 +684,86 @@ async fn the_loop_runs_to_the_reporters_rating(b: Backend) {
     assert_eq!(cases["cases"][0]["title"], "工作群里要表");
 }
 
+/// The public form works without an account only while the office keeps
+/// it open; it keeps the township the reporter chose and nothing else.
+async fn the_public_form_is_the_offices_to_open(b: Backend) {
+    let s = TestServer::start(b).await;
+    let office = Actor::login(&s, "jianfuban").await;
+    let worker = Actor::login(&s, "minzhu").await;
+    let public = |body: Value| {
+        let c = s.client();
+        let url = s.url("/api/v1/public/direct-reports");
+        async move { c.post(url).json(&body).send().await.expect("public") }
+    };
+    let m = error_of(public(report_body(json!({}))).await, 403).await;
+    assert!(m.contains("尚未开放"), "{m}");
+    // A community cannot open it; the office can, and it is audited.
+    assert_eq!(
+        worker
+            .send(
+                &s,
+                "PUT",
+                "/api/v1/direct-reports/public-form",
+                json!({"open": true})
+            )
+            .await
+            .status(),
+        403
+    );
+    json_ok(
+        office
+            .send(
+                &s,
+                "PUT",
+                "/api/v1/direct-reports/public-form",
+                json!({"open": true}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s.audit("direct.public_form", "jianfuban").await.len(), 1);
+    let township = s.unit_id("500107003").await;
+    let receipt = json_ok(public(report_body(json!({"township_id": township}))).await).await;
+    assert_eq!(digits(receipt["code"].as_str().expect("code")).len(), 16);
+    let r = &json_ok(office.get(&s, "/api/v1/direct-reports").await).await["reports"][0];
+    assert_eq!(r["township"], "谢家湾街道", "{r}");
+    assert_eq!(r["community"], Value::Null);
+    assert_eq!(r["anonymous"], true);
+    // A township that is not one is refused by name.
+    let community = s.unit_id("500107003003").await;
+    let m = error_of(
+        public(report_body(json!({"township_id": community}))).await,
+        400,
+    )
+    .await;
+    assert!(m.contains("街镇"), "{m}");
+    // The page posts without a session, from this site only.
+    let page = s
+        .client()
+        .post(s.url("/zhibao/follow"))
+        .header("origin", "http://evil.example")
+        .form(&[("code", "0000 0000 0000 0000")])
+        .send()
+        .await
+        .expect("cross-site post");
+    assert_eq!(page.status(), 403, "a cross-site form is refused");
+    let page = s
+        .client()
+        .post(s.url("/zhibao/follow"))
+        .header("origin", s.base.clone())
+        .form(&[("code", receipt["code"].as_str().unwrap_or_default())])
+        .send()
+        .await
+        .expect("same-site post");
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert!(page
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("report-status"));
+}
+
 /// The flags of a database from before 直报 become named reports, with
 /// their place, department and state, and the ledger keeps pointing at
 /// them.
@@ -766,4 +846,5 @@ on_both_backends!(
     evidence_is_cleaned_and_bad_files_store_nothing,
     the_loop_runs_to_the_reporters_rating,
     old_flags_are_migrated_as_named_reports,
+    the_public_form_is_the_offices_to_open,
 );

@@ -9,54 +9,10 @@
 
 mod common;
 
+use common::api::{error_of, json_ok, Actor};
 use common::{Backend, TestServer};
 use jianfu_core::calendar::WorkCalendar;
 use serde_json::{json, Value};
-
-async fn json_ok(r: reqwest::Response) -> Value {
-    let status = r.status();
-    let body: Value = r.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "{status}: {body}");
-    body
-}
-
-async fn error_of(r: reqwest::Response, status: u16) -> String {
-    let got = r.status().as_u16();
-    let body: Value = r.json().await.unwrap_or(Value::Null);
-    assert_eq!(got, status, "{body}");
-    body["error"].as_str().unwrap_or_default().to_string()
-}
-
-struct Actor {
-    c: reqwest::Client,
-    csrf: String,
-}
-
-impl Actor {
-    async fn login(s: &TestServer, user: &str) -> Actor {
-        let (c, csrf) = s.login(user).await;
-        Actor { c, csrf }
-    }
-    async fn get(&self, s: &TestServer, path: &str) -> reqwest::Response {
-        self.c.get(s.url(path)).send().await.unwrap()
-    }
-    async fn send(
-        &self,
-        s: &TestServer,
-        method: &str,
-        path: &str,
-        body: Value,
-    ) -> reqwest::Response {
-        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        self.c
-            .request(m, s.url(path))
-            .header("x-csrf-token", &self.csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-}
 
 /// Requests, submits and admits a demand; returns its id.
 async fn admitted(s: &TestServer, dept: &Actor, office: &Actor, body: Value) -> i64 {
