@@ -57,6 +57,21 @@ fn warning_title(w: &jianfu_store::WarningRow) -> String {
     }
 }
 
+/// A step with only its kind, title and link; the rest added where known.
+fn step(kind: &'static str, title: String, href: String) -> NextStep {
+    NextStep {
+        kind,
+        title,
+        unit: None,
+        status: String::new(),
+        due: None,
+        overdue: false,
+        href,
+        count: None,
+        comment: None,
+    }
+}
+
 fn overdue(due: &str, today: &str) -> bool {
     !due.is_empty() && due < today
 }
@@ -210,24 +225,10 @@ impl App {
         Ok(steps)
     }
 
-    /// 监测's steps: a department answers the warnings assigned to it; the
-    /// office closes the answered ones and assigns the new; a monitoring
-    /// point confirms the month just past.
     /// 直报: a department answers what was assigned to it (overdue in red);
     /// the office triages, closes, and chases what is overdue.
     async fn direct_report_steps(&self, actor: &CurrentUser, today: &str) -> Result<Vec<NextStep>> {
         use jianfu_core::direct_report::Category;
-        let step = |kind: &'static str, title: String, href: String| NextStep {
-            kind,
-            title,
-            unit: None,
-            status: String::new(),
-            due: None,
-            overdue: false,
-            href,
-            count: None,
-            comment: None,
-        };
         let mut steps = Vec::new();
         match actor.role {
             Role::Department => {
@@ -292,19 +293,11 @@ impl App {
         Ok(steps)
     }
 
+    /// 监测's steps: a department answers the warnings assigned to it; the
+    /// office closes the answered ones and assigns the new; a monitoring
+    /// point confirms the month just past.
     async fn monitoring_steps(&self, actor: &CurrentUser, today: &str) -> Result<Vec<NextStep>> {
         let mut steps = Vec::new();
-        let step = |kind: &'static str, title: String, href: String| NextStep {
-            kind,
-            title,
-            unit: None,
-            status: String::new(),
-            due: None,
-            overdue: false,
-            href,
-            count: None,
-            comment: None,
-        };
         match actor.role {
             Role::Department => {
                 for w in self.db.warnings(Some(actor.unit.id)).await? {

@@ -6,29 +6,9 @@
 
 mod common;
 
-use common::browser::{browser, log_out, start_driver, submit_login};
+use common::browser::{browser, click, log_out, start_driver, submit_login, type_into};
 use common::{Backend, TestServer, PASSWORD};
 use fantoccini::Locator;
-
-async fn click(b: &fantoccini::Client, id: &str) {
-    b.wait()
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click #{id}: {e}"));
-}
-
-async fn type_into(b: &fantoccini::Client, css: &str, text: &str) {
-    b.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .send_keys(text)
-        .await
-        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
-}
 
 async fn text_of(b: &fantoccini::Client, id: &str) -> String {
     b.wait()

@@ -4,29 +4,12 @@
 
 mod common;
 
-use common::browser::{browser, log_out, start_driver, submit_login, text_becomes};
+use common::browser::{
+    browser, click, log_out, start_driver, submit_login, text_becomes, type_into,
+};
 use common::{Backend, TestServer, PASSWORD};
 use fantoccini::Locator;
 use serde_json::json;
-
-async fn click(b: &fantoccini::Client, id: &str) {
-    b.wait()
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn type_into(b: &fantoccini::Client, css: &str, text: &str) {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .send_keys(text)
-        .await
-        .unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_office_follows_a_warning_through_the_loop() {

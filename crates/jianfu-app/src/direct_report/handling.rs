@@ -118,6 +118,7 @@ pub enum OfficeStep {
     },
 }
 
+/// Text a person must write, trimmed; the message names the field.
 pub(crate) fn required(text: &str, field: &str, max: usize) -> Result<String> {
     let t = text.trim();
     if jianfu_core::text::is_blank(t) {

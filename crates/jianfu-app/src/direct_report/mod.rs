@@ -17,6 +17,7 @@ mod handling;
 mod quota;
 
 pub use evidence::{clean_evidence, CleanedEvidence, EvidenceError, MAX_EVIDENCE_BYTES};
+pub(crate) use handling::required;
 pub use handling::{OfficeStep, ReportView, Viewer};
 pub use quota::FilingQuota;
 

@@ -34,16 +34,7 @@ pub enum WarningStep {
 /// How many months (this one included) a point may still confirm or edit.
 pub const CONFIRM_WINDOW_MONTHS: i32 = 3;
 
-fn required(text: &str, field: &str, max: usize) -> Result<String> {
-    let t = text.trim();
-    if jianfu_core::text::is_blank(t) {
-        return Err(AppError::Invalid(format!("请填写“{field}”")));
-    }
-    if t.chars().count() > max {
-        return Err(AppError::Invalid(format!("“{field}”不能超过 {max} 字")));
-    }
-    Ok(t.to_string())
-}
+use crate::direct_report::required;
 
 /// A monitoring point and whether it confirmed the month.
 #[derive(Debug, Clone, Serialize)]

@@ -130,3 +130,25 @@ pub async fn log_out(b: &fantoccini::Client) {
         .unwrap();
     b.wait().for_element(Locator::Id("login")).await.unwrap();
 }
+
+/// Clicks the element with this id once it is there.
+pub async fn click(b: &fantoccini::Client, id: &str) {
+    b.wait()
+        .for_element(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click #{id}: {e}"));
+}
+
+/// Types into the element this CSS selector finds, once it is there.
+pub async fn type_into(b: &fantoccini::Client, css: &str, text: &str) {
+    b.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
