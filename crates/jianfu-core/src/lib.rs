@@ -18,4 +18,5 @@ pub mod org;
 pub mod reports;
 pub mod role;
 pub mod scope;
+pub mod survey;
 pub mod text;
