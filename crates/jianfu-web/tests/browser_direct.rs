@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::browser::{browser, click, log_out, start_driver, submit_login, type_into};
+use common::browser::{browser, click, log_out, start_driver, submit_login, text_with, type_into};
 use common::{Backend, TestServer, PASSWORD};
 use fantoccini::Locator;
 
@@ -120,7 +120,9 @@ async fn a_worker_reports_anonymously_and_follows_it_to_the_end() {
     )
     .await;
     click(&b, "assign").await;
-    assert!(text_of(&b, "report-status").await.contains("已交办"));
+    assert!(text_with(&b, "report-status", "已交办")
+        .await
+        .contains("已交办"));
     fits_the_phone(&b, "the office's report page").await;
     log_out(&b).await;
 
@@ -138,7 +140,9 @@ async fn a_worker_reports_anonymously_and_follows_it_to_the_end() {
     assert!(b.find(Locator::Id("place")).await.is_err());
     type_into(&b, "#finding", "经核实，科室在工作群里直接布置，已撤回").await;
     click(&b, "answer").await;
-    assert!(text_of(&b, "report-status").await.contains("部门已答复"));
+    assert!(text_with(&b, "report-status", "部门已答复")
+        .await
+        .contains("部门已答复"));
     log_out(&b).await;
 
     // The office verifies and closes it.
@@ -150,18 +154,22 @@ async fn a_worker_reports_anonymously_and_follows_it_to_the_end() {
     b.goto(url.as_str()).await.expect("report");
     type_into(&b, "#closing-input", "部门已撤回要求，减负办已回访核实").await;
     click(&b, "close").await;
-    assert!(text_of(&b, "report-status").await.contains("已办结"));
+    assert!(text_with(&b, "report-status", "已办结")
+        .await
+        .contains("已办结"));
     log_out(&b).await;
 
     // The reporter, signed out, follows it with the code and rates it.
     b.goto(&s.url("/zhibao/follow")).await.expect("follow");
     type_into(&b, "#code", &code).await;
     click(&b, "follow-submit").await;
-    assert!(text_of(&b, "report-status").await.contains("已办结"));
+    assert!(text_with(&b, "report-status", "已办结")
+        .await
+        .contains("已办结"));
     assert!(text_of(&b, "closing").await.contains("回访核实"));
     click(&b, "rating-5").await;
     click(&b, "rate-submit").await;
-    assert!(text_of(&b, "report").await.contains("5/5"));
+    assert!(text_with(&b, "report", "5/5").await.contains("5/5"));
     fits_the_phone(&b, "the follow-up").await;
     screenshot(&b, "zhibao-follow-390.png").await;
     b.close().await.expect("close");

@@ -5,7 +5,7 @@
 mod common;
 
 use common::browser::{
-    browser, click, log_out, start_driver, submit_login, text_becomes, type_into,
+    browser, click, gone, log_out, start_driver, submit_login, text_becomes, type_into,
 };
 use common::{Backend, TestServer, PASSWORD};
 use fantoccini::Locator;
@@ -121,7 +121,7 @@ async fn the_office_follows_a_warning_through_the_loop() {
         .for_element(Locator::Id("warning-status"))
         .await
         .unwrap();
-    assert!(b.find(Locator::Id("answer-form")).await.is_err());
+    assert!(gone(&b, "answer-form").await, "the answer form goes");
     log_out(&b).await;
 
     // The office closes it with the feedback and what changed.

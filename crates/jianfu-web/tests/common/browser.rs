@@ -45,6 +45,33 @@ pub async fn text_becomes(b: &fantoccini::Client, id: &str, want: &str) -> Strin
     text
 }
 
+/// The text of element `id` once it contains `part`, or what it last read
+/// after 10 s (the page the click left may still be showing).
+pub async fn text_with(b: &fantoccini::Client, id: &str, part: &str) -> String {
+    let mut text = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = b.find(Locator::Id(id)).await {
+            text = e.text().await.unwrap_or_default();
+            if text.contains(part) {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    text
+}
+
+/// Whether element `id` is gone within 10 s (a form a step removes).
+pub async fn gone(b: &fantoccini::Client, id: &str) -> bool {
+    for _ in 0..100 {
+        if b.find(Locator::Id(id)).await.is_err() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
 pub async fn start_driver() -> Driver {
     let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     let port = free_port();
