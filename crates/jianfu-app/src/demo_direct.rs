@@ -431,12 +431,12 @@ impl App {
                 self.demo_publish(id, plan, office_id, &day(12)).await?;
             }
             End::Reopened => {
-                db.rate_direct_report(id, 2, "部门说撤回了，但工作群里还在要照片。", &day(12))
-                    .await?;
-                db.step_direct_report(id, &["closed"], "accepted", &ReportChange::Reopen, &day(12))
-                    .await?;
-                db.add_report_message(id, "reporter", "重新打开：工作群里还在要照片。", &day(12))
-                    .await?;
+                db.reopen_direct_report(
+                    id,
+                    "重新打开（评价 2/5）：部门说撤回了，但工作群里还在要照片。",
+                    &day(12),
+                )
+                .await?;
             }
             _ => {}
         }

@@ -264,6 +264,14 @@ impl App {
                         false,
                     ),
                     (
+                        // Accepted and not yet assigned; a reopened report
+                        // comes back here.
+                        "direct_assign",
+                        count(&|r| r.status == "accepted"),
+                        "/zhibao?status=accepted",
+                        false,
+                    ),
+                    (
                         "direct_close",
                         count(&|r| r.status == "answered"),
                         "/zhibao?status=answered",

@@ -100,6 +100,55 @@ pub fn short_name(official: &str) -> String {
     official.to_string()
 }
 
+/// Suffixes people drop when they name a place: "民主村社区" is "民主村",
+/// "金牛街道" is "金牛", "新都镇" is "新都".
+const PLACE_SUFFIXES: [&str; 10] = [
+    "村民委员会",
+    "居民委员会",
+    "居委会",
+    "村委会",
+    "社区",
+    "街道办事处",
+    "街道",
+    "人民政府",
+    "镇",
+    "乡",
+];
+
+/// Every way a text may name this place: the name itself and the name
+/// without the suffixes of a committee, a street or a town (once or twice,
+/// "XX村社区居民委员会" → "XX村"), as long as two characters remain; shorter
+/// stems ("新村" → "新") would match ordinary words.
+pub fn place_name_forms(name: &str) -> Vec<String> {
+    let mut forms = vec![name.trim().to_string()];
+    let mut stem = name.trim();
+    for _ in 0..2 {
+        let Some(next) = PLACE_SUFFIXES.iter().find_map(|s| stem.strip_suffix(s)) else {
+            break;
+        };
+        if next.chars().count() < 2 {
+            break;
+        }
+        forms.push(next.to_string());
+        stem = next;
+    }
+    forms.retain(|f| f.chars().count() >= 2);
+    forms.dedup();
+    forms
+}
+
+/// The first place among `names` that `text` names in any of its forms,
+/// as the name is written in the org tree. Used where a text written for a
+/// department or for every account must not point at a reporter's
+/// community or township.
+pub fn place_named_in<'a>(text: &str, names: &'a [String]) -> Option<&'a str> {
+    names.iter().map(String::as_str).find(|name| {
+        place_name_forms(name)
+            .iter()
+            .any(|form| text.contains(form.as_str()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +158,28 @@ mod tests {
         assert_eq!(short_name("民主村社区居民委员会"), "民主村社区");
         assert_eq!(short_name("金凤村村民委员会"), "金凤村");
         assert_eq!(short_name("杨家坪街道"), "杨家坪街道");
+    }
+
+    #[test]
+    fn a_place_is_found_by_its_short_forms() {
+        let names = vec![
+            "青龙街道".to_string(),
+            "新华二村社区".to_string(),
+            "桃花村村民委员会".to_string(),
+        ];
+        assert_eq!(place_named_in("青龙的一个社区", &names), Some("青龙街道"));
+        assert_eq!(place_named_in("新华二村反映", &names), Some("新华二村社区"));
+        assert_eq!(
+            place_named_in("桃花村的台账", &names),
+            Some("桃花村村民委员会")
+        );
+        assert_eq!(place_named_in("某社区反映台账过多", &names), None);
+        // A stem of one character is no name: "新村" does not match "新".
+        assert_eq!(place_name_forms("新村"), vec!["新村".to_string()]);
+        assert_eq!(
+            place_name_forms("新华二村社区"),
+            vec!["新华二村社区".to_string(), "新华二村".to_string()]
+        );
     }
 
     #[test]

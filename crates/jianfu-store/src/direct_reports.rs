@@ -158,7 +158,6 @@ pub enum ReportChange<'a> {
     Close {
         closing: &'a str,
     },
-    Reopen,
 }
 
 impl Db {
@@ -280,10 +279,6 @@ impl Db {
             ReportChange::Close { closing } => {
                 ("closing = $4, closed_on = $3", vec![Bind::Text(closing)])
             }
-            ReportChange::Reopen => (
-                "reopened = reopened + 1, rating = NULL, rating_comment = NULL, closed_on = NULL",
-                vec![],
-            ),
         };
         // $1 status, $2 id, $3 today, the step's own values from $4, then
         // the states it may come from.
@@ -381,6 +376,36 @@ impl Db {
         .await?)
     }
 
+    /// What the reporters of reports merged into `target_id` added with
+    /// their codes, for the office working on the target: (merged report,
+    /// message). The target's own reporter never reads these.
+    pub async fn merged_reporter_messages(
+        &self,
+        target_id: i64,
+    ) -> Result<Vec<(i64, ReportMessage)>> {
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT m.report_id, m.side, m.body, m.written_on FROM direct_report_messages m \
+             JOIN direct_reports r ON r.id = m.report_id \
+             WHERE r.merged_into = $1 AND m.side = 'reporter' ORDER BY m.id",
+        )
+        .bind(target_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, side, body, written_on)| {
+                (
+                    id,
+                    ReportMessage {
+                        side,
+                        body,
+                        written_on,
+                    },
+                )
+            })
+            .collect())
+    }
+
     pub async fn report_evidence(&self, report_id: i64) -> Result<Vec<EvidenceMeta>> {
         Ok(sqlx::query_as(
             "SELECT position, kind, content_type, size, stripped FROM direct_report_files \
@@ -441,6 +466,45 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|(id,)| id))
+    }
+
+    /// Takes a typical case down; the report itself stays as it was.
+    pub async fn withdraw_typical_case(&self, report_id: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM typical_cases WHERE report_id = $1")
+            .bind(report_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The reporter reopens a closed report (once): back to 受理, the
+    /// reason kept as the reporter's message, in one transaction so a
+    /// reopened report always says why.
+    pub async fn reopen_direct_report(&self, id: i64, reason: &str, today: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE direct_reports SET status = 'accepted', reopened = reopened + 1, \
+             rating = NULL, rating_comment = NULL, closed_on = NULL, updated_on = $1 \
+             WHERE id = $2 AND status = 'closed' AND reopened = 0 AND rating IS NULL",
+        )
+        .bind(today)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO direct_report_messages (report_id, side, body, written_on) \
+             VALUES ($1,'reporter',$2,$3)",
+        )
+        .bind(id)
+        .bind(reason)
+        .bind(today)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn typical_cases(&self) -> Result<Vec<TypicalCaseRow>> {

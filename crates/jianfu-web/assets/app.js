@@ -363,6 +363,35 @@ document.querySelectorAll(".bar > [data-bar]").forEach(function (el) {
   if (b) b.addEventListener("click", function () { window.print(); });
 })();
 
+// 直报 receipt: copy the code. The clipboard API needs a secure context;
+// on a plain-http intranet the code is selected instead, for Ctrl+C or the
+// phone's own copy menu.
+(function () {
+  // The address is printed in full: a printed receipt has no link.
+  document.querySelectorAll(".site-origin").forEach(function (e) { e.textContent = location.origin; });
+  const b = document.getElementById("copy-code");
+  const code = document.getElementById("receipt-code");
+  if (!b || !code) return;
+  b.hidden = false;
+  b.addEventListener("click", function () {
+    const text = code.textContent.trim();
+    const done = function () { b.textContent = b.dataset.copied; };
+    const select = function () {
+      const range = document.createRange();
+      range.selectNodeContents(code);
+      const sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, select);
+    } else {
+      select();
+      try { if (document.execCommand("copy")) done(); } catch (e) { /* selected */ }
+    }
+  });
+})();
+
 // Design form: the element picker is a datalist (searched by name, alias
 // and pinyin initials, which the option labels carry); the element's name
 // beside the box follows what is typed or picked.

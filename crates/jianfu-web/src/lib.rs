@@ -10,6 +10,7 @@ mod errors;
 mod extract;
 mod headers;
 mod i18n;
+mod once;
 mod pages;
 mod redirect;
 mod refusals;
@@ -65,6 +66,9 @@ pub struct AppState {
     /// 直报's filings and receipt-code attempts per address, in memory and
     /// out of the log: a wrong code costs a try, so guessing is slow.
     pub reporter_throttle: Arc<throttle::LoginThrottle>,
+    /// Spent one-time tokens of 直报's forms: a resent post does not file
+    /// twice.
+    pub once_tokens: Arc<once::OnceTokens>,
 }
 
 /// Reporter attempts (filings, receipt codes) per address and minute.
@@ -75,6 +79,7 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         app,
         login_throttle: Arc::new(throttle::LoginThrottle::new(cfg.login_attempts_per_minute)),
         reporter_throttle: Arc::new(throttle::LoginThrottle::quiet(REPORTER_ATTEMPTS_PER_MINUTE)),
+        once_tokens: Arc::new(once::OnceTokens::default()),
         cfg: Arc::new(cfg),
         uploads: uploads::Uploads::default(),
     };

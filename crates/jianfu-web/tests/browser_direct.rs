@@ -69,6 +69,16 @@ async fn a_worker_reports_anonymously_and_follows_it_to_the_end() {
     screenshot(&b, "zhibao-form-390.png").await;
     fits_the_phone(&b, "the report form").await;
     type_into(&b, "#department", "卫生健康委员会").await;
+    // The date picker's typed order depends on the browser's locale; the
+    // value is set as the picker would set it.
+    let today = jianfu_app::today().to_string();
+    b.execute(
+        "document.getElementById('happened_on').value = arguments[0];",
+        vec![serde_json::json!(today)],
+    )
+    .await
+    .expect("date");
+    type_into(&b, "#minutes", "90").await;
     type_into(
         &b,
         "#demand",

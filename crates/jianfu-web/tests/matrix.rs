@@ -299,6 +299,11 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
             Some(NOT_OFFICE_OR_ADMIN),
         ),
         (
+            "DELETE",
+            "/api/v1/direct-reports/{missing}/publish",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
+        (
             "GET",
             "/api/v1/direct-reports/{missing}/files/{missing}",
             Some(NOT_REPORT_READER),
@@ -490,6 +495,11 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         (
             "POST",
             "/zhibao/{missing}/publish",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
+        (
+            "POST",
+            "/zhibao/{missing}/withdraw-case",
             Some(NOT_OFFICE_OR_ADMIN),
         ),
         (

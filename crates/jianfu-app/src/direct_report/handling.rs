@@ -10,7 +10,7 @@
 use crate::{App, AppError, CurrentUser, Result};
 use jianfu_core::direct_report::{is_overdue, Category, Change, Disclosure, Status, Step};
 use jianfu_core::role::Role;
-use jianfu_store::{DirectReportRow, EvidenceMeta, ReportChange, ReportMessage, TypicalCaseRow};
+use jianfu_store::{DirectReportRow, EvidenceMeta, ReportChange, ReportMessage};
 use serde::{Deserialize, Serialize};
 
 /// Who is reading a report: what each may see differs.
@@ -70,6 +70,22 @@ pub struct ReportView {
     pub messages: Vec<ReportMessage>,
     pub evidence: Vec<EvidenceMeta>,
     pub typical_case: bool,
+    /// Where the report was merged into another: how that one stands, so
+    /// the reporter follows the case that is being handled.
+    pub merged_target: Option<MergedTarget>,
+}
+
+/// The report a merged report joined, as its reporter may read it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MergedTarget {
+    pub id: i64,
+    pub status: String,
+    pub status_label: &'static str,
+    pub due_on: Option<String>,
+    pub change_kind: Option<String>,
+    pub closing: Option<String>,
+    pub closed_on: Option<String>,
+    pub open: bool,
 }
 
 /// A step the office or the department takes.
@@ -139,11 +155,21 @@ impl App {
         let dept = who == Viewer::Department;
         let shared = r.evidence_shared != 0;
         let status = Status::from_code(&r.status).unwrap_or(Status::Received);
-        let messages = if dept {
+        let mut messages = if dept {
             Vec::new()
         } else {
             self.db.report_messages(r.id).await?
         };
+        if who == Viewer::Office {
+            // What the reporters of merged duplicates add later is read
+            // here, where the office works, marked with its source; the
+            // target's own reporter never reads another reporter's words.
+            for (from, mut m) in self.db.merged_reporter_messages(r.id).await? {
+                m.body = format!("（来自合并的直报 {from}）{}", m.body);
+                messages.push(m);
+            }
+            messages.sort_by(|a, b| a.written_on.cmp(&b.written_on));
+        }
         let evidence = if dept && !shared {
             Vec::new()
         } else {
@@ -157,12 +183,29 @@ impl App {
                 .iter()
                 .any(|c| c.report_id == r.id);
         let reporter = who == Viewer::Reporter;
+        let merged_target = match r.merged_into {
+            Some(target) if !dept => self.db.direct_report(target).await?.map(|t| {
+                let st = Status::from_code(&t.status).unwrap_or(Status::Received);
+                MergedTarget {
+                    id: t.id,
+                    status_label: st.label_zh(),
+                    open: st.is_open(),
+                    status: t.status,
+                    due_on: t.due_on,
+                    change_kind: t.change_kind,
+                    closing: t.closing,
+                    closed_on: t.closed_on,
+                }
+            }),
+            _ => None,
+        };
         let (rating_missing, never_reopened) = (r.rating.is_none(), r.reopened == 0);
         let rating_comment = (!dept).then(|| r.rating_comment.clone()).flatten();
         let mut v = Self::view_report_brief(r, who);
         v.messages = messages;
         v.evidence = evidence;
         v.typical_case = typical_case;
+        v.merged_target = merged_target;
         v.rating_comment = rating_comment;
         v.can_rate = reporter && status == Status::Closed && rating_missing;
         v.can_reopen = reporter && status == Status::Closed && never_reopened;
@@ -257,6 +300,7 @@ impl App {
             messages: Vec::new(),
             evidence: Vec::new(),
             typical_case: false,
+            merged_target: None,
             category: r.category,
         }
     }
@@ -417,6 +461,7 @@ impl App {
             } => {
                 let dept = self.department_unit(*department_id).await?;
                 let note = required(note, "交办说明", 2000)?;
+                self.check_office_text(&r, "交办说明", &note).await?;
                 let s = self.monitoring_settings().await?;
                 // Counted on the holiday calendar in settings: ten working
                 // days across 国庆 end a week later than ten weekdays.
@@ -447,6 +492,14 @@ impl App {
                 share_words,
                 reason,
             } => {
+                let unchanged = *township
+                    == (Disclosure::from_code(&r.disclosure) == Some(Disclosure::Township))
+                    && *share_words == (r.evidence_shared != 0);
+                if unchanged {
+                    return Err(AppError::Invalid(
+                        "没有变化：请勾选要向部门提供的内容，或取消勾选以收回已提供的内容".into(),
+                    ));
+                }
                 let reason = required(reason, "提供理由", 1000)?;
                 let level = if *township {
                     Disclosure::Township
@@ -487,6 +540,7 @@ impl App {
             }
             OfficeStep::Close { closing } => {
                 let closing = required(closing, "办结意见", 4000)?;
+                self.check_office_text(&r, "办结意见", &closing).await?;
                 let c = ReportChange::Close { closing: &closing };
                 (
                     "direct.close",
@@ -554,79 +608,5 @@ impl App {
             .await?
             .filter(|u| u.kind == "department")
             .ok_or_else(|| AppError::Invalid(format!("单位 {id} 不是部门")))
-    }
-
-    /// The office publishes a closed report as a typical case, in its own
-    /// words: no reporter and no community appear in a publication.
-    pub async fn publish_typical_case(
-        &self,
-        actor: &CurrentUser,
-        id: i64,
-        title: &str,
-        body: &str,
-        ip: Option<String>,
-    ) -> Result<i64> {
-        if actor.role != Role::Jianfuban {
-            return Err(self
-                .deny(
-                    actor,
-                    &format!("direct:{id}"),
-                    "只有减负办可以发布典型案例",
-                    ip,
-                )
-                .await);
-        }
-        let r = self
-            .db
-            .direct_report(id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("直报 {id}")))?;
-        if r.status != Status::Closed.code() {
-            return Err(AppError::Invalid(format!(
-                "直报 {id} 尚未办结，不能作为典型案例发布"
-            )));
-        }
-        let title = required(title, "标题", 100)?;
-        let body = required(body, "通报内容", 4000)?;
-        // The office edits the text; a community's name left in it would
-        // point at the reporter, so a publication naming one is refused.
-        for name in [r.community_name.as_deref(), r.township_name.as_deref()]
-            .into_iter()
-            .flatten()
-        {
-            if !name.is_empty() && (title.contains(name) || body.contains(name)) {
-                return Err(AppError::Invalid(format!(
-                    "通报内容提到了“{name}”：典型案例不写反映人所在的村（社区）或街镇，请删去后再发布"
-                )));
-            }
-        }
-        let case = self
-            .db
-            .publish_typical_case(&jianfu_store::NewTypicalCase {
-                report_id: id,
-                title: &title,
-                body: &jianfu_core::mask::digit_runs(&body),
-                category: &r.category,
-                department_id: r.department_id,
-                published_on: &crate::today().to_string(),
-                published_by: actor.id,
-            })
-            .await?
-            .ok_or_else(|| AppError::Invalid(format!("直报 {id} 已发布为典型案例")))?;
-        self.audit(
-            Some(actor),
-            "direct.publish",
-            Some(format!("direct:{id}")),
-            "ok",
-            Some(format!("发布典型案例“{title}”")),
-            ip,
-        )
-        .await?;
-        Ok(case)
-    }
-
-    /// Typical cases: every account reads them.
-    pub async fn typical_cases(&self) -> Result<Vec<TypicalCaseRow>> {
-        Ok(self.db.typical_cases().await?)
     }
 }

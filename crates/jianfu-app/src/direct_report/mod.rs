@@ -10,6 +10,7 @@
 //! report by day and are not audited either. docs/security.md says what
 //! this protects against and what it cannot.
 
+mod cases;
 mod evidence;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
@@ -22,7 +23,7 @@ pub use handling::{OfficeStep, ReportView, Viewer};
 pub use quota::FilingQuota;
 
 use crate::{App, AppError, CurrentUser, Result};
-use jianfu_core::direct_report::{check_filing, format_receipt, normalize_receipt, Filing};
+use jianfu_core::direct_report::{check_filing, format_receipt, normalize_receipt, Filing, Status};
 use jianfu_core::org::OrgKind;
 use jianfu_core::role::Role;
 use jianfu_store::{NewDirectReport, NewEvidence};
@@ -33,7 +34,7 @@ pub const MAX_EVIDENCE_FILES: usize = 5;
 
 /// What a reporter fills in. `name_community` and `named` are the
 /// reporter's choices; both default to the most protective.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 pub struct ReportForm {
     #[serde(default)]
     pub category: String,
@@ -72,6 +73,16 @@ pub struct Receipt {
     /// 16 digits in groups of four.
     pub code: String,
     pub files: Vec<StrippedFile>,
+    /// What was recorded about the reporter, told on the receipt.
+    pub recorded: Recorded,
+}
+
+/// What a report records about its reporter: the reporter's own choices.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Recorded {
+    pub township: bool,
+    pub community: bool,
+    pub named: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -232,6 +243,11 @@ impl App {
                     stripped: c.stripped.clone(),
                 })
                 .collect(),
+            recorded: Recorded {
+                township: township_id.is_some(),
+                community: community_id.is_some(),
+                named: named_user_id.is_some(),
+            },
         })
     }
 
@@ -322,14 +338,33 @@ impl App {
     pub async fn add_report_information(&self, code: &str, text: &str) -> Result<ReportView> {
         let r = self.report_by_code(code).await?;
         let text = handling::required(text, "补充内容", 4000)?;
-        if !jianfu_core::direct_report::Status::from_code(&r.status).is_some_and(|s| s.is_open()) {
-            return Err(AppError::Invalid(
-                "这份反映已办结或不予受理，不能再补充；如对办理结果不满意，请评价并重新打开".into(),
-            ));
+        let today = crate::today().to_string();
+        let is_open = |status: &str| Status::from_code(status).is_some_and(|s| s.is_open());
+        if is_open(&r.status) {
+            self.db
+                .add_report_message(r.id, "reporter", &text, &today)
+                .await?;
+        } else {
+            // A merged report lives on in the one it joined: what its
+            // reporter adds goes there, marked, while that one is open.
+            let target = match r.merged_into {
+                Some(t) => self.db.direct_report(t).await?,
+                None => None,
+            };
+            match target {
+                // Kept on the merged report: its reporter reads it there,
+                // and the office reads it on the one it works on.
+                Some(t) if is_open(&t.status) => {
+                    self.db
+                        .add_report_message(r.id, "reporter", &text, &today)
+                        .await?;
+                }
+                _ => return Err(AppError::Invalid(
+                    "这份反映已办结或不予受理，不能再补充；如对办理结果不满意，请评价并重新打开"
+                        .into(),
+                )),
+            }
         }
-        self.db
-            .add_report_message(r.id, "reporter", &text, &crate::today().to_string())
-            .await?;
         self.view_report(r, Viewer::Reporter).await
     }
 
@@ -356,34 +391,28 @@ impl App {
                 "这份反映已重新打开过一次，不能再次打开；可在评价说明中写明意见".into(),
             ));
         }
+        // Checked before anything is written: a refused reopen leaves the
+        // report as it was, rating included.
+        if reopen && jianfu_core::text::is_blank(comment) {
+            return Err(AppError::Invalid(
+                "重新打开时请在“评价说明”中写明哪里没有解决".into(),
+            ));
+        }
         let today = crate::today().to_string();
-        if !self
-            .db
-            .rate_direct_report(r.id, rating, comment, &today)
-            .await?
-        {
+        let done = if reopen {
+            // Reopening replaces the rating: the reporter rates again after
+            // the next closing. The rating given now stays in the message.
+            let reason = format!("重新打开（评价 {rating}/5）：{comment}");
+            self.db.reopen_direct_report(r.id, &reason, &today).await?
+        } else {
+            self.db
+                .rate_direct_report(r.id, rating, comment, &today)
+                .await?
+        };
+        if !done {
             return Err(AppError::Invalid(
                 "只能在办结后评价一次；这份反映尚未办结或已评价".into(),
             ));
-        }
-        if reopen {
-            if jianfu_core::text::is_blank(comment) {
-                return Err(AppError::Invalid(
-                    "重新打开时请在“评价说明”中写明哪里没有解决".into(),
-                ));
-            }
-            self.db
-                .step_direct_report(
-                    r.id,
-                    &["closed"],
-                    "accepted",
-                    &jianfu_store::ReportChange::Reopen,
-                    &today,
-                )
-                .await?;
-            self.db
-                .add_report_message(r.id, "reporter", &format!("重新打开：{comment}"), &today)
-                .await?;
         }
         let fresh = self
             .db

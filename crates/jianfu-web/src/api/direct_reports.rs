@@ -251,6 +251,16 @@ pub async fn publish(
     Ok(Json(json!({ "id": case })))
 }
 
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    ApiUser(s): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    state.app.withdraw_typical_case(&s.user, id, ctx.ip).await?;
+    Ok(Json(json!({ "withdrawn": id })))
+}
+
 pub async fn evidence(
     State(state): State<AppState>,
     ctx: ReqCtx,

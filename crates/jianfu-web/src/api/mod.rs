@@ -146,7 +146,7 @@ pub fn routes() -> Router<AppState> {
         .route("/direct-reports/{id}/steps", post(direct_reports::step))
         .route(
             "/direct-reports/{id}/publish",
-            post(direct_reports::publish),
+            post(direct_reports::publish).delete(direct_reports::withdraw),
         )
         .route(
             "/direct-reports/{id}/files/{position}",

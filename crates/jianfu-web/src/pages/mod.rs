@@ -177,6 +177,10 @@ pub fn routes() -> Router<AppState> {
         .route("/zhibao/{id}/step", post(direct_reports::step))
         .route("/zhibao/{id}/publish", post(direct_reports::publish))
         .route(
+            "/zhibao/{id}/withdraw-case",
+            post(direct_reports::withdraw_case),
+        )
+        .route(
             "/zhibao/{id}/files/{position}",
             get(direct_reports::evidence),
         )
