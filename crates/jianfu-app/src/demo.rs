@@ -216,6 +216,8 @@ impl App {
                 .map(|ok| ok.user)
                 .map_err(|e| AppError::Invalid(format!("演示账号 jianfuban 无法登录：{e}")))?;
             receipt_code = Some(self.seed_monitoring_history(opts.seed, &office).await?);
+            self.seed_surveys(opts.seed, &office, &opts.password)
+                .await?;
         }
         let scope = &district.path;
         Ok(DemoSummary {

@@ -19,6 +19,7 @@ mod places;
 mod register;
 mod reports;
 mod sessions;
+mod surveys;
 mod users;
 
 pub use admissions::{
@@ -46,6 +47,7 @@ pub use register::{
 };
 pub use reports::{EntityFacts, EntityPack, NewReport, ReportRow, TaskRow};
 pub use sessions::SessionRow;
+pub use surveys::{AnswerRow, DemandRow, NewAnswer, NewRound, RoundRow, SubjectRow, TemplateRow};
 pub use users::{NewUser, UserRow};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -10,7 +10,16 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 42] = [
+const TEMPLATES: [(&str, &str); 45] = [
+    ("pingjia.html", include_str!("../templates/pingjia.html")),
+    (
+        "pingjia_round.html",
+        include_str!("../templates/pingjia_round.html"),
+    ),
+    (
+        "pingjia_results.html",
+        include_str!("../templates/pingjia_results.html"),
+    ),
     ("zhibao.html", include_str!("../templates/zhibao.html")),
     (
         "zhibao_new.html",
@@ -247,6 +256,7 @@ pub fn base(ctx: &ReqCtx, session: Option<&Session>) -> Map<String, Value> {
                 "audit": u.role.can_read_audit(),
                 "monitoring": !matches!(u.role, jianfu_core::role::Role::Grid | jianfu_core::role::Role::Admin),
                 "direct": u.role != jianfu_core::role::Role::Admin,
+                "surveys": u.role != jianfu_core::role::Role::Admin,
             }),
         );
     }

@@ -308,6 +308,40 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
             "/api/v1/direct-reports/{missing}/files/{missing}",
             Some(NOT_REPORT_READER),
         ),
+        ("GET", "/api/v1/survey-templates", Some(NOT_OFFICE)),
+        (
+            "PUT",
+            "/api/v1/survey-templates/{missing}",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
+        ("GET", "/api/v1/survey-rounds", Some(ANYONE)),
+        ("POST", "/api/v1/survey-rounds", Some(NOT_OFFICE_OR_ADMIN)),
+        ("GET", "/api/v1/survey-rounds/{missing}/form", Some(ANYONE)),
+        (
+            "POST",
+            "/api/v1/survey-rounds/{missing}/answers",
+            Some(ANYONE),
+        ),
+        (
+            "POST",
+            "/api/v1/survey-rounds/{missing}/close",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
+        (
+            "GET",
+            "/api/v1/survey-rounds/{missing}/results",
+            Some(ANYONE),
+        ),
+        (
+            "GET",
+            "/api/v1/survey-rounds/{missing}/results/{missing}",
+            Some(ANYONE),
+        ),
+        (
+            "GET",
+            "/api/v1/survey-rounds/{missing}/export.xlsx",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
         ("POST", "/api/v1/public/direct-reports", None),
         ("GET", "/api/v1/typical-cases", Some(ANYONE)),
         ("GET", "/api/v1/public/admissions/{number}", None),
@@ -489,6 +523,16 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         ("POST", "/zhibao/follow/add", None),
         ("POST", "/zhibao/follow/rate", None),
         ("GET", "/zhibao/cases", Some(ANYONE)),
+        ("GET", "/pingjia", Some(ANYONE)),
+        ("POST", "/pingjia/rounds", Some(NOT_OFFICE_OR_ADMIN)),
+        ("GET", "/pingjia/{missing}", Some(ANYONE)),
+        ("POST", "/pingjia/{missing}/answer", Some(ANYONE)),
+        (
+            "POST",
+            "/pingjia/{missing}/close",
+            Some(NOT_OFFICE_OR_ADMIN),
+        ),
+        ("GET", "/pingjia/{missing}/results", Some(ANYONE)),
         ("POST", "/zhibao/public-form", Some(NOT_OFFICE_OR_ADMIN)),
         ("GET", "/zhibao/{missing}", Some(NOT_REPORT_READER)),
         ("POST", "/zhibao/{missing}/step", Some(NOT_REPORT_READER)),
@@ -564,6 +608,11 @@ fn body(method: &str, path: &str, report_def: &Value) -> Option<Value> {
             json!({"title": "矩阵", "body": "矩阵测试"})
         }
         ("PUT", "/api/v1/direct-reports/public-form") => json!({"open": false}),
+        ("PUT", "/api/v1/survey-templates/{missing}") => json!({"name": "矩阵", "questions": []}),
+        ("POST", "/api/v1/survey-rounds") => json!({"template": "perception", "title": "矩阵",
+            "roles": ["community"], "period_from": "2026-01-01", "period_to": "2026-03-31",
+            "opens_on": "2026-04-01", "closes_on": "2026-04-10"}),
+        ("POST", "/api/v1/survey-rounds/{missing}/answers") => json!({"subject": 0, "answers": {}}),
         _ => return None,
     })
 }

@@ -265,7 +265,7 @@ impl App {
     }
 
     /// The reporter's township, and community if it has one.
-    async fn places_of(&self, actor: &CurrentUser) -> Result<(i64, Option<i64>)> {
+    pub(crate) async fn places_of(&self, actor: &CurrentUser) -> Result<(i64, Option<i64>)> {
         let mut unit = actor.unit.clone();
         let mut community = None;
         for _ in 0..4 {

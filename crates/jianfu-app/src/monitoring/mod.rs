@@ -13,7 +13,7 @@ mod annual;
 mod cases;
 mod ledger;
 mod tuning;
-mod workbook;
+pub(crate) mod workbook;
 
 pub use annual::{annual_workbook, AnnualReport, AnnualRow, WarningTally};
 pub use cases::{ConfirmationForm, ConfirmationView, PointStatus, WarningStep};

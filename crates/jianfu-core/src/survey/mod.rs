@@ -8,6 +8,7 @@
 //! anonymised surveys; nothing here ever takes a rater.
 
 pub mod scoring;
+pub mod shipped;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -41,6 +42,25 @@ pub struct Question {
     /// The indicator a scored question counts toward (逆向考核's "7+X").
     #[serde(default)]
     pub indicator: Option<String>,
+    /// For a department-specific item (the "X" of "7+X"): the departments
+    /// it is asked about, each as a part of the name ("卫生健康" matches
+    /// "区卫生健康委员会"); empty for every department.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub departments: Vec<String>,
+}
+
+impl Question {
+    /// Whether this question is asked about `department` (None: a survey
+    /// about no department, where every question is asked).
+    pub fn asked_about(&self, department: Option<&str>) -> bool {
+        match department {
+            Some(d) => {
+                self.departments.is_empty()
+                    || self.departments.iter().any(|x| d.contains(x.as_str()))
+            }
+            None => true,
+        }
+    }
 }
 
 /// An answer as stored: one value per question code.
@@ -173,6 +193,7 @@ mod tests {
                 kind: QuestionKind::Scale { min: 1, max: 5 },
                 required: true,
                 indicator: Some("guidance".into()),
+                departments: Vec::new(),
             },
             Question {
                 code: "red_tape".into(),
@@ -180,6 +201,7 @@ mod tests {
                 kind: QuestionKind::Scale { min: 0, max: 10 },
                 required: false,
                 indicator: None,
+                departments: Vec::new(),
             },
             Question {
                 code: "hours_reports".into(),
@@ -190,6 +212,7 @@ mod tests {
                 },
                 required: false,
                 indicator: None,
+                departments: Vec::new(),
             },
             Question {
                 code: "kind".into(),
@@ -199,6 +222,7 @@ mod tests {
                 },
                 required: false,
                 indicator: None,
+                departments: Vec::new(),
             },
             Question {
                 code: "comment".into(),
@@ -206,6 +230,7 @@ mod tests {
                 kind: QuestionKind::Text { max_chars: 10 },
                 required: false,
                 indicator: None,
+                departments: Vec::new(),
             },
         ]
     }

@@ -6,6 +6,7 @@ pub mod direct_reports;
 pub mod monitoring;
 pub mod register;
 pub mod reports;
+pub mod surveys;
 
 use crate::context::ReqCtx;
 use crate::cookies;
@@ -157,6 +158,21 @@ pub fn routes() -> Router<AppState> {
             post(direct_reports::file_public).layer(crate::uploads::upload_limit()),
         )
         .route("/typical-cases", get(direct_reports::typical_cases))
+        .route("/survey-templates", get(surveys::templates))
+        .route("/survey-templates/{code}", put(surveys::save_template))
+        .route(
+            "/survey-rounds",
+            get(surveys::rounds).post(surveys::create_round),
+        )
+        .route("/survey-rounds/{id}/form", get(surveys::form))
+        .route("/survey-rounds/{id}/answers", post(surveys::answer))
+        .route("/survey-rounds/{id}/close", post(surveys::close))
+        .route("/survey-rounds/{id}/results", get(surveys::results))
+        .route(
+            "/survey-rounds/{id}/results/{department}",
+            get(surveys::department_card),
+        )
+        .route("/survey-rounds/{id}/export.xlsx", get(surveys::export))
         .route(
             "/public/admissions/{number}",
             get(admissions::public_lookup),

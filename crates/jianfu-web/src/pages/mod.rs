@@ -14,6 +14,7 @@ mod org;
 mod register;
 mod report_design;
 mod reports;
+mod surveys;
 
 use crate::context::ReqCtx;
 use crate::errors::PageError;
@@ -149,6 +150,12 @@ pub fn routes() -> Router<AppState> {
             "/monitoring/confirm",
             get(monitoring::confirm_form).post(monitoring::confirm),
         )
+        .route("/pingjia", get(surveys::index))
+        .route("/pingjia/rounds", post(surveys::create))
+        .route("/pingjia/{id}", get(surveys::round))
+        .route("/pingjia/{id}/answer", post(surveys::answer))
+        .route("/pingjia/{id}/close", post(surveys::close))
+        .route("/pingjia/{id}/results", get(surveys::results))
         .route("/zhibao", get(direct_reports::index))
         .route(
             "/zhibao/new",
