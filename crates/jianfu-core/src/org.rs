@@ -149,6 +149,80 @@ pub fn place_named_in<'a>(text: &str, names: &'a [String]) -> Option<&'a str> {
     })
 }
 
+/// What people drop in front of a department's name: the district, "区委".
+const DEPARTMENT_PREFIXES: [&str; 3] = ["区委", "区政府", "区"];
+
+fn department_stem(name: &str) -> &str {
+    let mut s = name.trim();
+    // "九龙坡区卫生健康委员会": the district's name ends at its "区".
+    if let Some(i) = s.find('区') {
+        if i > 0 && s[..i].chars().count() <= 4 {
+            s = &s[i..];
+        }
+    }
+    for p in DEPARTMENT_PREFIXES {
+        if let Some(rest) = s.strip_prefix(p) {
+            if rest.chars().count() >= 2 {
+                return rest;
+            }
+        }
+    }
+    s
+}
+
+/// Whether `short` is an abbreviation of `full` as Chinese abbreviations
+/// are made: its characters appear in `full` in order, starting with the
+/// same one ("卫健委" of "卫生健康委员会", "人社局" of
+/// "人力资源和社会保障局", "住建委" of "住房和城乡建设委员会").
+fn abbreviates(short: &str, full: &str) -> bool {
+    let mut rest = full.chars();
+    let mut first = true;
+    for c in short.chars() {
+        if first {
+            if rest.next() != Some(c) {
+                return false;
+            }
+            first = false;
+            continue;
+        }
+        if !rest.any(|f| f == c) {
+            return false;
+        }
+    }
+    !first
+}
+
+/// The department `words` names among `departments` (id, full name, short
+/// name): the same name, the name without the district or "区委" in front,
+/// or an abbreviation that fits exactly one department. None when it fits
+/// none or several, so a person picks.
+pub fn department_named(words: &str, departments: &[(i64, String, String)]) -> Option<i64> {
+    let w: String = words.chars().filter(|c| !c.is_whitespace()).collect();
+    if w.chars().count() < 2 {
+        return None;
+    }
+    if let Some(d) = departments.iter().find(|(_, n, s)| *n == w || *s == w) {
+        return Some(d.0);
+    }
+    let stem = department_stem(&w);
+    let same: Vec<i64> = departments
+        .iter()
+        .filter(|(_, n, s)| department_stem(n) == stem || department_stem(s) == stem)
+        .map(|d| d.0)
+        .collect();
+    if same.len() == 1 {
+        return Some(same[0]);
+    }
+    let fits: Vec<i64> = departments
+        .iter()
+        .filter(|(_, n, s)| {
+            abbreviates(stem, department_stem(s)) || abbreviates(stem, department_stem(n))
+        })
+        .map(|d| d.0)
+        .collect();
+    (fits.len() == 1).then(|| fits[0])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +254,38 @@ mod tests {
             place_name_forms("新华二村社区"),
             vec!["新华二村社区".to_string(), "新华二村".to_string()]
         );
+    }
+
+    #[test]
+    fn a_department_is_found_by_the_names_people_use() {
+        let d = |id: i64, name: &str| (id, format!("九龙坡区{name}"), name.to_string());
+        let all = vec![
+            d(1, "卫生健康委员会"),
+            d(2, "人力资源和社会保障局"),
+            d(3, "住房和城乡建设委员会"),
+            d(4, "民政局"),
+            d(5, "区委组织部"),
+            d(6, "统计局"),
+            d(7, "农业农村委员会"),
+        ];
+        for (words, id) in [
+            ("卫生健康委员会", Some(1)),
+            ("九龙坡区卫生健康委员会", Some(1)),
+            ("卫健委", Some(1)),
+            ("区卫健委", Some(1)),
+            ("人社局", Some(2)),
+            ("住建委", Some(3)),
+            ("民政", Some(4)),
+            ("组织部", Some(5)),
+            ("统计", Some(6)),
+            ("农业农村委", Some(7)),
+            // Fits none, or is too short to tell.
+            ("教委", None),
+            ("局", None),
+            ("街道办", None),
+        ] {
+            assert_eq!(department_named(words, &all), id, "{words}");
+        }
     }
 
     #[test]

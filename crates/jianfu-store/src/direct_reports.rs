@@ -261,7 +261,11 @@ impl Db {
                 due_on,
                 note,
             } => (
-                "assigned_to = $4, due_on = $5, assign_note = $6, finding = NULL, \
+                // What the office disclosed was disclosed to one
+                // department: another starts from nothing.
+                "disclosure = CASE WHEN assigned_to = $4 THEN disclosure ELSE 'none' END, \
+                 evidence_shared = CASE WHEN assigned_to = $4 THEN evidence_shared ELSE 0 END, \
+                 assigned_to = $4, due_on = $5, assign_note = $6, finding = NULL, \
                  change_kind = NULL, answered_on = NULL",
                 vec![
                     Bind::Int(*department_id),

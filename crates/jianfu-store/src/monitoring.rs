@@ -130,7 +130,15 @@ pub struct LedgerScope {
     pub unit_path: Option<String>,
     /// One department's entries only.
     pub department_id: Option<i64>,
+    /// Readers other than the 减负办: a direct report's entry sits on the
+    /// community its reporter named (else the township), so it is left out
+    /// of everything read by place (a unit's subtree, sums by community or
+    /// township) and sorted apart from the places in a list. It still
+    /// counts in totals by month, kind and department.
+    pub hide_direct_places: bool,
 }
+
+const NOT_DIRECT: &str = " AND l.source_kind <> 'direct'";
 
 /// One ledger line, for the trace of a figure.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -170,6 +178,9 @@ fn scope_filter(scope: &LedgerScope, first: usize) -> (String, Vec<String>, Opti
         sql.push_str(&format!(
             " AND l.unit_id IN (SELECT id FROM org_units WHERE path LIKE ${n})"
         ));
+        if scope.hide_direct_places {
+            sql.push_str(NOT_DIRECT);
+        }
         texts.push(crate::orgs::subtree_pattern(p));
         n += 1;
     }
@@ -232,7 +243,13 @@ impl Db {
                 },
             ),
         };
-        let (filter, texts, dept) = scope_filter(scope, 3);
+        let (mut filter, texts, dept) = scope_filter(scope, 3);
+        if scope.hide_direct_places
+            && matches!(group, LedgerGroup::Unit | LedgerGroup::Township)
+            && !filter.contains(NOT_DIRECT)
+        {
+            filter.push_str(NOT_DIRECT);
+        }
         // PostgreSQL refuses constants in GROUP BY, and sums integers as
         // NUMERIC: group by real columns only, and cast every sum.
         let mut groups = vec!["l.month".to_string()];
@@ -290,7 +307,8 @@ impl Db {
              FROM ledger_entries l JOIN org_units u ON u.id = l.unit_id \
              LEFT JOIN org_units d ON d.id = l.department_id \
              WHERE l.month >= $1 AND l.month <= $2 AND ($3 = '' OR l.kind = $3){filter} \
-             ORDER BY l.month, u.path, l.kind LIMIT {}",
+             ORDER BY l.month, CASE WHEN l.source_kind = 'direct' THEN '' ELSE u.path END, \
+             l.kind, l.source_id LIMIT {}",
             limit.clamp(1, 5000)
         );
         let mut q = sqlx::query_as(&sql)

@@ -12,12 +12,18 @@ use axum::response::Response;
 
 pub async fn audit_refusals(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let user = req.extensions().get::<Session>().map(|s| s.user.clone());
-    // A reporter's route leaves no address in the audit log (直报).
+    let reporter_route = crate::api::direct_reports::is_reporter_route(req.uri().path());
+    // A reporter's route leaves no address in the audit log (直报), and a
+    // grassroots account refused there (a stale form on a shared PC) is
+    // not named either: "this worker tried to file at 10:02" is the link
+    // the channel must not keep. Other roles are refused by name.
+    let possible_reporter = user.as_ref().is_some_and(|u| u.role.is_grassroots());
+    let anonymous = reporter_route && possible_reporter;
     let ip = req
         .extensions()
         .get::<ReqCtx>()
         .and_then(|c| c.ip.clone())
-        .filter(|_| !crate::api::direct_reports::is_reporter_route(req.uri().path()));
+        .filter(|_| !reporter_route);
     let target = format!("{} {}", req.method(), req.uri().path());
     let (response, audited) = jianfu_app::audit::tracking_refusals(next.run(req)).await;
     if response.status() == StatusCode::FORBIDDEN && !audited {
@@ -25,7 +31,7 @@ pub async fn audit_refusals(State(state): State<AppState>, req: Request, next: N
             if let Err(e) = state
                 .app
                 .audit(
-                    Some(&user),
+                    (!anonymous).then_some(&user),
                     "access.denied",
                     Some(target),
                     "denied",

@@ -8,7 +8,13 @@
 //!   unrated, so the reporter can still rate it;
 //! - a filing form sent twice (a refreshed receipt page) files once;
 //! - a merged report tells its reporter where it went, and what they add
-//!   reaches the office on that report, never the other reporter.
+//!   reaches the office on that report, never the other reporter;
+//! - the burden ledger never places a direct report for anyone but the
+//!   office: no unit filter, no township sum, no sort order gives the
+//!   reporter's community or township away;
+//! - a department written as people write it ("卫健委") is recognised, and
+//!   a report whose department is not known cannot be accepted without one;
+//! - a new assignment starts with nothing disclosed.
 
 mod common;
 
@@ -337,10 +343,154 @@ async fn a_merged_report_points_to_where_it_went(b: Backend) {
     assert!(v.to_string().contains("本周又在群里催了"), "{v}");
 }
 
+async fn the_ledger_never_places_a_report_for_a_department(b: Backend) {
+    let s = TestServer::start(b).await;
+    let worker = Actor::login(&s, "minzhu").await;
+    let office = Actor::login(&s, "jianfuban").await;
+    let wjw = Actor::login(&s, "weijian").await;
+    let town = Actor::login(&s, "xiejiawan").await;
+    let mut body = report_body("群里要求每周上报走访照片七百七十七张");
+    body["minutes"] = json!(777);
+    body["name_community"] = json!(true);
+    body["department"] = json!("区卫健委");
+    json_ok(
+        worker
+            .send(&s, "POST", "/api/v1/direct-reports", body)
+            .await,
+    )
+    .await;
+    let list = json_ok(office.get(&s, "/api/v1/direct-reports").await).await;
+    let r = list["reports"]
+        .as_array()
+        .expect("reports")
+        .iter()
+        .find(|r| r["minutes"] == 777)
+        .cloned()
+        .expect("filed");
+    assert_eq!(
+        r["department"], "卫生健康委员会",
+        "the short form is recognised: {r}"
+    );
+    let id = r["id"].as_i64().expect("id");
+    json_ok(step(&s, &office, id, json!({"action": "accept"})).await).await;
+    let community = s.unit_id("500107003003").await;
+    let township = s.unit_id("500107003").await;
+    let month = jianfu_app::today().format("%Y-%m").to_string();
+    let lines = |unit: Option<i64>| {
+        let mut p = format!("/api/v1/ledger/lines?from={month}&to={month}&kind=hidden");
+        if let Some(u) = unit {
+            p.push_str(&format!("&unit={u}"));
+        }
+        p
+    };
+    let has_777 = |v: &Value| {
+        v["lines"].as_array().is_some_and(|l| {
+            l.iter()
+                .any(|x| x["minutes"] == 777.0 || x["minutes"] == 777)
+        })
+    };
+    // The office sees where it sits.
+    let v = json_ok(office.get(&s, &lines(Some(community))).await).await;
+    assert!(has_777(&v), "{v}");
+    // The department counts it, without a place, and no filter places it.
+    let v = json_ok(wjw.get(&s, &lines(None)).await).await;
+    assert!(has_777(&v), "{v}");
+    assert!(!v.to_string().contains("民主村"), "{v}");
+    for unit in [community, township] {
+        let v = json_ok(wjw.get(&s, &lines(Some(unit))).await).await;
+        assert!(!has_777(&v), "unit {unit} places the report: {v}");
+    }
+    // Nor does the township's or the community's own view.
+    let v = json_ok(town.get(&s, &lines(None)).await).await;
+    assert!(!has_777(&v), "{v}");
+    let v = json_ok(worker.get(&s, &lines(None)).await).await;
+    assert!(!has_777(&v), "{v}");
+}
+
+async fn a_department_must_be_known_and_disclosure_is_per_department(b: Backend) {
+    let s = TestServer::start(b).await;
+    let worker = Actor::login(&s, "minzhu").await;
+    let office = Actor::login(&s, "jianfuban").await;
+    let mut body = report_body("有个部门在群里要了三次同样的数据");
+    body["department"] = json!("上面的某个局");
+    json_ok(
+        worker
+            .send(&s, "POST", "/api/v1/direct-reports", body)
+            .await,
+    )
+    .await;
+    let list = json_ok(office.get(&s, "/api/v1/direct-reports").await).await;
+    let id = list["reports"]
+        .as_array()
+        .expect("reports")
+        .iter()
+        .find(|r| r["demand"] == "有个部门在群里要了三次同样的数据")
+        .and_then(|r| r["id"].as_i64())
+        .expect("filed");
+    let m = error_of(
+        step(&s, &office, id, json!({"action": "accept"})).await,
+        400,
+    )
+    .await;
+    assert!(
+        m.contains("请先选择被反映的部门") && m.contains("上面的某个局"),
+        "{m}"
+    );
+    let wjw_id = s.unit_id_by_name("卫生健康委员会").await;
+    let mz_id = s.unit_id_by_name("民政局").await;
+    json_ok(
+        step(
+            &s,
+            &office,
+            id,
+            json!({"action": "accept", "department_id": wjw_id}),
+        )
+        .await,
+    )
+    .await;
+    json_ok(
+        step(
+            &s,
+            &office,
+            id,
+            json!({"action": "assign", "department_id": wjw_id, "note": "请核实"}),
+        )
+        .await,
+    )
+    .await;
+    json_ok(
+        step(
+            &s,
+            &office,
+            id,
+            json!({"action": "disclose", "township": true, "share_words": true, "reason": "需要到街道核实"}),
+        )
+        .await,
+    )
+    .await;
+    json_ok(
+        step(
+            &s,
+            &office,
+            id,
+            json!({"action": "assign", "department_id": mz_id, "note": "转民政局核实"}),
+        )
+        .await,
+    )
+    .await;
+    let mz = Actor::login(&s, "minzheng").await;
+    let v = json_ok(mz.get(&s, &format!("/api/v1/direct-reports/{id}")).await).await;
+    assert_eq!(v["township"], Value::Null, "{v}");
+    assert_eq!(v["demand"], Value::Null, "{v}");
+    assert_eq!(v["disclosure"], "none", "{v}");
+}
+
 on_both_backends!(
     typical_cases_name_no_place_and_can_be_withdrawn,
     office_words_for_a_department_name_no_place,
     a_refused_reopening_leaves_the_rating_open,
     a_resent_filing_form_files_once,
     a_merged_report_points_to_where_it_went,
+    the_ledger_never_places_a_report_for_a_department,
+    a_department_must_be_known_and_disclosure_is_per_department,
 );

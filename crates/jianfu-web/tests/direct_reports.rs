@@ -583,9 +583,16 @@ async fn the_loop_runs_to_the_reporters_rating(b: Backend) {
     let lines = format!("/api/v1/ledger/lines?from={month}&to={month}&kind=hidden");
     let seen = json_ok(office.get(&s, &lines).await).await;
     assert!(seen.to_string().contains("直报"), "{seen}");
+    // The department concerned counts it without place or words; the
+    // township, reading by place, does not see it at all.
+    let d = json_ok(wjw.get(&s, &lines).await).await.to_string();
+    assert!(
+        d.contains("仅减负办可见") && !d.contains("工作群里布置任务"),
+        "{d}"
+    );
     let t = json_ok(town.get(&s, &lines).await).await.to_string();
     assert!(
-        t.contains("仅减负办可见") && !t.contains("工作群里布置任务"),
+        !t.contains("直报") && !t.contains("工作群里布置任务"),
         "{t}"
     );
     json_ok(

@@ -264,12 +264,25 @@ impl App {
         ReportView {
             id: r.id,
             category_label: category.label_zh(),
-            department: r.department_name.unwrap_or(r.department_text),
+            // The reporter's own words about the department can name a
+            // place or a person: a department reads the department's name
+            // only, unless the office shared the reporter's words.
+            department: match r.department_name {
+                Some(name) => name,
+                None if dept && !shared => String::new(),
+                None => r.department_text,
+            },
             department_id: r.department_id,
             happened_on: r.happened_on,
             demand: (!dept || shared).then_some(r.demand),
             minutes: r.minutes,
-            admission_number: r.admission_number,
+            // Likewise the 准入编号 as typed: a department sees it only when
+            // it matched an admission.
+            admission_number: if dept && !shared && r.admission_id.is_none() {
+                None
+            } else {
+                r.admission_number
+            },
             admission_id: r.admission_id,
             township: (!dept || disclosed).then_some(r.township_name).flatten(),
             community: (!dept).then_some(r.community_name).flatten(),
@@ -414,6 +427,13 @@ impl App {
             OfficeStep::Accept { department_id } => {
                 if let Some(d) = department_id {
                     self.department_unit(*d).await?;
+                } else if r.department_id.is_none() && from == Status::Received {
+                    // An accepted report counts on the ledger against its
+                    // department: without one it would count against none.
+                    return Err(AppError::Invalid(format!(
+                        "请先选择被反映的部门再受理：反映人写的是“{}”，系统未能对应到某一个部门",
+                        r.department_text.chars().take(40).collect::<String>()
+                    )));
                 }
                 let change = ReportChange::Accept {
                     department_id: *department_id,

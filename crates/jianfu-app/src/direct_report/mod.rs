@@ -118,8 +118,13 @@ impl App {
         let (township, community) = self.places_of(actor).await?;
         let community = if form.name_community { community } else { None };
         let named = form.named.then_some(actor.id);
-        self.store_report(form, uploads, Some(township), community, named)
-            .await
+        let filed = self
+            .store_report(form, uploads, Some(township), community, named)
+            .await;
+        if filed.is_err() {
+            self.direct_quota.give_back(actor.id);
+        }
+        filed
     }
 
     /// A report through the public intranet form, without an account; open
@@ -251,17 +256,17 @@ impl App {
         })
     }
 
-    /// The department the reporter named, where the words are a
-    /// department's full or short name.
+    /// The department the reporter named: its full or short name, or an
+    /// abbreviation that fits one department only (`org::department_named`).
     pub(crate) async fn department_named(&self, words: &str) -> Result<Option<i64>> {
-        let w = words.trim();
-        Ok(self
+        let departments: Vec<(i64, String, String)> = self
             .db
             .departments()
             .await?
             .into_iter()
-            .find(|d| d.name == w || d.short_name == w)
-            .map(|d| d.id))
+            .map(|d| (d.id, d.name, d.short_name))
+            .collect();
+        Ok(jianfu_core::org::department_named(words, &departments))
     }
 
     /// The reporter's township, and community if it has one.

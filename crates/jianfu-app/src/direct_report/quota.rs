@@ -29,6 +29,18 @@ impl FilingQuota {
         self.take_at(account, Instant::now())
     }
 
+    /// Returns a filing that was refused (a wrong date, a bad file): only
+    /// reports actually filed count against the hour.
+    pub fn give_back(&self, account: i64) {
+        let mut map = match self.windows.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(entry) = map.get_mut(&account) {
+            entry.1 = entry.1.saturating_sub(1);
+        }
+    }
+
     fn take_at(&self, account: i64, now: Instant) -> Result<()> {
         let mut map = match self.windows.lock() {
             Ok(m) => m,
@@ -68,5 +80,7 @@ mod tests {
         assert!(err.contains("一小时内最多直报"), "{err}");
         assert!(q.take_at(2, t0).is_ok(), "another account is not held");
         assert!(q.take_at(1, t0 + WINDOW).is_ok(), "a new hour");
+        q.give_back(2);
+        assert!(q.take_at(2, t0).is_ok(), "a refused filing was given back");
     }
 }

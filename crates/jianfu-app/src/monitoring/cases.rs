@@ -412,6 +412,8 @@ impl App {
             .ledger_lines(
                 &LedgerScope {
                     unit_path: Some(actor.scope.path.clone()),
+                    // A colleague's direct report is not the point's to see.
+                    hide_direct_places: true,
                     ..Default::default()
                 },
                 m.key(),

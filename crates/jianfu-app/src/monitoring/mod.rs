@@ -119,10 +119,12 @@ impl App {
             Role::Jianfuban => Ok(LedgerScope::default()),
             Role::Department => Ok(LedgerScope {
                 department_id: Some(actor.unit.id),
+                hide_direct_places: true,
                 ..Default::default()
             }),
             Role::Township | Role::Community => Ok(LedgerScope {
                 unit_path: Some(actor.scope.path.clone()),
+                hide_direct_places: true,
                 ..Default::default()
             }),
             Role::Grid | Role::Admin => Err(self

@@ -291,6 +291,20 @@ impl TestServer {
             .id
     }
 
+    /// The id of the department with this short name.
+    #[allow(dead_code)]
+    pub async fn unit_id_by_name(&self, short_name: &str) -> i64 {
+        self.app
+            .db
+            .departments()
+            .await
+            .expect("query")
+            .into_iter()
+            .find(|d| d.short_name == short_name)
+            .expect("department exists")
+            .id
+    }
+
     /// The first resident registered in the community with this code.
     pub async fn first_resident(&self, community_code: &str) -> jianfu_store::PersonListRow {
         let unit = self

@@ -44,6 +44,10 @@ enum Part {
     Rels,
     /// Attributes holding a person's name, such as `w:author` on tracked changes.
     Authors(&'static [&'static str]),
+    /// Elements whose text is a person's name, such as a spreadsheet
+    /// comment's `<author>` (blanked, not removed: comments refer to them
+    /// by position).
+    AuthorTexts(&'static [&'static str]),
     /// Pictures pasted into a document keep the camera's metadata.
     Photo,
 }
@@ -65,13 +69,27 @@ fn ooxml_part(kind: EvidenceKind, name: &str, core: &str, app: &str) -> Option<P
         EvidenceKind::Xlsx if name.starts_with("xl/persons/") => {
             Part::Authors(&["displayName", "userId"])
         }
+        // Excel writes the folder it was saved from (C:\Users\<name>\…) and
+        // the name of whoever protected the file for sharing.
+        EvidenceKind::Xlsx if name == "xl/workbook.xml" => Part::Authors(&["url", "userName"]),
+        EvidenceKind::Xlsx if name.starts_with("xl/revisions/") => Part::Authors(&["userName"]),
+        EvidenceKind::Xlsx if lower.starts_with("xl/comments") && lower.ends_with(".xml") => {
+            Part::AuthorTexts(&["author"])
+        }
+        // Word's template path names the Windows account too.
+        EvidenceKind::Docx if name == "word/_rels/settings.xml.rels" => Part::Authors(&["Target"]),
         EvidenceKind::Pptx if name == "ppt/commentAuthors.xml" || name == "ppt/authors.xml" => {
             Part::Authors(&["name", "initials", "userId"])
         }
-        _ if ["word/media/", "xl/media/", "ppt/media/"]
-            .iter()
-            .any(|dir| lower.starts_with(dir))
-            && [".jpg", ".jpeg", ".png"]
+        _ if [
+            "word/media/",
+            "xl/media/",
+            "ppt/media/",
+            "docprops/thumbnail",
+        ]
+        .iter()
+        .any(|dir| lower.starts_with(dir))
+            && [".jpg", ".jpeg", ".jfif", ".png"]
                 .iter()
                 .any(|ext| lower.ends_with(ext)) =>
         {
@@ -92,6 +110,26 @@ pub(super) fn clean_ooxml(
         declared = declared.saturating_add(zip.by_index_raw(i)?.size());
     }
     if zip.len() > MAX_ZIP_ENTRIES || declared > MAX_UNPACKED_BYTES {
+        return Err(Fail::Damaged(TOO_BIG_INSIDE));
+    }
+    // Entries are copied still compressed: entries that share their bytes
+    // (a crafted zip points many names at one body) would be copied once
+    // each, and the copy would outgrow the upload many times over. In a
+    // real package every entry has bytes of its own.
+    let mut spans = Vec::with_capacity(zip.len());
+    for i in 0..zip.len() {
+        let e = zip.by_index_raw(i)?;
+        spans.push((e.data_start(), e.compressed_size()));
+    }
+    spans.sort_unstable();
+    let overlapping = spans
+        .windows(2)
+        .any(|w| w[0].0.saturating_add(w[0].1) > w[1].0);
+    let copied: u64 = spans.iter().map(|(_, n)| *n).sum();
+    if overlapping {
+        return Err(Fail::Damaged(BROKEN));
+    }
+    if copied > bytes.len() as u64 {
         return Err(Fail::Damaged(TOO_BIG_INSIDE));
     }
     // Sizes in the headers can lie; what is actually inflated is counted too.
@@ -174,6 +212,7 @@ pub(super) fn clean_ooxml(
                         s,
                     )?,
                     Part::Authors(names) => blank_attributes(&xml, names, s)?,
+                    Part::AuthorTexts(names) => blank_texts(&xml, names, s)?,
                     _ => None,
                 }
                 .map(String::into_bytes)
@@ -243,6 +282,25 @@ fn blank_attributes(xml: &str, names: &[&str], s: &mut Found) -> Result<Option<S
             .into_iter()
             .filter(|(n, v)| names.contains(n) && !v.is_empty());
         edits.extend(named.map(|(_, value)| (value, "")));
+        Ok(())
+    })?;
+    if edits.is_empty() {
+        return Ok(None);
+    }
+    note(s, REVIEWERS);
+    Ok(Some(splice(xml, edits)))
+}
+
+/// Empties the text of the elements named `names` (local names).
+fn blank_texts(xml: &str, names: &[&str], s: &mut Found) -> Result<Option<String>, Fail> {
+    let mut edits = Vec::new();
+    each_start_tag(xml, |tag| {
+        if names.contains(&local(tag.name)) {
+            let (_, inner) = element(xml, &tag).ok_or(Fail::Damaged(BROKEN))?;
+            if !xml[inner.clone()].trim().is_empty() {
+                edits.push((inner, ""));
+            }
+        }
         Ok(())
     })?;
     if edits.is_empty() {

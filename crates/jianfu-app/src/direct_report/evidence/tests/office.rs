@@ -293,3 +293,113 @@ fn too_many_zip_entries_is_refused() {
         }
     );
 }
+
+#[test]
+fn xlsx_comment_authors_saved_paths_and_revision_names_are_blanked() {
+    let xlsx = zip_of(&[
+        ("[Content_Types].xml", CONTENT_TYPES),
+        (
+            "xl/workbook.xml",
+            r#"<workbook><fileSharing userName="刘专干" readOnlyRecommended="1"/><mc:AlternateContent><mc:Choice Requires="x15"><x15ac:absPath url="C:\Users\liuzhuangan\Desktop\" xmlns:x15ac="x"/></mc:Choice></mc:AlternateContent></workbook>"#,
+        ),
+        (
+            "xl/comments1.xml",
+            r#"<comments><authors><author>刘专干</author><author>tc={1}</author></authors><commentList/></comments>"#,
+        ),
+        (
+            "xl/revisions/revisionHeaders.xml",
+            r#"<headers><header guid="{1}" dateTime="2026-11-02T10:00:00" userName="刘专干"/></headers>"#,
+        ),
+    ]);
+    let out = clean_evidence("t.xlsx", &xlsx).unwrap();
+    assert_eq!(out.stripped, vec![REVIEWERS]);
+    for (name, text) in unzip(&out.bytes) {
+        assert!(
+            !text.contains("刘专干") && !text.contains("liuzhuangan"),
+            "{name}: {text}"
+        );
+    }
+    // The comments still refer to their authors by position.
+    let comments = unzip(&out.bytes)
+        .into_iter()
+        .find(|(n, _)| n == "xl/comments1.xml")
+        .unwrap()
+        .1;
+    assert_eq!(comments.matches("<author>").count(), 2, "{comments}");
+}
+
+/// A crafted zip whose central directory points many names at one body:
+/// copied entry by entry it would grow far beyond the upload.
+fn overlapping_zip(names: usize) -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for b in data {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let body = vec![b'A'; 4096];
+    let crc = crc32(&body);
+    let first = b"[Content_Types].xml";
+    let mut out = Vec::new();
+    let le16 = |v: &mut Vec<u8>, x: u16| v.extend_from_slice(&x.to_le_bytes());
+    let le32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&x.to_le_bytes());
+    le32(&mut out, 0x0403_4b50);
+    for x in [20u16, 0, 0, 0, 0] {
+        le16(&mut out, x);
+    }
+    le32(&mut out, crc);
+    le32(&mut out, body.len() as u32);
+    le32(&mut out, body.len() as u32);
+    le16(&mut out, first.len() as u16);
+    le16(&mut out, 0);
+    out.extend_from_slice(first);
+    out.extend_from_slice(&body);
+    let cd_start = out.len();
+    for i in 0..names {
+        let name = if i == 0 {
+            first.to_vec()
+        } else {
+            format!("word/part{i}.xml").into_bytes()
+        };
+        le32(&mut out, 0x0201_4b50);
+        for x in [20u16, 20, 0, 0, 0, 0] {
+            le16(&mut out, x);
+        }
+        le32(&mut out, crc);
+        le32(&mut out, body.len() as u32);
+        le32(&mut out, body.len() as u32);
+        le16(&mut out, name.len() as u16);
+        for x in [0u16, 0, 0, 0] {
+            le16(&mut out, x);
+        }
+        le32(&mut out, 0);
+        le32(&mut out, 0);
+        out.extend_from_slice(&name);
+    }
+    let cd_len = out.len() - cd_start;
+    le32(&mut out, 0x0605_4b50);
+    for x in [0u16, 0, names as u16, names as u16] {
+        le16(&mut out, x);
+    }
+    le32(&mut out, cd_len as u32);
+    le32(&mut out, cd_start as u32);
+    le16(&mut out, 0);
+    out
+}
+
+#[test]
+fn entries_sharing_their_bytes_are_refused() {
+    let bytes = overlapping_zip(40);
+    assert!(matches!(
+        clean_evidence("overlap.docx", &bytes),
+        Err(EvidenceError::Damaged { .. })
+    ));
+}
