@@ -70,6 +70,8 @@ pub struct App {
     dict: dictionary::DictHandle,
     /// Filings per account, counted in memory only (直报).
     direct_quota: std::sync::Arc<direct_report::FilingQuota>,
+    /// What the public 直报 form takes in a day, in memory only.
+    public_budget: std::sync::Arc<direct_report::PublicBudget>,
     /// The site's salt for receipt hashes, read once.
     receipt_salt: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
@@ -83,6 +85,7 @@ impl App {
             unknown_names: Default::default(),
             dict: dictionary::DictHandle::new(builtin_dictionary().clone()),
             direct_quota: Default::default(),
+            public_budget: Default::default(),
             receipt_salt: Default::default(),
         }
     }

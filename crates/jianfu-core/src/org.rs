@@ -121,6 +121,12 @@ const PLACE_SUFFIXES: [&str; 10] = [
 /// stems ("新村" → "新") would match ordinary words.
 pub fn place_name_forms(name: &str) -> Vec<String> {
     let mut forms = vec![name.trim().to_string()];
+    // "民主村社区" is also written "民主社区".
+    if let Some(stem) = name.trim().strip_suffix("村社区") {
+        if stem.chars().count() >= 2 {
+            forms.push(format!("{stem}社区"));
+        }
+    }
     let mut stem = name.trim();
     for _ in 0..2 {
         let Some(next) = PLACE_SUFFIXES.iter().find_map(|s| stem.strip_suffix(s)) else {
@@ -142,11 +148,35 @@ pub fn place_name_forms(name: &str) -> Vec<String> {
 /// department or for every account must not point at a reporter's
 /// community or township.
 pub fn place_named_in<'a>(text: &str, names: &'a [String]) -> Option<&'a str> {
+    // Spaces, invisible characters and brackets typed inside a name
+    // ("民 主 村", "民主（村）社区", a zero-width space) do not hide it.
+    let squeezed = squeeze(text);
     names.iter().map(String::as_str).find(|name| {
         place_name_forms(name)
             .iter()
-            .any(|form| text.contains(form.as_str()))
+            .any(|form| squeezed.contains(squeeze(form).as_str()))
     })
+}
+
+/// The text without what can be slipped between the characters of a name.
+fn squeeze(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            !(c.is_whitespace()
+                || c.is_control()
+                || matches!(
+                    c,
+                    '\u{200B}'..='\u{200F}'
+                        | '\u{2060}'..='\u{2064}'
+                        | '\u{FEFF}'
+                        | '\u{00AD}'
+                        | '\u{034F}'
+                        | '(' | ')' | '（' | '）' | '[' | ']' | '【' | '】'
+                        | '-' | '－' | '—' | '·' | '・' | '.' | '。' | '_' | '*' | '＊'
+                        | '"' | '“' | '”' | '\'' | '‘' | '’' | '、' | '，' | ','
+                ))
+        })
+        .collect()
 }
 
 /// What people drop in front of a department's name: the district, "区委".
@@ -248,11 +278,25 @@ mod tests {
             Some("桃花村村民委员会")
         );
         assert_eq!(place_named_in("某社区反映台账过多", &names), None);
+        // What can be slipped between the characters does not hide a name.
+        for hidden in [
+            "青 龙的",
+            "青\u{200B}龙",
+            "新华二（村）",
+            "新-华-二-村",
+            "新华二社区",
+        ] {
+            assert!(place_named_in(hidden, &names).is_some(), "{hidden}");
+        }
         // A stem of one character is no name: "新村" does not match "新".
         assert_eq!(place_name_forms("新村"), vec!["新村".to_string()]);
         assert_eq!(
             place_name_forms("新华二村社区"),
-            vec!["新华二村社区".to_string(), "新华二村".to_string()]
+            vec![
+                "新华二村社区".to_string(),
+                "新华二社区".to_string(),
+                "新华二村".to_string()
+            ]
         );
     }
 

@@ -373,7 +373,16 @@ document.querySelectorAll(".bar > [data-bar]").forEach(function (el) {
   const code = document.getElementById("receipt-code");
   if (!b || !code) return;
   b.hidden = false;
+  // The code is shown once and kept nowhere: leaving the page before
+  // copying it asks first (the browser shows its own wording).
+  let copied = false;
+  const warn = function (e) {
+    if (!copied) { e.preventDefault(); e.returnValue = ""; }
+  };
+  window.addEventListener("beforeunload", warn);
+  code.addEventListener("copy", function () { copied = true; });
   b.addEventListener("click", function () {
+    copied = true;
     const text = code.textContent.trim();
     const done = function () { b.textContent = b.dataset.copied; };
     const select = function () {

@@ -102,6 +102,8 @@ async fn a_worker_reports_anonymously_and_follows_it_to_the_end() {
     assert!(stripped.contains("GPS"), "{stripped}");
     screenshot(&b, "zhibao-receipt-390.png").await;
     fits_the_phone(&b, "the receipt").await;
+    // Copied first: leaving the receipt before that asks to stay.
+    click(&b, "copy-code").await;
     log_out(&b).await;
 
     // The office accepts and assigns it to the department concerned.
@@ -149,6 +151,13 @@ async fn a_worker_reports_anonymously_and_follows_it_to_the_end() {
     assert!(b.find(Locator::Id("words-withheld")).await.is_ok());
     assert!(b.find(Locator::Id("place")).await.is_err());
     type_into(&b, "#finding", "经核实，科室在工作群里直接布置，已撤回").await;
+    // What changed is chosen, not preset to the best outcome.
+    b.find(Locator::Css("#change option[value='withdrew']"))
+        .await
+        .expect("change option")
+        .click()
+        .await
+        .expect("choose");
     click(&b, "answer").await;
     assert!(text_with(&b, "report-status", "部门已答复")
         .await

@@ -209,6 +209,16 @@ impl App {
         v.rating_comment = rating_comment;
         v.can_rate = reporter && status == Status::Closed && rating_missing;
         v.can_reopen = reporter && status == Status::Closed && never_reopened;
+        if reporter {
+            // The number is the office's handle. A reporter who typed it
+            // into the signed-in pages would be refused, and the refusal
+            // recorded under their name: the code is their only handle.
+            v.id = 0;
+            v.merged_into = None;
+            if let Some(t) = v.merged_target.as_mut() {
+                t.id = 0;
+            }
+        }
         Ok(v)
     }
 

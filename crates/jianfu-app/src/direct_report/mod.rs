@@ -20,7 +20,7 @@ mod quota;
 pub use evidence::{clean_evidence, CleanedEvidence, EvidenceError, MAX_EVIDENCE_BYTES};
 pub(crate) use handling::required;
 pub use handling::{OfficeStep, ReportView, Viewer};
-pub use quota::FilingQuota;
+pub use quota::{FilingQuota, PublicBudget};
 
 use crate::{App, AppError, CurrentUser, Result};
 use jianfu_core::direct_report::{check_filing, format_receipt, normalize_receipt, Filing, Status};
@@ -151,6 +151,11 @@ impl App {
             }
             None => None,
         };
+        let bytes: u64 = uploads.iter().map(|u| u.bytes.len() as u64).sum();
+        let day = crate::today()
+            .signed_duration_since(chrono::NaiveDate::default())
+            .num_days();
+        self.public_budget.take(day, bytes)?;
         self.store_report(form, uploads, township, None, None).await
     }
 

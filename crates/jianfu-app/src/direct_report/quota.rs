@@ -65,9 +65,56 @@ impl FilingQuota {
     }
 }
 
+/// What the public form (no account) may take in a day, for all senders
+/// together: the per-address limit of the web layer stops one sender, this
+/// stops many from filling the disk while the office keeps the form open.
+pub const PUBLIC_REPORTS_PER_DAY: u32 = 300;
+pub const PUBLIC_EVIDENCE_BYTES_PER_DAY: u64 = 1024 * 1024 * 1024;
+
+#[derive(Default)]
+pub struct PublicBudget {
+    day: Mutex<(i64, u32, u64)>,
+}
+
+impl PublicBudget {
+    /// Takes one public filing with `bytes` of evidence on day `day` (days
+    /// since the epoch), or says why not.
+    pub fn take(&self, day: i64, bytes: u64) -> Result<()> {
+        let mut d = match self.day.lock() {
+            Ok(d) => d,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if d.0 != day {
+            *d = (day, 0, 0);
+        }
+        if d.1 >= PUBLIC_REPORTS_PER_DAY
+            || d.2.saturating_add(bytes) > PUBLIC_EVIDENCE_BYTES_PER_DAY
+        {
+            return Err(AppError::Invalid(
+                "今天通过免登录表单提交的直报已达上限；请登录后直报，或明天再试".into(),
+            ));
+        }
+        d.1 += 1;
+        d.2 += bytes;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_public_form_takes_a_days_budget() {
+        let b = PublicBudget::default();
+        assert!(b.take(1, PUBLIC_EVIDENCE_BYTES_PER_DAY).is_ok());
+        assert!(b.take(1, 1).is_err(), "the day's bytes are spent");
+        assert!(b.take(2, 1).is_ok(), "a new day");
+        for _ in 1..PUBLIC_REPORTS_PER_DAY {
+            assert!(b.take(2, 0).is_ok());
+        }
+        assert!(b.take(2, 0).is_err(), "the day's reports are spent");
+    }
 
     #[test]
     fn an_account_files_ten_an_hour_then_waits() {

@@ -294,9 +294,21 @@ pub fn file_response(content_type: &str, bytes: Vec<u8>, id: i64, position: i64)
 
 pub async fn typical_cases(
     State(state): State<AppState>,
-    ApiUser(_s): ApiUser,
+    ApiUser(s): ApiUser,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "cases": state.app.typical_cases().await? })))
+    let office = s.user.role == jianfu_core::role::Role::Jianfuban;
+    let mut cases = json!(state.app.typical_cases().await?);
+    // Which report a case came from is the office's business only.
+    if !office {
+        if let Some(list) = cases.as_array_mut() {
+            for c in list {
+                if let Some(o) = c.as_object_mut() {
+                    o.remove("report_id");
+                }
+            }
+        }
+    }
+    Ok(Json(json!({ "cases": cases })))
 }
 
 #[derive(Deserialize)]

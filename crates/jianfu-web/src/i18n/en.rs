@@ -1105,4 +1105,5 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("sv_diary_hours_inspections", "Inspections (h/week)"),
     ("sv_diary_hours_apps", "Apps and work groups (h/week)"),
     ("sv_diary_hours_residents", "Serving residents (h/week)"),
+    ("dr_choose_change", "Choose what changed"),
 ];

@@ -1105,4 +1105,5 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("sv_diary_hours_inspections", "督检考（小时/周）"),
     ("sv_diary_hours_apps", "App 与工作群（小时/周）"),
     ("sv_diary_hours_residents", "服务群众（小时/周）"),
+    ("dr_choose_change", "请选择整改方式"),
 ];

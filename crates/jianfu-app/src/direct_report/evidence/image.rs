@@ -152,7 +152,13 @@ pub(super) fn clean_png(bytes: &[u8], s: &mut Found) -> Result<Vec<u8>, Fail> {
             b"tIME" => TIME,
             // Content credentials (C2PA) can carry the name of whoever signed them.
             b"caBX" => OTHER,
-            _ => return true,
+            // What draws the picture stays; every other chunk (an old
+            // "exIf"/"zxIf" EXIF copy, an editor's private chunk) goes.
+            b"IHDR" | b"PLTE" | b"IDAT" | b"IEND" | b"tRNS" | b"gAMA" | b"cHRM" | b"sRGB"
+            | b"iCCP" | b"sBIT" | b"bKGD" | b"pHYs" | b"acTL" | b"fcTL" | b"fdAT" => return true,
+            // eXIf's forerunners: "exIf", "zxIf" (compressed).
+            kind if kind[1..].eq_ignore_ascii_case(b"xif") => EXIF,
+            _ => OTHER,
         };
         note(s, what);
         false

@@ -10,10 +10,16 @@ use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
 use super::image::{clean_jpeg, clean_png};
 use super::{
-    clean_embedded, find, note, EvidenceKind, Fail, Found, AUTHOR, BROKEN, COMPANY, CUSTOM,
-    KEYWORDS, LAST_MODIFIED_BY, MANAGER, MAX_UNPACKED_BYTES, MAX_ZIP_ENTRIES, OLE_SUMMARY, OTHER,
-    REMARKS, REVIEWERS, SUBJECT, TIME, TITLE, TOO_BIG_INSIDE,
+    clean_embedded, find, note, EvidenceKind, Fail, Found, ARCHIVE_EXTENSIONS, AUTHOR, BROKEN,
+    COMPANY, CUSTOM, KEYWORDS, LAST_MODIFIED_BY, MANAGER, MAX_UNPACKED_BYTES, MAX_ZIP_ENTRIES,
+    OLE_SUMMARY, OTHER, REMARKS, REVIEWERS, SUBJECT, TIME, TITLE, TOO_BIG_INSIDE,
 };
+
+/// Names of programs and scripts, which no document part is.
+const PROGRAM_EXTENSIONS: &[&str] = &[
+    "exe", "dll", "com", "scr", "msi", "bat", "cmd", "ps1", "vbs", "js", "jar", "sh", "apk", "lnk",
+    "hta",
+];
 
 const EMPTY_CORE: &str = concat!(
     r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
@@ -172,6 +178,14 @@ pub(super) fn clean_ooxml(
         if name == custom {
             note(s, CUSTOM);
             continue;
+        }
+        // A document holds its parts, pictures and embedded Office files,
+        // never a program or an archive: a package carrying one is an
+        // archive by another name.
+        let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+        if ARCHIVE_EXTENSIONS.contains(&ext.as_str()) || PROGRAM_EXTENSIONS.contains(&ext.as_str())
+        {
+            return Err(Fail::Archive);
         }
         let edited = match ooxml_part(kind, &name, &core, &app) {
             None => None,

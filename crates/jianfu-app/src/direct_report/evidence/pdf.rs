@@ -55,7 +55,15 @@ pub(super) fn clean_pdf(bytes: &[u8], s: &mut Found) -> Result<Vec<u8>, Fail> {
             Object::Dictionary(dict) => dict,
             Object::Stream(stream) => {
                 // Photos placed in a PDF are often the camera's JPEG, EXIF and all.
-                if stream.dict.get(b"Filter").and_then(Object::as_name).ok() == Some(b"DCTDecode") {
+                // The filter may be written as a name or as a one-name array.
+                let dct = match stream.dict.get(b"Filter") {
+                    Ok(Object::Name(n)) => n == b"DCTDecode",
+                    Ok(Object::Array(a)) => {
+                        a.len() == 1 && a[0].as_name().ok() == Some(&b"DCTDecode"[..])
+                    }
+                    _ => false,
+                };
+                if dct {
                     if let Some(jpeg) = clean_embedded(&stream.content, clean_jpeg, s) {
                         stream.set_content(jpeg);
                     }
@@ -67,6 +75,14 @@ pub(super) fn clean_pdf(bytes: &[u8], s: &mut Found) -> Result<Vec<u8>, Fail> {
         // XMP can hang off the catalog, a page, an image or a font.
         if dict.remove(b"Metadata").is_some() {
             note(s, XMP_DOC);
+        }
+        // Files attached inside the PDF are not cleaned (nor checked): they
+        // go, and so do scripts run on opening.
+        if dict.remove(b"EmbeddedFiles").is_some() {
+            note(s, OTHER);
+        }
+        for key in [&b"JavaScript"[..], b"OpenAction", b"AA"] {
+            dict.remove(key);
         }
         // Comments and markups name their author in /T. Form fields keep
         // theirs: there /T is the field's name, and their subtype is Widget.
@@ -80,6 +96,8 @@ pub(super) fn clean_pdf(bytes: &[u8], s: &mut Found) -> Result<Vec<u8>, Fail> {
             note(s, REVIEWERS);
         }
     }
+    // The file identifier ties copies of one file together.
+    doc.trailer.remove(b"ID");
     doc.prune_objects();
     let mut out = Vec::with_capacity(bytes.len());
     // Object streams keep the rewritten file about as small as the original.

@@ -48,7 +48,7 @@ async fn form_page(state: &AppState, ctx: &ReqCtx, p: FormPage<'_>) -> Result<Re
     // An untouched form shows an empty minutes box, not "0".
     data.insert(
         "minutes".into(),
-        json!((p.error.is_some()).then_some(p.values.minutes)),
+        json!((p.error.is_some() && p.values.minutes >= 0).then_some(p.values.minutes)),
     );
     data.insert("today".into(), json!(jianfu_app::today().to_string()));
     data.insert("public".into(), json!(p.public));
@@ -177,6 +177,8 @@ async fn read_filing(mut mp: axum::extract::Multipart) -> Filing {
             "demand" => f.demand = text,
             "minutes" => match text.trim() {
                 "" => {
+                    // Left blank: given back blank, not as "0".
+                    f.minutes = -1;
                     out.error
                         .get_or_insert("请填写“用时（分钟）”：估计即可；没有占用时间请填 0".into());
                 }

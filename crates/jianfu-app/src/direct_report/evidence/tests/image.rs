@@ -184,6 +184,22 @@ fn png_loses_text_exif_and_time() {
 }
 
 #[test]
+fn png_loses_old_exif_copies_and_private_chunks() {
+    let input = png(&[
+        png_chunk(b"zxIf", b"Artist ZHANG"),
+        png_chunk(b"prVt", b"editor of ZHANG"),
+        png_chunk(b"pHYs", &[0, 0, 11, 19, 0, 0, 11, 19, 1]),
+    ]);
+    let out = clean_evidence("shot.png", &input).unwrap();
+    assert!(!contains(&out.bytes, b"ZHANG"));
+    assert!(
+        contains(&out.bytes, b"pHYs"),
+        "what draws the picture stays"
+    );
+    assert_eq!(out.stripped, vec![EXIF, OTHER]);
+}
+
+#[test]
 fn webp_loses_exif_and_xmp_and_their_flags() {
     let out = clean_evidence("shot.webp", &webp_with_metadata()).unwrap();
     assert!(!contains(&out.bytes, b"EXIF") && !contains(&out.bytes, b"XMP "));

@@ -403,3 +403,21 @@ fn entries_sharing_their_bytes_are_refused() {
         Err(EvidenceError::Damaged { .. })
     ));
 }
+
+#[test]
+fn a_document_carrying_a_program_or_an_archive_is_refused() {
+    for inner in ["word/payload/evil.exe", "word/media/inner.zip"] {
+        let docx = zip_of(&[
+            ("[Content_Types].xml", CONTENT_TYPES),
+            ("word/document.xml", "<w:document/>"),
+            (inner, "MZ"),
+        ]);
+        assert!(
+            matches!(
+                clean_evidence("t.docx", &docx),
+                Err(EvidenceError::Archive { .. })
+            ),
+            "{inner}"
+        );
+    }
+}

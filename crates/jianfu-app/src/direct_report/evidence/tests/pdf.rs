@@ -72,3 +72,61 @@ fn encrypted_pdf_is_refused() {
         .to_string()
         .contains("加密的 PDF 无法清理，请另存为不加密的文件"));
 }
+
+#[test]
+fn pdf_photo_in_an_array_filter_attachments_and_scripts_go() {
+    let mut doc = Document::load_mem(&pdf()).unwrap();
+    let photo = crate::direct_report::fixtures::jpeg_with_gps();
+    let image = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => 8, "Height" => 8,
+            "ColorSpace" => "DeviceRGB", "BitsPerComponent" => 8,
+            "Filter" => vec![Object::Name(b"DCTDecode".to_vec())],
+        },
+        photo,
+    ));
+    let attached = doc.add_object(Stream::new(dictionary! {}, b"MZ payload of Zhang".to_vec()));
+    let names = doc.add_object(dictionary! {
+        "EmbeddedFiles" => dictionary! { "Names" => vec![Object::string_literal("a.exe"), attached.into()] },
+        "JavaScript" => dictionary! {},
+    });
+    let root = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
+    if let Ok(Object::Dictionary(catalog)) = doc.get_object_mut(root) {
+        catalog.set("Names", names);
+        catalog.set(
+            "OpenAction",
+            dictionary! { "S" => "JavaScript", "JS" => Object::string_literal("app.alert(1)") },
+        );
+        catalog.set("Extra", image);
+    }
+    doc.trailer.set(
+        "ID",
+        vec![
+            Object::string_literal("ID-OF-THE-FILE"),
+            Object::string_literal("ID-OF-THE-FILE"),
+        ],
+    );
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    let out = clean_evidence("scan.pdf", &bytes).unwrap();
+    // Read back as a PDF: object streams may compress what a byte search
+    // would look for.
+    let back = Document::load_mem(&out.bytes).unwrap();
+    let catalog = back.catalog().unwrap();
+    assert!(catalog.get(b"OpenAction").is_err());
+    assert!(back.trailer.get(b"ID").is_err());
+    let names = catalog
+        .get(b"Names")
+        .and_then(|n| back.dereference(n))
+        .map(|(_, o)| o.clone());
+    if let Ok(Object::Dictionary(names)) = names {
+        assert!(names.get(b"EmbeddedFiles").is_err() && names.get(b"JavaScript").is_err());
+    }
+    for object in back.objects.values() {
+        if let Object::Stream(st) = object {
+            assert!(!contains(&st.content, b"MZ payload"));
+        }
+    }
+    assert!(out.stripped.contains(&GPS), "{:?}", out.stripped);
+    assert!(out.stripped.contains(&OTHER), "{:?}", out.stripped);
+}
