@@ -218,6 +218,7 @@ impl App {
             receipt_code = Some(self.seed_monitoring_history(opts.seed, &office).await?);
             self.seed_surveys(opts.seed, &office, &opts.password)
                 .await?;
+            self.seed_ratings(opts.seed).await?;
         }
         let scope = &district.path;
         Ok(DemoSummary {

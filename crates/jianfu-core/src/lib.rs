@@ -15,6 +15,7 @@ pub mod id_number;
 pub mod mask;
 pub mod monitoring;
 pub mod org;
+pub mod rating;
 pub mod reports;
 pub mod role;
 pub mod scope;

@@ -16,6 +16,7 @@ mod error;
 mod monitoring;
 mod orgs;
 mod places;
+mod ratings;
 mod register;
 mod reports;
 mod sessions;
@@ -40,6 +41,9 @@ pub use monitoring::{
 };
 pub use orgs::{OrgUnit, UnitCounts, UpsertOutcome};
 pub use places::PlaceRow;
+pub use ratings::{
+    BadChange, BadRatingRow, NewRating, NewServiceCase, RatingCount, ServiceCaseRow,
+};
 pub use register::{
     ConflictRow, Current, CurrentDoc, FactLogRow, HistoryEntry, HouseholdListRow, ImportCounts,
     MemberRelation, MergeCandidateRow, NewConflict, NewImport, NewPersonRow, PersonListRow,

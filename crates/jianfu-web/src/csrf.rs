@@ -134,7 +134,8 @@ pub async fn enforce(State(_state): State<AppState>, req: Request, next: Next) -
     // reporters). The API takes JSON only, which no cross-site form can
     // send; a page's form must come from this site's own pages.
     if req.extensions().get::<Session>().is_none()
-        && crate::api::direct_reports::is_sessionless_post(&path)
+        && (crate::api::direct_reports::is_sessionless_post(&path)
+            || crate::api::ratings::is_sessionless_post(&path))
     {
         if api {
             if !is_json(&req) {

@@ -66,6 +66,9 @@ pub struct AppState {
     /// 直报's filings and receipt-code attempts per address, in memory and
     /// out of the log: a wrong code costs a try, so guessing is slow.
     pub reporter_throttle: Arc<throttle::LoginThrottle>,
+    /// 好差评: ratings per address in a minute beyond which a rating is
+    /// flagged as a burst (in memory; the address is never stored).
+    pub rating_burst: Arc<throttle::LoginThrottle>,
     /// Spent one-time tokens of 直报's forms: a resent post does not file
     /// twice.
     pub once_tokens: Arc<once::OnceTokens>,
@@ -73,12 +76,18 @@ pub struct AppState {
 
 /// Reporter attempts (filings, receipt codes) per address and minute.
 pub const REPORTER_ATTEMPTS_PER_MINUTE: u32 = 20;
+/// A window serves one resident at a time: more ratings than this from
+/// one address in a minute are flagged as a burst.
+pub const RATINGS_PER_ADDRESS_PER_MINUTE: u32 = 5;
 
 pub fn router(app: App, cfg: WebConfig) -> Router {
     let state = AppState {
         app,
         login_throttle: Arc::new(throttle::LoginThrottle::new(cfg.login_attempts_per_minute)),
         reporter_throttle: Arc::new(throttle::LoginThrottle::quiet(REPORTER_ATTEMPTS_PER_MINUTE)),
+        rating_burst: Arc::new(throttle::LoginThrottle::quiet(
+            RATINGS_PER_ADDRESS_PER_MINUTE,
+        )),
         once_tokens: Arc::new(once::OnceTokens::default()),
         cfg: Arc::new(cfg),
         uploads: uploads::Uploads::default(),

@@ -10,7 +10,20 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 45] = [
+const TEMPLATES: [(&str, &str); 49] = [
+    (
+        "haochaping.html",
+        include_str!("../templates/haochaping.html"),
+    ),
+    (
+        "haochaping_case.html",
+        include_str!("../templates/haochaping_case.html"),
+    ),
+    (
+        "haochaping_public.html",
+        include_str!("../templates/haochaping_public.html"),
+    ),
+    ("pj.html", include_str!("../templates/pj.html")),
     ("pingjia.html", include_str!("../templates/pingjia.html")),
     (
         "pingjia_round.html",
@@ -257,6 +270,7 @@ pub fn base(ctx: &ReqCtx, session: Option<&Session>) -> Map<String, Value> {
                 "monitoring": !matches!(u.role, jianfu_core::role::Role::Grid | jianfu_core::role::Role::Admin),
                 "direct": u.role != jianfu_core::role::Role::Admin,
                 "surveys": u.role != jianfu_core::role::Role::Admin,
+                "ratings": u.role != jianfu_core::role::Role::Admin,
             }),
         );
     }

@@ -54,6 +54,15 @@ const ANYONE: &[&str] = &[];
 const NOT_REPORTER: &[&str] = &["admin", "jianfuban", "quzhang", "minzheng", "renshe"];
 /// 直报: only the office and the department it is assigned to read one.
 const NOT_REPORT_READER: &[&str] = &["xiejiawan", "minzhu", "dagongguan", "minzhu-wg1", "admin"];
+/// 好差评: only a community's window records and reads its cases.
+const NOT_WINDOW: &[&str] = &[
+    "admin",
+    "jianfuban",
+    "quzhang",
+    "minzheng",
+    "renshe",
+    "xiejiawan",
+];
 /// The ledger: grid workers and the administrator have none.
 const NO_LEDGER: &[&str] = &["minzhu-wg1", "admin"];
 /// Warnings: the office and departments only.
@@ -308,6 +317,17 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
             "/api/v1/direct-reports/{missing}/files/{missing}",
             Some(NOT_REPORT_READER),
         ),
+        ("GET", "/api/v1/service-cases", Some(NOT_WINDOW)),
+        ("POST", "/api/v1/service-cases", Some(NOT_WINDOW)),
+        (
+            "GET",
+            "/api/v1/bad-ratings",
+            Some(&["admin", "minzheng", "renshe"]),
+        ),
+        ("POST", "/api/v1/bad-ratings/{missing}/steps", Some(ANYONE)),
+        ("GET", "/api/v1/public/ratings/{missing}", None),
+        ("POST", "/api/v1/public/ratings/{missing}", None),
+        ("GET", "/api/v1/public/rating-overview", None),
         ("GET", "/api/v1/survey-templates", Some(NOT_OFFICE)),
         (
             "PUT",
@@ -523,6 +543,18 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         ("POST", "/zhibao/follow/add", None),
         ("POST", "/zhibao/follow/rate", None),
         ("GET", "/zhibao/cases", Some(ANYONE)),
+        ("GET", "/haochaping", Some(ANYONE)),
+        ("GET", "/haochaping/public", None),
+        ("POST", "/haochaping/cases", Some(NOT_WINDOW)),
+        ("GET", "/haochaping/cases/{missing}", Some(NOT_WINDOW)),
+        (
+            "GET",
+            "/haochaping/cases/{missing}/qr.svg",
+            Some(NOT_WINDOW),
+        ),
+        ("POST", "/haochaping/bad/{missing}/step", Some(ANYONE)),
+        ("GET", "/pj/{missing}", None),
+        ("POST", "/pj/{missing}", None),
         ("GET", "/pingjia", Some(ANYONE)),
         ("POST", "/pingjia/rounds", Some(NOT_OFFICE_OR_ADMIN)),
         ("GET", "/pingjia/{missing}", Some(ANYONE)),
@@ -613,6 +645,10 @@ fn body(method: &str, path: &str, report_def: &Value) -> Option<Value> {
             "roles": ["community"], "period_from": "2026-01-01", "period_to": "2026-03-31",
             "opens_on": "2026-04-01", "closes_on": "2026-04-10"}),
         ("POST", "/api/v1/survey-rounds/{missing}/answers") => json!({"subject": 0, "answers": {}}),
+        ("POST", "/api/v1/service-cases") => json!({"service": "other", "case_no": "矩阵-1"}),
+        ("POST", "/api/v1/bad-ratings/{missing}/steps") => {
+            json!({"action": "callback", "note": "矩阵"})
+        }
         _ => return None,
     })
 }

@@ -35,6 +35,9 @@ pub struct MonitoringSettings {
     pub hidden_gap_pct: f64,
     /// Working days a department has to answer a warning.
     pub answer_working_days: u32,
+    /// Working days a township has to call back and settle a bad resident
+    /// rating (好差评; Sichuan's rule is 15, Dezhou's 5).
+    pub bad_rating_working_days: u32,
     /// Days off the built-in holiday notices do not know yet (a later
     /// year's notice, a local holiday), for deadlines in working days.
     pub extra_days_off: Vec<chrono::NaiveDate>,
@@ -57,6 +60,7 @@ impl Default for MonitoringSettings {
             min_lead_hours: 24,
             hidden_gap_pct: 20.0,
             answer_working_days: 10,
+            bad_rating_working_days: 15,
             extra_days_off: Vec::new(),
             extra_working_days: Vec::new(),
         }
@@ -115,6 +119,9 @@ impl MonitoringSettings {
         }
         if !(1..=60).contains(&self.answer_working_days) {
             return Err("部门答复期限应在 1 到 60 个工作日之间".into());
+        }
+        if !(1..=60).contains(&self.bad_rating_working_days) {
+            return Err("差评整改期限应在 1 到 60 个工作日之间".into());
         }
         if self.extra_days_off.len() + self.extra_working_days.len() > 400 {
             return Err("补充的节假日和调休上班日合计不能超过 400 天".into());

@@ -4,6 +4,7 @@ pub mod admissions;
 pub mod aliases;
 pub mod direct_reports;
 pub mod monitoring;
+pub mod ratings;
 pub mod register;
 pub mod reports;
 pub mod surveys;
@@ -158,6 +159,14 @@ pub fn routes() -> Router<AppState> {
             post(direct_reports::file_public).layer(crate::uploads::upload_limit()),
         )
         .route("/typical-cases", get(direct_reports::typical_cases))
+        .route("/service-cases", get(ratings::cases).post(ratings::record))
+        .route("/bad-ratings", get(ratings::bad_ratings))
+        .route("/bad-ratings/{id}/steps", post(ratings::step))
+        .route(
+            "/public/ratings/{token}",
+            get(ratings::form).post(ratings::rate),
+        )
+        .route("/public/rating-overview", get(ratings::overview))
         .route("/survey-templates", get(surveys::templates))
         .route("/survey-templates/{code}", put(surveys::save_template))
         .route(

@@ -5,6 +5,7 @@ mod admissions;
 mod audit_log;
 mod dictionary;
 mod direct_reports;
+mod haochaping;
 mod home;
 mod login;
 mod monitoring;
@@ -149,6 +150,16 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/monitoring/confirm",
             get(monitoring::confirm_form).post(monitoring::confirm),
+        )
+        .route("/haochaping", get(haochaping::index))
+        .route("/haochaping/public", get(haochaping::public))
+        .route("/haochaping/cases", post(haochaping::record))
+        .route("/haochaping/cases/{id}", get(haochaping::case))
+        .route("/haochaping/cases/{id}/qr.svg", get(haochaping::case_qr))
+        .route("/haochaping/bad/{id}/step", post(haochaping::step))
+        .route(
+            "/pj/{token}",
+            get(haochaping::rating_page).post(haochaping::rate),
         )
         .route("/pingjia", get(surveys::index))
         .route("/pingjia/rounds", post(surveys::create))
