@@ -158,25 +158,82 @@ pub fn place_named_in<'a>(text: &str, names: &'a [String]) -> Option<&'a str> {
     })
 }
 
-/// The text without what can be slipped between the characters of a name.
+/// The text without what can be slipped between the characters of a name:
+/// white space, control and format characters (zero-width, joiners,
+/// direction marks, variation selectors, tags, fillers), brackets, dashes,
+/// slashes and other punctuation.
 fn squeeze(text: &str) -> String {
-    text.chars()
-        .filter(|c| {
-            !(c.is_whitespace()
-                || c.is_control()
-                || matches!(
-                    c,
-                    '\u{200B}'..='\u{200F}'
-                        | '\u{2060}'..='\u{2064}'
-                        | '\u{FEFF}'
-                        | '\u{00AD}'
-                        | '\u{034F}'
-                        | '(' | ')' | '（' | '）' | '[' | ']' | '【' | '】'
-                        | '-' | '－' | '—' | '·' | '・' | '.' | '。' | '_' | '*' | '＊'
-                        | '"' | '“' | '”' | '\'' | '‘' | '’' | '、' | '，' | ','
-                ))
-        })
-        .collect()
+    text.chars().filter(|c| !slipped_between(*c)).collect()
+}
+
+fn slipped_between(c: char) -> bool {
+    if c.is_whitespace() || c.is_control() || c.is_ascii_punctuation() {
+        return true;
+    }
+    let u = c as u32;
+    // Invisible: soft hyphen, combining grapheme joiner, Hangul fillers,
+    // Khmer and Mongolian invisibles, zero-width and direction marks,
+    // word joiner and invisible operators, variation selectors, the BOM,
+    // interlinear annotations, tags and variation selectors supplement,
+    // the braille blank.
+    let invisible = matches!(
+        u,
+        0x00AD
+            | 0x034F
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x206F
+            | 0x2800
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF0..=0xFFFB
+            | 0x1D173..=0x1D17A
+            | 0xE0000..=0xE0FFF
+    );
+    // Full-width and CJK punctuation a name may be split with.
+    let punctuation = matches!(
+        c,
+        '（' | '）'
+            | '【'
+            | '】'
+            | '《'
+            | '》'
+            | '〈'
+            | '〉'
+            | '「'
+            | '」'
+            | '『'
+            | '』'
+            | '－'
+            | '—'
+            | '–'
+            | '·'
+            | '・'
+            | '。'
+            | '，'
+            | '、'
+            | '；'
+            | '：'
+            | '！'
+            | '？'
+            | '“'
+            | '”'
+            | '‘'
+            | '’'
+            | '／'
+            | '＼'
+            | '｜'
+            | '～'
+            | '＊'
+            | '＿'
+            | '…'
+    );
+    invisible || punctuation
 }
 
 /// What people drop in front of a department's name: the district, "区委".
@@ -285,6 +342,11 @@ mod tests {
             "新华二（村）",
             "新-华-二-村",
             "新华二社区",
+            "青\u{FE0F}龙",
+            "青\u{E0020}龙",
+            "青\u{3164}龙",
+            "青／龙",
+            "青《龙》",
         ] {
             assert!(place_named_in(hidden, &names).is_some(), "{hidden}");
         }

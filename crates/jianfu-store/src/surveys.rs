@@ -300,7 +300,9 @@ impl Db {
 
     /// The demands that reached each unit in a period, from the burden
     /// ledger: (community or township, its township, department, label).
-    /// A township's rows are its own and its communities'.
+    /// A township's rows are its own and its communities'. Direct reports
+    /// and hidden burden are left out: a rating form listing them would
+    /// tell a colleague that someone here reported.
     pub async fn demands_in_period(
         &self,
         from_month: i64,
@@ -309,6 +311,7 @@ impl Db {
         Ok(sqlx::query_as(
             "SELECT DISTINCT unit_id, township_id, department_id, source_label FROM ledger_entries \
              WHERE month BETWEEN $1 AND $2 AND department_id IS NOT NULL \
+             AND source_kind <> 'direct' AND kind NOT IN ('hidden', 'confirmation') \
              ORDER BY unit_id, department_id, source_label",
         )
         .bind(from_month)

@@ -443,3 +443,31 @@ document.querySelectorAll(".bar > [data-bar]").forEach(function (el) {
     field.value = String(started ? Date.now() - started : 0);
   });
 })();
+
+// Quick dates beside a date field: one tap for today or yesterday, the
+// days a hidden demand usually happened on; the date is still the
+// reporter's choice, never filled in for them.
+(function () {
+  document.querySelectorAll(".quick-dates").forEach(function (box) {
+    const input = document.getElementById(box.dataset.for);
+    if (!input) return;
+    box.hidden = false;
+    box.querySelectorAll("button[data-days]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        const d = new Date();
+        d.setDate(d.getDate() - Number(b.dataset.days));
+        const pad = function (n) { return String(n).padStart(2, "0"); };
+        input.value = d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    });
+  });
+})();
+
+// A page meant for paper (the rating QR code) offers its print button.
+(function () {
+  const b = document.getElementById("print-page");
+  if (!b) return;
+  b.hidden = false;
+  b.addEventListener("click", function () { window.print(); });
+})();

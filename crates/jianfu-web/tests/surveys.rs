@@ -97,6 +97,9 @@ async fn a_reverse_assessment_scores_as_computed_by_hand(b: Backend) {
     let minzhu = Actor::login(&s, "minzhu").await;
     let form = json_ok(minzhu.get(&s, &form_path).await).await;
     let subjects = form["subjects"].as_array().expect("subjects").clone();
+    // Direct reports are on the ledger too, but a form listing them would
+    // tell a colleague that someone here reported.
+    assert!(!form.to_string().contains("直报"), "{form}");
     assert!(subjects.len() >= 2, "{form}");
     for subj in &subjects {
         assert!(

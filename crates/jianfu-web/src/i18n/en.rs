@@ -1192,4 +1192,6 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("hcs_household_assist", "Household registration help"),
     ("hcs_consultation", "Policy enquiry"),
     ("hcs_other", "Other service"),
+    ("dr_today", "Today"),
+    ("dr_yesterday", "Yesterday"),
 ];

@@ -1192,4 +1192,6 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("hcs_household_assist", "户籍业务协办"),
     ("hcs_consultation", "政策咨询"),
     ("hcs_other", "其他服务"),
+    ("dr_today", "今天"),
+    ("dr_yesterday", "昨天"),
 ];

@@ -17,8 +17,8 @@ use super::{
 
 /// Names of programs and scripts, which no document part is.
 const PROGRAM_EXTENSIONS: &[&str] = &[
-    "exe", "dll", "com", "scr", "msi", "bat", "cmd", "ps1", "vbs", "js", "jar", "sh", "apk", "lnk",
-    "hta",
+    "exe", "dll", "com", "scr", "msi", "bat", "cmd", "ps1", "vbs", "vbe", "js", "jse", "wsf", "ws",
+    "jar", "sh", "apk", "lnk", "hta", "pif", "cpl", "reg", "msc",
 ];
 
 const EMPTY_CORE: &str = concat!(
@@ -56,7 +56,13 @@ enum Part {
     AuthorTexts(&'static [&'static str]),
     /// Pictures pasted into a document keep the camera's metadata.
     Photo,
+    /// An Office file embedded in this one (every Word chart holds a
+    /// workbook): cleaned the same way, one level down.
+    Package(EvidenceKind),
 }
+
+/// Packages inside packages are cleaned this deep and refused deeper.
+const MAX_NESTING: u8 = 2;
 
 fn ooxml_part(kind: EvidenceKind, name: &str, core: &str, app: &str) -> Option<Part> {
     let lower = name.to_ascii_lowercase();
@@ -87,6 +93,15 @@ fn ooxml_part(kind: EvidenceKind, name: &str, core: &str, app: &str) -> Option<P
         EvidenceKind::Pptx if name == "ppt/commentAuthors.xml" || name == "ppt/authors.xml" => {
             Part::Authors(&["name", "initials", "userId"])
         }
+        _ if lower.contains("/embeddings/") && lower.ends_with(".docx") => {
+            Part::Package(EvidenceKind::Docx)
+        }
+        _ if lower.contains("/embeddings/") && lower.ends_with(".xlsx") => {
+            Part::Package(EvidenceKind::Xlsx)
+        }
+        _ if lower.contains("/embeddings/") && lower.ends_with(".pptx") => {
+            Part::Package(EvidenceKind::Pptx)
+        }
         _ if [
             "word/media/",
             "xl/media/",
@@ -110,6 +125,18 @@ pub(super) fn clean_ooxml(
     kind: EvidenceKind,
     s: &mut Found,
 ) -> Result<Vec<u8>, Fail> {
+    clean_ooxml_at(bytes, kind, s, 0)
+}
+
+fn clean_ooxml_at(
+    bytes: &[u8],
+    kind: EvidenceKind,
+    s: &mut Found,
+    depth: u8,
+) -> Result<Vec<u8>, Fail> {
+    if depth > MAX_NESTING {
+        return Err(Fail::Archive);
+    }
     let mut zip = ZipArchive::new(Cursor::new(bytes))?;
     let mut declared = 0u64;
     for i in 0..zip.len() {
@@ -182,7 +209,13 @@ pub(super) fn clean_ooxml(
         // A document holds its parts, pictures and embedded Office files,
         // never a program or an archive: a package carrying one is an
         // archive by another name.
-        let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+        // Windows ignores trailing dots and spaces: "evil.exe. " runs.
+        let ext = name
+            .trim_end_matches(['.', ' '])
+            .rsplit('.')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if ARCHIVE_EXTENSIONS.contains(&ext.as_str()) || PROGRAM_EXTENSIONS.contains(&ext.as_str())
         {
             return Err(Fail::Archive);
@@ -192,6 +225,10 @@ pub(super) fn clean_ooxml(
             Some(Part::Core) => {
                 report_core(&read_entry(&mut zip, i, &mut budget)?, s);
                 Some(EMPTY_CORE.as_bytes().to_vec())
+            }
+            Some(Part::Package(inner)) => {
+                let data = read_entry(&mut zip, i, &mut budget)?;
+                Some(clean_ooxml_at(&data, inner, s, depth + 1)?)
             }
             Some(Part::Photo) => {
                 let data = read_entry(&mut zip, i, &mut budget)?;

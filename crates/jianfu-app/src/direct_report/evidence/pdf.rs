@@ -77,12 +77,10 @@ pub(super) fn clean_pdf(bytes: &[u8], s: &mut Found) -> Result<Vec<u8>, Fail> {
             note(s, XMP_DOC);
         }
         // Files attached inside the PDF are not cleaned (nor checked): they
-        // go, and so do scripts run on opening.
-        if dict.remove(b"EmbeddedFiles").is_some() {
+        // go, and so do scripts and launches, wherever the dictionary holding
+        // them is written (its own object or inline in another).
+        if strip_active_content(dict, 0) {
             note(s, OTHER);
-        }
-        for key in [&b"JavaScript"[..], b"OpenAction", b"AA"] {
-            dict.remove(key);
         }
         // Comments and markups name their author in /T. Form fields keep
         // theirs: there /T is the field's name, and their subtype is Widget.
@@ -103,4 +101,60 @@ pub(super) fn clean_pdf(bytes: &[u8], s: &mut Found) -> Result<Vec<u8>, Fail> {
     // Object streams keep the rewritten file about as small as the original.
     doc.save_modern(&mut out)?;
     Ok(out)
+}
+
+/// Removes attached files and actions from a dictionary and the
+/// dictionaries written inside it; true if an attached file went.
+fn strip_active_content(dict: &mut lopdf::Dictionary, depth: usize) -> bool {
+    // Nesting deeper than any real document: left as it is (the file was
+    // parsed already, and the walk must stay bounded).
+    if depth > 32 {
+        return false;
+    }
+    let mut attached = false;
+    if dict.remove(b"EmbeddedFiles").is_some() {
+        attached = true;
+    }
+    // A file-attachment annotation carries its file in /FS.
+    let file_annotation = dict
+        .get(b"Subtype")
+        .and_then(Object::as_name)
+        .is_ok_and(|t| t == b"FileAttachment");
+    if file_annotation && dict.remove(b"FS").is_some() {
+        attached = true;
+    }
+    for key in [&b"JavaScript"[..], b"OpenAction", b"AA", b"JS"] {
+        dict.remove(key);
+    }
+    // A link's action may run a script or launch a program.
+    let active = |o: &Object| match o {
+        Object::Dictionary(a) => a.get(b"S").and_then(Object::as_name).is_ok_and(|s| {
+            matches!(
+                s,
+                b"JavaScript" | b"Launch" | b"ImportData" | b"RichMediaExecute"
+            )
+        }),
+        _ => false,
+    };
+    if dict.get(b"A").is_ok_and(active) {
+        dict.remove(b"A");
+    }
+    for (_, value) in dict.iter_mut() {
+        attached |= strip_object(value, depth + 1);
+    }
+    attached
+}
+
+fn strip_object(o: &mut Object, depth: usize) -> bool {
+    match o {
+        Object::Dictionary(d) => strip_active_content(d, depth),
+        Object::Array(items) => {
+            let mut any = false;
+            for item in items.iter_mut() {
+                any |= strip_object(item, depth + 1);
+            }
+            any
+        }
+        _ => false,
+    }
 }

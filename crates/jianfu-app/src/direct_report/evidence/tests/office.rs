@@ -406,7 +406,12 @@ fn entries_sharing_their_bytes_are_refused() {
 
 #[test]
 fn a_document_carrying_a_program_or_an_archive_is_refused() {
-    for inner in ["word/payload/evil.exe", "word/media/inner.zip"] {
+    for inner in [
+        "word/payload/evil.exe",
+        "word/media/inner.zip",
+        "word/evil.exe. ",
+        "word/a.PIF",
+    ] {
         let docx = zip_of(&[
             ("[Content_Types].xml", CONTENT_TYPES),
             ("word/document.xml", "<w:document/>"),
@@ -419,5 +424,42 @@ fn a_document_carrying_a_program_or_an_archive_is_refused() {
             ),
             "{inner}"
         );
+    }
+}
+
+#[test]
+fn an_embedded_workbook_is_cleaned_too() {
+    let inner = zip_of(&[
+        ("[Content_Types].xml", CONTENT_TYPES),
+        (
+            "xl/workbook.xml",
+            r#"<workbook><x15ac:absPath url="C:\Users\liuzhuangan\Desktop\" xmlns:x15ac="x"/></workbook>"#,
+        ),
+    ]);
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, text) in [
+        ("[Content_Types].xml", CONTENT_TYPES),
+        ("word/document.xml", "<w:document/>"),
+    ] {
+        zip.start_file(name, SimpleFileOptions::default()).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.start_file(
+        "word/embeddings/Microsoft_Excel_Worksheet.xlsx",
+        SimpleFileOptions::default(),
+    )
+    .unwrap();
+    zip.write_all(&inner).unwrap();
+    let docx = zip.finish().unwrap().into_inner();
+    let out = clean_evidence("chart.docx", &docx).unwrap();
+    let mut outer = ZipArchive::new(Cursor::new(out.bytes)).unwrap();
+    let mut embedded = Vec::new();
+    outer
+        .by_name("word/embeddings/Microsoft_Excel_Worksheet.xlsx")
+        .unwrap()
+        .read_to_end(&mut embedded)
+        .unwrap();
+    for (name, text) in unzip(&embedded) {
+        assert!(!text.contains("liuzhuangan"), "{name}: {text}");
     }
 }

@@ -130,3 +130,60 @@ fn pdf_photo_in_an_array_filter_attachments_and_scripts_go() {
     assert!(out.stripped.contains(&GPS), "{:?}", out.stripped);
     assert!(out.stripped.contains(&OTHER), "{:?}", out.stripped);
 }
+
+#[test]
+fn pdf_attachments_written_inline_and_launch_links_go() {
+    let mut doc = Document::load_mem(&pdf()).unwrap();
+    let attached = doc.add_object(Stream::new(dictionary! {}, b"MZ inline payload".to_vec()));
+    let root = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
+    if let Ok(Object::Dictionary(catalog)) = doc.get_object_mut(root) {
+        catalog.set(
+            "Names",
+            dictionary! {
+                "EmbeddedFiles" => dictionary! {
+                    "Names" => vec![Object::string_literal("a.exe"), attached.into()]
+                },
+            },
+        );
+    }
+    let clip = doc.add_object(Stream::new(
+        dictionary! {},
+        b"MZ annotation payload".to_vec(),
+    ));
+    let annots = vec![
+        Object::Dictionary(dictionary! {
+            "Type" => "Annot", "Subtype" => "FileAttachment",
+            "Rect" => vec![0.into(), 0.into(), 5.into(), 5.into()],
+            "FS" => dictionary! { "Type" => "Filespec", "EF" => dictionary! { "F" => clip } },
+        }),
+        Object::Dictionary(dictionary! {
+            "Type" => "Annot", "Subtype" => "Link",
+            "Rect" => vec![0.into(), 0.into(), 5.into(), 5.into()],
+            "A" => dictionary! { "S" => "Launch", "F" => Object::string_literal("calc.exe") },
+        }),
+    ];
+    let pages = doc.get_pages();
+    let page = *pages.values().next().unwrap();
+    if let Ok(Object::Dictionary(p)) = doc.get_object_mut(page) {
+        p.set("Annots", annots);
+    }
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    let out = clean_evidence("inline.pdf", &bytes).unwrap();
+    let back = Document::load_mem(&out.bytes).unwrap();
+    for object in back.objects.values() {
+        match object {
+            Object::Stream(st) => assert!(!contains(&st.content, b"MZ ")),
+            Object::Dictionary(d) => {
+                assert!(d.get(b"EmbeddedFiles").is_err() && d.get(b"FS").is_err());
+            }
+            _ => {}
+        }
+    }
+    let text = format!("{:?}", back.objects);
+    assert!(
+        !text.contains("Launch") && !text.contains("calc.exe"),
+        "{text}"
+    );
+    assert!(out.stripped.contains(&OTHER), "{:?}", out.stripped);
+}
