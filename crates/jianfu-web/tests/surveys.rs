@@ -473,6 +473,34 @@ async fn the_perception_survey_shows_townships_of_k_or_more(b: Backend) {
     assert_eq!(district["burden_index"], 4.0);
     assert_eq!(district["means"]["hours_reports"], 12.0);
     assert!(groups.iter().any(|g| g["name"] == "谢家湾街道"), "{r}");
+    // The monitoring dashboard shows it beside the measured ledger: the
+    // office every township, a township its own, a community nothing.
+    let page = office
+        .get(&s, "/monitoring")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains("id=\"perceived-table\"") && page.contains("谢家湾街道"),
+        "{page}"
+    );
+    let town = Actor::login(&s, "xiejiawan").await;
+    let page = town
+        .get(&s, "/monitoring")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("id=\"perceived-table\""), "{page}");
+    let worker = Actor::login(&s, "minzhu").await;
+    let page = worker
+        .get(&s, "/monitoring")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(!page.contains("id=\"perceived\""), "{page}");
 }
 
 on_both_backends!(

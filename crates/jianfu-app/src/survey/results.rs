@@ -323,7 +323,7 @@ impl App {
             .collect())
     }
 
-    async fn perception_groups(
+    pub(super) async fn perception_groups(
         &self,
         answers: &[AnswerRow],
         k: u32,

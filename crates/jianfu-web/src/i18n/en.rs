@@ -1194,4 +1194,7 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("hcs_other", "Other service"),
     ("dr_today", "Today"),
     ("dr_yesterday", "Yesterday"),
+    ("mon_perceived", "Perceived and measured burden"),
+    ("mon_diary_hours", "Diary: reports, meetings, inspections, apps (h/week)"),
+    ("mon_measured_hours", "Measured: per community per month (h)"),
 ];

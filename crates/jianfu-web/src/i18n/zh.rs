@@ -1194,4 +1194,7 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("hcs_other", "其他服务"),
     ("dr_today", "今天"),
     ("dr_yesterday", "昨天"),
+    ("mon_perceived", "感知负担与实测负担"),
+    ("mon_diary_hours", "时间日记：报表会议督检考App（小时/周）"),
+    ("mon_measured_hours", "实测：每个村社区每月（小时）"),
 ];

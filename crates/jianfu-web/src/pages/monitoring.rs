@@ -144,6 +144,13 @@ pub async fn dashboard(
         json!(matches!(s.user.role, Role::Jianfuban | Role::Department)),
     );
     data.insert("is_office".into(), json!(s.user.role == Role::Jianfuban));
+    // Perceived burden (the last perception survey) beside the measured.
+    let perceived = state
+        .app
+        .perceived_beside_measured(&s.user)
+        .await
+        .map_err(err(&ctx))?;
+    data.insert("perceived".into(), json!(perceived));
     data.insert(
         "saved_pct".into(),
         json!(if d.cells_prefilled + d.cells_typed > 0 {
