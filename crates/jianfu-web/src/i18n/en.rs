@@ -1197,4 +1197,6 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("mon_perceived", "Perceived and measured burden"),
     ("mon_diary_hours", "Diary: reports, meetings, inspections, apps (h/week)"),
     ("mon_measured_hours", "Measured: per community per month (h)"),
+    ("ms_bad_rating_working_days", "Days to settle a bad rating (working days)"),
+    ("ms_bad_rating_working_days_hint", "A bad resident rating is called back and rectified or explained within this many working days (Sichuan: 15), on the holiday calendar."),
 ];

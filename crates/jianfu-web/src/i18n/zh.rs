@@ -1197,4 +1197,6 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("mon_perceived", "感知负担与实测负担"),
     ("mon_diary_hours", "时间日记：报表会议督检考App（小时/周）"),
     ("mon_measured_hours", "实测：每个村社区每月（小时）"),
+    ("ms_bad_rating_working_days", "差评整改期限（工作日）"),
+    ("ms_bad_rating_working_days_hint", "好差评的差评须在此期限内回访并整改或说明（四川规定 15 个工作日），按节假日安排计算。"),
 ];

@@ -124,7 +124,7 @@ pub async fn dashboard_xlsx(
 
 /// The thresholds on the settings page, in the order shown, each with
 /// whether it is a whole number.
-const FIELDS: [(&str, bool); 12] = [
+const FIELDS: [(&str, bool); 13] = [
     ("yoy_rise_pct", false),
     ("trailing_rise_pct", false),
     ("min_department_hours", false),
@@ -137,11 +137,12 @@ const FIELDS: [(&str, bool); 12] = [
     ("min_lead_hours", true),
     ("hidden_gap_pct", false),
     ("answer_working_days", true),
+    ("bad_rating_working_days", true),
 ];
 
 /// How `MonitoringSettings::validate` names each field, first words of
 /// its message, longest first where one name starts another.
-const RULE_NAMES: [(&str, &str); 14] = [
+const RULE_NAMES: [(&str, &str); 15] = [
     ("同比上升阈值", "yoy_rise_pct"),
     ("环比上升阈值", "trailing_rise_pct"),
     ("部门月负担下限", "min_department_hours"),
@@ -154,6 +155,7 @@ const RULE_NAMES: [(&str, &str); 14] = [
     ("最短提前时间", "min_lead_hours"),
     ("隐性负担差额阈值", "hidden_gap_pct"),
     ("部门答复期限", "answer_working_days"),
+    ("差评整改期限", "bad_rating_working_days"),
     ("补充的节假日", "extra_days_off"),
     ("补充的调休上班日", "extra_working_days"),
 ];
