@@ -557,6 +557,7 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         ("POST", "/pj/{missing}", None),
         ("GET", "/pingjia", Some(ANYONE)),
         ("POST", "/pingjia/rounds", Some(NOT_OFFICE_OR_ADMIN)),
+        ("POST", "/pingjia/templates/{missing}", Some(NOT_OFFICE)),
         ("GET", "/pingjia/{missing}", Some(ANYONE)),
         ("POST", "/pingjia/{missing}/answer", Some(ANYONE)),
         (

@@ -399,6 +399,25 @@ async fn anonymity_holds(s: &TestServer, raters: &[(Actor, String)]) {
 async fn the_perception_survey_shows_townships_of_k_or_more(b: Backend) {
     let s = TestServer::start(b).await;
     let office = Actor::login(&s, "jianfuban").await;
+    // The office edits a template on its page; a broken edit is named.
+    let post = |questions: &str| {
+        let c = office.c.clone();
+        let url = s.url("/pingjia/templates/perception");
+        let form = vec![
+            ("_csrf".to_string(), office.csrf.clone()),
+            ("name".to_string(), "基层负担感知度调研".to_string()),
+            ("questions".to_string(), questions.to_string()),
+        ];
+        async move { c.post(url).form(&form).send().await.expect("post") }
+    };
+    let r = post("[{").await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap_or_default().contains("题目格式有误"));
+    let twice = r#"[{"code":"a","text":"一","type":"scale","min":1,"max":5},
+                    {"code":"a","text":"二","type":"scale","min":1,"max":5}]"#;
+    let r = post(twice).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap_or_default().contains("重复"));
     let community = s.unit_id("500107003003").await;
     let today = jianfu_app::today();
     let round = json_ok(

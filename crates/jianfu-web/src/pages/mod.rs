@@ -163,6 +163,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/pingjia", get(surveys::index))
         .route("/pingjia/rounds", post(surveys::create))
+        .route("/pingjia/templates/{code}", post(surveys::save_template))
         .route("/pingjia/{id}", get(surveys::round))
         .route("/pingjia/{id}/answer", post(surveys::answer))
         .route("/pingjia/{id}/close", post(surveys::close))

@@ -41,7 +41,12 @@ pub struct DoneQuery {
 
 /// Notices a redirect may name, so a query string cannot put text on the
 /// page.
-const DONE: [&str; 3] = ["sv_done_created", "sv_done_answered", "sv_done_closed"];
+const DONE: [&str; 4] = [
+    "sv_done_created",
+    "sv_done_answered",
+    "sv_done_closed",
+    "sv_done_template",
+];
 
 fn notice(q: &DoneQuery) -> Option<&'static str> {
     let d = q.done.as_deref()?;
@@ -92,6 +97,16 @@ async fn index_page(
             .survey_templates(&s.user)
             .await
             .map_err(err(ctx))?;
+        // Each template with its questions as the office edits them.
+        let templates: Vec<Value> = templates
+            .iter()
+            .map(|t| {
+                let mut v = json!(t);
+                v["questions_json"] =
+                    json!(serde_json::to_string_pretty(&t.questions).unwrap_or_default());
+                v
+            })
+            .collect();
         data.insert("templates".into(), json!(templates));
         let today = jianfu_app::today();
         data.insert(
@@ -363,4 +378,59 @@ pub async fn results(
     data.insert("office".into(), json!(s.user.role == Role::Jianfuban));
     data.insert("r".into(), json!(r));
     render("pingjia_results.html", &ctx, data)
+}
+
+#[derive(Deserialize)]
+pub struct TemplateForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    questions: String,
+}
+
+/// The office saves an edited template (its questions as JSON, each
+/// checked and named in any refusal) as the next version.
+pub async fn save_template(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    PagePath(code): PagePath<String>,
+    PageForm(f): PageForm<TemplateForm>,
+) -> Result<Response, PageError> {
+    // Refused before the questions are read: the format of a template is
+    // the office's business (the web layer audits the refusal).
+    if !matches!(s.user.role, Role::Jianfuban | Role::Admin) {
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            crate::i18n::t(ctx.lang, "sv_office_only"),
+            ctx.lang,
+        ));
+    }
+    let parsed: Result<Vec<jianfu_core::survey::Question>, String> =
+        serde_json::from_str(&f.questions).map_err(|e| {
+            format!(
+                "题目格式有误（第 {} 行第 {} 列）：{e}",
+                e.line(),
+                e.column()
+            )
+        });
+    let saved = match parsed {
+        Ok(questions) => state
+            .app
+            .save_survey_template(&s.user, &code, &f.name, questions, ctx.ip.clone())
+            .await
+            .map_err(|e| match e {
+                jianfu_app::AppError::Invalid(m) => Ok(m),
+                other => Err(other),
+            }),
+        Err(m) => Err(Ok(m)),
+    };
+    match saved {
+        Ok(_) => Ok(Redirect::to("/pingjia?done=template#templates").into_response()),
+        Err(Ok(message)) => {
+            let html = index_page(&state, &ctx, &s, None, Some(message), None).await?;
+            Ok((StatusCode::BAD_REQUEST, html).into_response())
+        }
+        Err(Err(e)) => Err(err(&ctx)(e)),
+    }
 }
