@@ -207,7 +207,7 @@ impl App {
                     .change_bad_rating(
                         case_id,
                         &BadChange {
-                            appeal_reason: Some("同一号码一天内对多个窗口差评"),
+                            appeal_reason: Some("同一时段对多个窗口的多件办件连续差评"),
                             day: &d5,
                             ..step(&["called_back"], "appealed")
                         },

@@ -77,6 +77,8 @@ pub struct Overview {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CountView {
+    /// The service's code (by service) or the township's id.
+    pub key: String,
     pub name: String,
     pub total: i64,
     pub satisfied_pct: Option<f64>,
@@ -86,6 +88,7 @@ pub struct CountView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SettledView {
+    pub service: String,
     pub service_label: &'static str,
     pub township: String,
     pub outcome: String,
@@ -95,6 +98,7 @@ pub struct SettledView {
 
 fn count_view(c: RatingCount, by_service: bool) -> CountView {
     CountView {
+        key: c.key.clone(),
         name: if by_service {
             rules::service_label(&c.key)
                 .unwrap_or("其他服务")
@@ -157,7 +161,7 @@ impl App {
             )));
         }
         let case_no = case_no.trim();
-        if case_no.is_empty() || case_no.chars().count() > 40 {
+        if jianfu_core::text::is_blank(case_no) || case_no.chars().count() > 40 {
             return Err(AppError::Invalid("请填写办件编号（最多 40 字）".into()));
         }
         let token = random_token();
@@ -186,12 +190,18 @@ impl App {
     /// The window's recent cases: rated or not, never how.
     pub async fn window_cases(&self, actor: &CurrentUser) -> Result<Vec<CaseView>> {
         let (community, _) = self.window_of(actor).await?;
+        // Not even whether a case was rated: watched against the public
+        // figures, the moment a case turns "rated" would tell the window
+        // which resident gave which rating.
         Ok(self
             .db
             .service_cases_of(community, 200)
             .await?
             .into_iter()
-            .map(CaseView::from_row)
+            .map(|r| CaseView {
+                rated: false,
+                ..CaseView::from_row(r)
+            })
             .collect())
     }
 
@@ -303,7 +313,8 @@ impl App {
 
     fn bad_view(&self, row: BadRatingRow) -> BadView {
         let status = BadStatus::from_code(&row.status).unwrap_or(BadStatus::Open);
-        let overdue = status != BadStatus::Closed
+        // An appeal waits on the office, not on the township.
+        let overdue = matches!(status, BadStatus::Open | BadStatus::CalledBack)
             && chrono::NaiveDate::parse_from_str(&row.due_on, "%Y-%m-%d")
                 .is_ok_and(|d| crate::today() > d);
         BadView {
@@ -333,11 +344,26 @@ impl App {
             Role::Township => self.db.bad_ratings(Some(actor.unit.id)).await?,
             Role::Community | Role::Grid => {
                 let (community, township) = self.window_of(actor).await?;
+                // Settled ones only, and without what ties a rating to a
+                // resident the window served: its case number, words,
+                // sub-scores and flags.
                 self.db
                     .bad_ratings(Some(township))
                     .await?
                     .into_iter()
                     .filter(|r| r.community_id == community && r.status == "closed")
+                    .map(|mut r| {
+                        r.case_no = String::new();
+                        r.comment = None;
+                        r.efficiency = None;
+                        r.quality = None;
+                        r.attitude = None;
+                        r.flags = String::new();
+                        r.callback_note = None;
+                        r.appeal_reason = None;
+                        r.rated_on = r.rated_on.get(..7).unwrap_or_default().to_string();
+                        r
+                    })
                     .collect()
             }
             _ => {
@@ -396,6 +422,11 @@ impl App {
         }
         let from = BadStatus::from_code(&row.status).unwrap_or(BadStatus::Open);
         let to = rules::next(from, step).map_err(AppError::Invalid)?;
+        if step == BadStep::Appeal && row.appeal_reason.is_some() {
+            return Err(AppError::Invalid(
+                "这条差评已申诉过一次，减负办未予支持：请整改或说明".into(),
+            ));
+        }
         let note = note.trim();
         if jianfu_core::text::is_blank(note) {
             let what = match step {
@@ -449,19 +480,34 @@ impl App {
         Ok(self.bad_view(row))
     }
 
+    /// Flagged ratings per window, for the office: possibly prompted or
+    /// sent in a burst, good ones included.
+    pub async fn flagged_ratings(
+        &self,
+        actor: &CurrentUser,
+    ) -> Result<Vec<jianfu_store::FlaggedCount>> {
+        if actor.role != Role::Jianfuban {
+            return Ok(Vec::new());
+        }
+        Ok(self.db.flagged_ratings_by_community().await?)
+    }
+
     /// The public figures: counts and the share satisfied per service and
     /// per township, and the rectifications.
     pub async fn rating_overview(&self) -> Result<Overview> {
+        // Up to yesterday: figures that moved with each rating would let a
+        // window watch its own cases being rated.
+        let today = crate::today().to_string();
         let by_service: Vec<CountView> = self
             .db
-            .rating_counts(false)
+            .rating_counts(false, &today)
             .await?
             .into_iter()
             .map(|c| count_view(c, true))
             .collect();
         let by_township = self
             .db
-            .rating_counts(true)
+            .rating_counts(true, &today)
             .await?
             .into_iter()
             .map(|c| count_view(c, false))
@@ -469,7 +515,7 @@ impl App {
         let total: i64 = by_service.iter().map(|c| c.total).sum();
         let satisfied: i64 = self
             .db
-            .rating_counts(false)
+            .rating_counts(false, &today)
             .await?
             .iter()
             .map(|c| c.satisfied)
@@ -481,9 +527,12 @@ impl App {
             .into_iter()
             .map(|r| SettledView {
                 service_label: rules::service_label(&r.service).unwrap_or("其他服务"),
+                service: r.service.clone(),
                 township: r.township.unwrap_or_default(),
                 outcome: r.outcome.unwrap_or_default(),
-                outcome_note: r.outcome_note.unwrap_or_default(),
+                // Published: a phone or ID number typed into a note is
+                // masked, as everywhere else.
+                outcome_note: jianfu_core::mask::digit_runs(&r.outcome_note.unwrap_or_default()),
                 closed_on: r.closed_on.unwrap_or_default(),
             })
             .collect();

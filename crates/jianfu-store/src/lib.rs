@@ -42,7 +42,7 @@ pub use monitoring::{
 pub use orgs::{OrgUnit, UnitCounts, UpsertOutcome};
 pub use places::PlaceRow;
 pub use ratings::{
-    BadChange, BadRatingRow, NewRating, NewServiceCase, RatingCount, ServiceCaseRow,
+    BadChange, BadRatingRow, FlaggedCount, NewRating, NewServiceCase, RatingCount, ServiceCaseRow,
 };
 pub use register::{
     ConflictRow, Current, CurrentDoc, FactLogRow, HistoryEntry, HouseholdListRow, ImportCounts,

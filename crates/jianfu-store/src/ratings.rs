@@ -88,6 +88,16 @@ pub struct BadChange<'a> {
     pub exclude_rating: bool,
 }
 
+/// Flagged ratings of one window.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct FlaggedCount {
+    pub community: String,
+    pub township: Option<String>,
+    pub prompted: i64,
+    pub burst: i64,
+    pub total: i64,
+}
+
 /// Ratings counted per service or township, for the public page.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct RatingCount {
@@ -104,6 +114,11 @@ const CASE: &str = "SELECT c.id, c.community_id, u.short_name AS community, c.to
      CASE WHEN r.case_id IS NULL THEN 0 ELSE 1 END AS rated \
      FROM service_cases c JOIN org_units u ON u.id = c.community_id \
      LEFT JOIN service_ratings r ON r.case_id = c.id";
+
+/// Cases to act on first, the most urgent on top; settled ones after,
+/// the newest first.
+const OPEN_FIRST: &str = "CASE WHEN b.status = 'closed' THEN 1 ELSE 0 END, \
+     CASE WHEN b.status = 'closed' THEN '' ELSE b.due_on END, b.closed_on DESC, b.case_id";
 
 const BAD: &str = "SELECT b.case_id, c.community_id, u.short_name AS community, c.township_id, \
      t.short_name AS township, c.service, c.case_no, c.recorded_on, r.level, r.efficiency, \
@@ -207,8 +222,8 @@ impl Db {
     /// Bad ratings, of one township's windows or all (None).
     pub async fn bad_ratings(&self, township_id: Option<i64>) -> Result<Vec<BadRatingRow>> {
         let sql = match township_id {
-            Some(_) => format!("{BAD} WHERE c.township_id = $1 ORDER BY b.due_on, b.case_id"),
-            None => format!("{BAD} ORDER BY b.due_on, b.case_id"),
+            Some(_) => format!("{BAD} WHERE c.township_id = $1 ORDER BY {OPEN_FIRST}"),
+            None => format!("{BAD} ORDER BY {OPEN_FIRST}"),
         };
         let mut q = sqlx::query_as(&sql);
         if let Some(t) = township_id {
@@ -268,7 +283,11 @@ impl Db {
 
     /// Ratings counted per service (`by_township` false) or per township,
     /// leaving out ratings the office found malicious.
-    pub async fn rating_counts(&self, by_township: bool) -> Result<Vec<RatingCount>> {
+    pub async fn rating_counts(
+        &self,
+        by_township: bool,
+        before_day: &str,
+    ) -> Result<Vec<RatingCount>> {
         let (key, name, join) = if by_township {
             (
                 "CAST(r.township_id AS TEXT)",
@@ -284,9 +303,28 @@ impl Db {
              CAST(SUM(CASE WHEN r.level <= 2 THEN 1 ELSE 0 END) AS BIGINT) AS bad, \
              CAST(SUM(CASE WHEN b.status = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS settled \
              FROM service_ratings r {join} LEFT JOIN bad_ratings b ON b.case_id = r.case_id \
-             WHERE r.excluded = 0 GROUP BY {key}, {name} ORDER BY {name}"
+             WHERE r.excluded = 0 AND r.rated_on < $1 GROUP BY {key}, {name} ORDER BY {name}"
         );
-        Ok(sqlx::query_as(&sql).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(before_day)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Windows with flagged ratings, the most first.
+    pub async fn flagged_ratings_by_community(&self) -> Result<Vec<FlaggedCount>> {
+        Ok(sqlx::query_as(
+            "SELECT u.short_name AS community, t.short_name AS township, \
+             CAST(SUM(CASE WHEN r.flags LIKE '%prompted%' THEN 1 ELSE 0 END) AS BIGINT) AS prompted, \
+             CAST(SUM(CASE WHEN r.flags LIKE '%burst%' THEN 1 ELSE 0 END) AS BIGINT) AS burst, \
+             CAST(COUNT(*) AS BIGINT) AS total \
+             FROM service_ratings r JOIN org_units u ON u.id = r.community_id \
+             LEFT JOIN org_units t ON t.id = r.township_id \
+             WHERE r.flags <> '' GROUP BY u.short_name, t.short_name \
+             ORDER BY COUNT(*) DESC, u.short_name LIMIT 50",
+        )
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Settled bad ratings with what was done, newest first, for the

@@ -282,6 +282,15 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        // SQLite's write-ahead log keeps each commit's pages, the
+        // participation and the answer side by side, until a checkpoint
+        // overwrites them: truncate it now, so a copy of the files does not
+        // pair them. (Busy readers only delay it to the next answer.)
+        if self.backend() == crate::Backend::Sqlite {
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await;
+        }
         Ok(true)
     }
 

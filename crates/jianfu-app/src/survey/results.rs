@@ -236,8 +236,19 @@ impl App {
                     out.withheld.push(name);
                     continue;
                 }
+                // A group below k is neither scored nor shown: its
+                // comments and its size stay out of the card too.
+                let counted: Vec<String> = card
+                    .groups
+                    .iter()
+                    .filter(|g| g.counted)
+                    .map(|g| g.group.clone())
+                    .collect();
+                let mut card = card;
+                card.groups.retain(|g| g.counted);
                 let comments = list
                     .iter()
+                    .filter(|a| counted.contains(&a.rater_group))
                     .filter_map(|a| match numbers(a).get("comment") {
                         Some(Answer::Text(t)) => Some(t.clone()),
                         _ => None,
@@ -350,14 +361,14 @@ impl App {
             let name = t
                 .and_then(|t| names.get(&t).cloned())
                 .unwrap_or_else(|| "未知街镇".into());
-            out.push(perception_group(t, name, &list));
+            out.push(perception_group(t, name, &list, k));
         }
         // The district's figure, less the townships shown, would give the
         // hidden townships' figure: shown only when those are k or more
         // together (or none).
         let all: Vec<&AnswerRow> = answers.iter().collect();
         if survey::may_show(true, all.len(), k).is_ok() && (hidden == 0 || hidden >= k as usize) {
-            out.insert(0, perception_group(None, "全区".into(), &all));
+            out.insert(0, perception_group(None, "全区".into(), &all, k));
         }
         Ok(out)
     }
@@ -454,7 +465,12 @@ impl App {
     }
 }
 
-fn perception_group(unit_id: Option<i64>, name: String, list: &[&AnswerRow]) -> PerceptionGroup {
+fn perception_group(
+    unit_id: Option<i64>,
+    name: String,
+    list: &[&AnswerRow],
+    k: u32,
+) -> PerceptionGroup {
     let mut sums: BTreeMap<String, (f64, usize)> = BTreeMap::new();
     for a in list {
         for (code, v) in numbers(a) {
@@ -465,9 +481,12 @@ fn perception_group(unit_id: Option<i64>, name: String, list: &[&AnswerRow]) -> 
             }
         }
     }
+    // An optional question answered by fewer than k is not shown: one
+    // person's diary would be read as their own.
     let means: BTreeMap<String, f64> = sums
         .into_iter()
-        .map(|(c, (s, n))| (c, (s / n as f64 * 100.0).round() / 100.0))
+        .filter(|(_, (_, n))| *n >= k.max(1) as usize)
+        .map(|(c, (s, n))| (c, (s / n as f64 * 10.0).round() / 10.0))
         .collect();
     let scale: Vec<f64> = ["learn", "comply", "stress"]
         .iter()

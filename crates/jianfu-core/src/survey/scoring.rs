@@ -93,7 +93,7 @@ pub fn score_card(answers: &[RatedAnswer], weights: &BTreeMap<String, f64>, k: u
             }
             for (ind, vs) in values {
                 if let Some(m) = trimmed_mean(&vs) {
-                    indicators.insert(ind.to_string(), to_hundred(m));
+                    indicators.insert(ind.to_string(), round1(to_hundred(m)));
                 }
             }
         }
@@ -130,11 +130,12 @@ pub fn score_card(answers: &[RatedAnswer], weights: &BTreeMap<String, f64>, k: u
         .filter(|g| g.counted)
         .map(|g| format!("{}（{} 份，权重 {}）", g.group, g.answers, g.weight))
         .collect();
-    let left_out: Vec<String> = groups
-        .iter()
-        .filter(|g| !g.counted)
-        .map(|g| format!("{}（不足 {k} 份，不计入也不显示）", g.group))
-        .collect();
+    // Groups below k are not named: their size would be shown by it.
+    let left_out: Vec<String> = if groups.iter().any(|g| !g.counted) {
+        vec![format!("另有评价组不足 {k} 份，不计入也不显示")]
+    } else {
+        Vec::new()
+    };
     let working = format!(
         "每项指标按评价组分别计算：5 份及以上去掉一个最高分和一个最低分（40 份及以上各去掉 2.5%）后取平均，1–5 分折算为百分制（（分值−1）×25）；再按组权重加权平均（只计入达到 {k} 份的组，权重在这些组之间重新分配）。总分为各项指标得分的平均。计入：{}{}",
         if counted.is_empty() { "无".to_string() } else { counted.join("、") },
@@ -214,7 +215,7 @@ mod tests {
         let small = card.groups.iter().find(|g| g.group == "其他").unwrap();
         assert!(!small.counted && small.indicators.is_empty());
         assert!(card.working.contains("去掉一个最高分和一个最低分"));
-        assert!(card.working.contains("其他（不足 5 份"));
+        assert!(card.working.contains("另有评价组不足 5 份") && !card.working.contains("其他"));
     }
 
     #[test]

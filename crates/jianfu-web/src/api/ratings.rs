@@ -89,9 +89,16 @@ impl From<RateInput> for RatingInput {
 pub async fn rate(
     State(state): State<AppState>,
     ctx: ReqCtx,
+    crate::session::MaybeUser(session): crate::session::MaybeUser,
     ApiPath(token): ApiPath<String>,
     ApiJson(r): ApiJson<RateInput>,
 ) -> Result<Json<Value>, ApiError> {
+    // A staff session may not rate for a resident.
+    if session.is_some() {
+        return Err(ApiError::Forbidden(
+            crate::i18n::t(ctx.lang, "hc_staff_cannot_rate").to_string(),
+        ));
+    }
     let burst = burst(&state, &ctx);
     let bad = state.app.rate_service(&token, r.into(), burst).await?;
     Ok(Json(json!({ "rated": true, "bad": bad })))

@@ -69,6 +69,8 @@ async fn index_page(
         .await
         .ok();
     data.insert("bad".into(), json!(bad));
+    let flagged = state.app.flagged_ratings(&s.user).await.map_err(err(ctx))?;
+    data.insert("flagged".into(), json!(flagged));
     data.insert("window".into(), json!(window));
     data.insert("township".into(), json!(s.user.role == Role::Township));
     data.insert("office".into(), json!(s.user.role == Role::Jianfuban));
@@ -243,6 +245,12 @@ pub async fn rate(
     PagePath(token): PagePath<String>,
     PageForm(f): PageForm<RateForm>,
 ) -> Result<Response, PageError> {
+    // A signed-in staff account on this browser is the window, not the
+    // resident: it may not rate for them (GB/T 39734: no steering).
+    if session.is_some() {
+        let message = crate::i18n::t(ctx.lang, "hc_staff_cannot_rate").to_string();
+        return rating_view(&state, &ctx, session.as_ref(), &token, Some(message), None).await;
+    }
     let input = RatingInput {
         level: score(&f.level),
         efficiency: score(&f.efficiency),
