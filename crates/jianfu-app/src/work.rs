@@ -39,7 +39,9 @@ fn order(steps: &mut [NextStep]) {
             "task_returned" | "admission_returned" => 0,
             "task_fill" | "task_none" | "admission_review" | "review_tasks" | "report_publish" => 1,
             "warning_answer" | "warning_close" | "point_confirm" => 1,
+            "bad_ratings" | "bad_appeals" => 1,
             "report_draft" | "township_report" | "admission_escalated" | "warnings_open" => 2,
+            "survey_answer" => 2,
             _ => 3,
         }
     }
@@ -221,6 +223,7 @@ impl App {
         }
         steps.extend(self.monitoring_steps(actor, &today).await?);
         steps.extend(self.direct_report_steps(actor, &today).await?);
+        steps.extend(self.evaluation_steps(actor, &today).await?);
         order(&mut steps);
         Ok(steps)
     }
@@ -297,6 +300,62 @@ impl App {
                 }
             }
             _ => {}
+        }
+        Ok(steps)
+    }
+
+    /// 评价's steps. A rater sees the open rounds it still has to answer:
+    /// the reminder reads only the rater's own participation, so it names
+    /// nobody to anyone else. A township handles its windows' bad ratings
+    /// (overdue in red); the office decides appeals.
+    async fn evaluation_steps(&self, actor: &CurrentUser, today: &str) -> Result<Vec<NextStep>> {
+        let mut steps = Vec::new();
+        if actor.role.is_grassroots() {
+            for round in self.survey_rounds(actor).await? {
+                if round.state != crate::survey::RoundState::Open {
+                    continue;
+                }
+                let form = self.rater_round(actor, round.id).await?;
+                if form.remaining == 0 {
+                    continue;
+                }
+                steps.push(NextStep {
+                    due: Some(round.closes_on.clone()),
+                    // A reverse assessment has one form per department.
+                    count: round.is_reverse().then_some(form.remaining as i64),
+                    ..step(
+                        "survey_answer",
+                        round.title.clone(),
+                        format!("/pingjia/{}", round.id),
+                    )
+                });
+            }
+        }
+        let pending = |statuses: &[&str], rows: &[jianfu_store::BadRatingRow]| {
+            let open: Vec<&jianfu_store::BadRatingRow> = rows
+                .iter()
+                .filter(|r| statuses.contains(&r.status.as_str()))
+                .collect();
+            let first_due = open.iter().map(|r| r.due_on.clone()).min();
+            (open.len() as i64, first_due)
+        };
+        let (kind, statuses, scope): (&'static str, &[&str], Option<i64>) = match actor.role {
+            Role::Township => ("bad_ratings", &["open", "called_back"], Some(actor.unit.id)),
+            Role::Jianfuban => ("bad_appeals", &["appealed"], None),
+            _ => return Ok(steps),
+        };
+        let rows = self.db.bad_ratings(scope).await?;
+        let (n, first_due) = pending(statuses, &rows);
+        if n > 0 {
+            // An appeal waits on the office, which has no deadline of its
+            // own here; a township's bad ratings have one each.
+            let due = first_due.filter(|_| kind == "bad_ratings");
+            steps.push(NextStep {
+                count: Some(n),
+                overdue: due.as_deref().is_some_and(|d| overdue(d, today)),
+                due,
+                ..step(kind, String::new(), "/haochaping#bad-card".into())
+            });
         }
         Ok(steps)
     }

@@ -363,6 +363,38 @@ impl Db {
         Ok(n)
     }
 
+    /// A round's progress for the office: how many accounts have answered
+    /// at least once, and how many are asked (active accounts of the
+    /// round's roles; for a reverse assessment only those whose unit, or
+    /// whose grid's community, has departments to rate). Counts only, so
+    /// that nobody is named as late.
+    pub async fn round_progress(
+        &self,
+        round_id: i64,
+        roles: &str,
+        reverse: bool,
+    ) -> Result<(i64, i64)> {
+        let (answered,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(DISTINCT user_id) FROM survey_participation WHERE round_id = $1",
+        )
+        .bind(round_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let (asked,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM users u WHERE u.disabled = 0 \
+             AND (',' || $2 || ',') LIKE ('%,' || u.role || ',%') \
+             AND ($3 = 0 OR EXISTS (SELECT 1 FROM survey_subjects s WHERE s.round_id = $1 \
+                  AND (s.unit_id = u.unit_id \
+                       OR s.unit_id = (SELECT o.parent_id FROM org_units o WHERE o.id = u.unit_id))))",
+        )
+        .bind(round_id)
+        .bind(roles)
+        .bind(i64::from(reverse))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((answered, asked))
+    }
+
     /// Every answer of a round, in the order of their random ids.
     pub async fn round_answers(&self, round_id: i64) -> Result<Vec<AnswerRow>> {
         Ok(sqlx::query_as(

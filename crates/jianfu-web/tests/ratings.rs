@@ -127,6 +127,12 @@ async fn one_rating_per_case_and_a_bad_one_goes_through_its_life(b: Backend) {
     assert_eq!(page.status(), 200);
     let page = page.text().await.expect("page");
     assert!(page.contains(&format!("id=\"callback-{id}\"")), "{page}");
+    // Its home page says there are bad ratings to handle, and when the
+    // first is due; the window's says nothing of them.
+    let home = town.get(&s, "/").await.text().await.expect("home");
+    assert!(home.contains("差评待回访、整改或说明"), "{home}");
+    let window_home = window.get(&s, "/").await.text().await.expect("home");
+    assert!(!window_home.contains("差评待"), "{window_home}");
     let steps = format!("/api/v1/bad-ratings/{id}/steps");
     let m = error_of(
         town.send(
@@ -227,6 +233,8 @@ async fn one_rating_per_case_and_a_bad_one_goes_through_its_life(b: Backend) {
         403,
     )
     .await;
+    let home = office.get(&s, "/").await.text().await.expect("home");
+    assert!(home.contains("差评申诉待裁定"), "{home}");
     let v = json_ok(
         office
             .send(

@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::api::{error_of, json_ok, Actor};
+use common::api::{close_open_rounds, error_of, json_ok, Actor};
 use common::{Backend, Options, TestServer, PASSWORD};
 use jianfu_app::accounts::AccountRequest;
 use jianfu_core::role::Role;
@@ -81,6 +81,20 @@ async fn a_reverse_assessment_scores_as_computed_by_hand(b: Backend) {
     let office = Actor::login(&s, "jianfuban").await;
     let community = s.unit_id("500107003003").await;
     let township = s.unit_id("500107003").await;
+    // The demo's round of this year is open: a second one over it, for
+    // the same people, is refused and names it.
+    let m = error_of(
+        office
+            .send(&s, "POST", "/api/v1/survey-rounds", round_body())
+            .await,
+        400,
+    )
+    .await;
+    assert!(
+        m.contains("年度基层对区级部门逆向考核") && m.contains("重叠"),
+        "{m}"
+    );
+    close_open_rounds(&s, &office, "reverse_7x").await;
     let round = json_ok(
         office
             .send(&s, "POST", "/api/v1/survey-rounds", round_body())
@@ -107,6 +121,14 @@ async fn a_reverse_assessment_scores_as_computed_by_hand(b: Backend) {
             "{subj}"
         );
     }
+    // The reminder is the rater's own home page: the round, its close
+    // and how many departments are left.
+    let home = minzhu.get(&s, "/").await.text().await.expect("home");
+    assert!(home.contains("评价待作答"), "{home}");
+    assert!(
+        home.contains(&format!("还有 {} 个部门未评", subjects.len())),
+        "{home}"
+    );
     let rated = subjects[0].clone();
     let few = subjects[1].clone();
     let dept = rated["subject"].as_i64().expect("department");
@@ -163,6 +185,19 @@ async fn a_reverse_assessment_scores_as_computed_by_hand(b: Backend) {
         )
         .await;
     }
+
+    // The office sees how many have answered, never who.
+    let page = office
+        .get(&s, &format!("/pingjia/{id}"))
+        .await
+        .text()
+        .await
+        .expect("round page");
+    assert!(page.contains("已作答 11 人"), "{page}");
+    assert!(
+        !page.contains("sq-c0") && !page.contains("评价人sq"),
+        "{page}"
+    );
 
     // Bad input: a second answer, a score out of range, a department the
     // unit was not asked about.
@@ -420,6 +455,7 @@ async fn the_perception_survey_shows_townships_of_k_or_more(b: Backend) {
     assert!(r.text().await.unwrap_or_default().contains("重复"));
     let community = s.unit_id("500107003003").await;
     let today = jianfu_app::today();
+    close_open_rounds(&s, &office, "perception").await;
     let round = json_ok(
         office
             .send(

@@ -8,10 +8,12 @@
 //! audited, since an audit entry would be exactly the link the store avoids.
 
 mod perceived;
+mod progress;
 mod results;
 mod templates;
 
 pub use perceived::{PerceivedBeside, PerceivedRow};
+pub use progress::RoundProgress;
 pub use results::{DepartmentCard, PerceptionGroup, RoundResults};
 
 use crate::{App, AppError, CurrentUser, Result};
@@ -246,6 +248,8 @@ impl App {
                 return Err(AppError::Invalid(format!("“{g}”的权重应在 0 到 100 之间")));
             }
         }
+        self.refuse_overlapping_round(&template.code, &roles, &input)
+            .await?;
         let weights_json =
             serde_json::to_string(&weights).map_err(|e| AppError::Invalid(e.to_string()))?;
         let id = self
@@ -286,6 +290,36 @@ impl App {
             .await?
             .ok_or_else(|| AppError::NotFound(format!("评价 {id}")))?;
         Ok(RoundView::from_row(&row, crate::today()))
+    }
+
+    /// The same questions put to the same people twice at the same time
+    /// would be a repeated demand (the five don'ts): a round of a template
+    /// whose answering window overlaps another's, for a shared role, is
+    /// refused with the round in the way named.
+    async fn refuse_overlapping_round(
+        &self,
+        template: &str,
+        roles: &[&'static str],
+        input: &RoundInput,
+    ) -> Result<()> {
+        let (opens, closes) = (input.opens_on.to_string(), input.closes_on.to_string());
+        for other in self.db.rounds().await? {
+            // A round the office closed early asks nobody any more.
+            if other.template_code != template || other.closed_early.is_some() {
+                continue;
+            }
+            let other_closes = other.closes_on.as_str();
+            let overlaps =
+                other.opens_on.as_str() <= closes.as_str() && opens.as_str() <= other_closes;
+            let shared = other.roles.split(',').any(|r| roles.contains(&r));
+            if overlaps && shared {
+                return Err(AppError::Invalid(format!(
+                    "“{}”（{} 至 {}）用同一份问卷、问同一批人，与这一轮时间重叠：同一批人不应同时答两份相同的问卷。请先在那一轮的页面结束它，或把开始日定在 {} 之后",
+                    other.title, other.opens_on, other_closes, other_closes
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Who rates whom: every community and township the ledger shows a

@@ -1213,4 +1213,12 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("hc_flagged", "Ratings possibly prompted or sent in bursts (by window)"),
     ("hc_flagged_hint", "Ratings sent seconds after the case was recorded, and many from one address within a minute. Addresses are counted in memory and never stored."),
     ("hc_flag_count", "flagged"),
+    ("step_survey_answer", "Survey to answer"),
+    ("step_survey_left_n", "{n} departments still to rate"),
+    ("step_bad_ratings", "Bad ratings to call back, rectify or explain"),
+    ("step_bad_appeals", "Bad-rating appeals to decide"),
+    ("sv_progress", "{answered} of {asked} asked have answered ({percent}%)"),
+    ("sv_progress_note", "Counts only, never a list of names: those who have not answered see this round among the next steps on their own home page until it closes."),
+    ("sv_group_村社区", "villages and communities"),
+    ("sv_group_街镇", "townships and streets"),
 ];

@@ -1213,4 +1213,12 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("hc_flagged", "可能被引导或集中刷评的评价（按窗口）"),
     ("hc_flagged_hint", "登记后数秒内提交的评价，以及同一地址一分钟内的多次评价。地址只在内存中计数，从不保存。"),
     ("hc_flag_count", "条"),
+    ("step_survey_answer", "评价待作答"),
+    ("step_survey_left_n", "还有 {n} 个部门未评"),
+    ("step_bad_ratings", "差评待回访、整改或说明"),
+    ("step_bad_appeals", "差评申诉待裁定"),
+    ("sv_progress", "已作答 {answered} 人，应答 {asked} 人（{percent}%）"),
+    ("sv_progress_note", "只显示人数，不列名单：未作答的人在自己的首页“待办”里看到这一轮，直到截止。"),
+    ("sv_group_村社区", "村社区"),
+    ("sv_group_街镇", "街镇"),
 ];

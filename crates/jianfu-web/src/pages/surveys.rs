@@ -292,6 +292,12 @@ async fn round_page(
             .into_iter()
             .find(|r| r.id == id)
             .ok_or_else(|| err(ctx)(jianfu_app::AppError::NotFound(format!("评价 {id}"))))?;
+        let progress = state
+            .app
+            .round_progress(&s.user, &round)
+            .await
+            .map_err(err(ctx))?;
+        data.insert("progress".into(), json!(progress));
         data.insert("round".into(), json!(round));
     }
     data.insert("office".into(), json!(s.user.role == Role::Jianfuban));

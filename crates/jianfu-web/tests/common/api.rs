@@ -53,3 +53,19 @@ impl Actor {
             .expect("request")
     }
 }
+
+/// The office closes every round of `template` not yet closed: the demo
+/// has one open, and a second round of the same questions for the same
+/// people at the same time is refused.
+#[allow(dead_code)]
+pub async fn close_open_rounds(s: &TestServer, office: &Actor, template: &str) {
+    let rounds = json_ok(office.get(s, "/api/v1/survey-rounds").await).await;
+    let rounds = rounds["rounds"].as_array().cloned().expect("rounds");
+    for r in rounds {
+        if r["template"] == template && r["state"] != "closed" {
+            let id = r["id"].as_i64().expect("id");
+            let path = format!("/api/v1/survey-rounds/{id}/close");
+            json_ok(office.send(s, "POST", &path, Value::Null).await).await;
+        }
+    }
+}

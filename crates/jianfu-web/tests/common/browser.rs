@@ -45,8 +45,8 @@ pub async fn text_becomes(b: &fantoccini::Client, id: &str, want: &str) -> Strin
     text
 }
 
-/// The text of element `id` once it contains `part`, or what it last read
-/// after 10 s (the page the click left may still be showing).
+/// The text of element `id` once it contains `part`; fails the test if it
+/// does not within 10 s (the page the click left may still be showing).
 pub async fn text_with(b: &fantoccini::Client, id: &str, part: &str) -> String {
     let mut text = String::new();
     for _ in 0..100 {
@@ -58,6 +58,11 @@ pub async fn text_with(b: &fantoccini::Client, id: &str, part: &str) -> String {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // A wait that ends without the text is a failure, not a pass.
+    assert!(
+        text.contains(part),
+        "#{id} never said “{part}”; it said “{text}”"
+    );
     text
 }
 
