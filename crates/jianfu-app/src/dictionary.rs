@@ -103,7 +103,20 @@ fn from_row(r: &ElementRow) -> Result<Element> {
         steward: r.steward.clone(),
         rule: r.rule.clone(),
         description: r.description.clone(),
+        // Stored versions keep no flag relation; it is part of the shipped
+        // definitions, so an edited element keeps its shipped one.
+        flag_of: shipped_flag_of(&r.code),
     })
+}
+
+/// The shipped `flag_of` of an element code, from the built-in dictionary.
+fn shipped_flag_of(code: &str) -> Option<String> {
+    static SHIPPED: std::sync::OnceLock<Option<Dictionary>> = std::sync::OnceLock::new();
+    SHIPPED
+        .get_or_init(|| Dictionary::builtin().ok())
+        .as_ref()
+        .and_then(|d| d.element(code))
+        .and_then(|e| e.flag_of.clone())
 }
 
 fn nonempty(s: &Option<String>) -> Option<String> {
@@ -250,6 +263,7 @@ impl App {
             steward: nonempty(&edit.steward),
             rule,
             description: nonempty(&edit.description),
+            flag_of: shipped_flag_of(&edit.code),
         };
         // Build the whole dictionary with the change before storing it.
         let mut candidate =

@@ -506,14 +506,15 @@ pub fn forms_analyze(json: bool, paths: &[PathBuf]) -> anyhow::Result<ExitCode> 
     let report = jianfu_app::forms::analyze_paths(paths, &dict, &Default::default());
     if json {
         println!("{}", serde_json::to_string(&report.contract_json())?);
-        for (file, sheet, why) in &report.skipped {
-            eprintln!("跳过 {file} / {sheet}：不是表格（{why}）");
-        }
-        for (file, why) in &report.errors {
-            eprintln!("错误 {file}：{why}");
-        }
     } else {
         print!("{}", report.summary_zh(&dict));
+    }
+    // What is not a form is named, never guessed, on stderr either way.
+    for (file, sheet, why) in &report.skipped {
+        eprintln!("跳过 {file} / {sheet}：不是表格（{why}）");
+    }
+    for (file, why) in &report.errors {
+        eprintln!("错误 {file}：{why}");
     }
     Ok(if report.errors.is_empty() {
         ExitCode::SUCCESS

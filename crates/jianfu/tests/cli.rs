@@ -654,7 +654,14 @@ fn forms_analyze_json_follows_the_contract() {
         assert!(f["title"].is_string() || f["title"].is_null());
         assert!(["roster", "statistical", "card"].contains(&f["kind"].as_str().unwrap()));
         for (i, c) in f["columns"].as_array().unwrap().iter().enumerate() {
-            assert_eq!(keys(c), ["confidence", "data", "element", "index", "path"]);
+            assert_eq!(
+                keys(c),
+                ["confidence", "data", "element", "index", "path", "proposed"]
+            );
+            // A proposed element is a new item of this batch, never shipped.
+            if c["proposed"] == true {
+                assert!(c["element"].as_str().unwrap().starts_with("new."), "{c}");
+            }
             assert_eq!(c["index"].as_u64(), Some(i as u64));
             let path = c["path"].as_array().unwrap();
             assert!(!path.is_empty());

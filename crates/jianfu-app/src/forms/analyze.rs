@@ -5,6 +5,7 @@
 use super::read::{is_workbook_name, read_workbook_within};
 use crate::workbook::SheetLimits;
 use jianfu_core::dictionary::{normalize_label, Dictionary};
+use jianfu_core::forms::proposals::{propose, Proposal, Unmatched};
 use jianfu_core::forms::{analyze_sheet, Matcher};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -17,6 +18,9 @@ pub struct ReportColumn {
     pub element: Option<String>,
     pub data: bool,
     pub confidence: f64,
+    /// The element is one proposed for this batch (`new.…`): several
+    /// forms ask for it and the dictionary does not have it yet.
+    pub proposed: bool,
     #[serde(skip)]
     pub reason: String,
 }
@@ -33,6 +37,8 @@ pub struct FormReport {
 #[derive(Debug, Default)]
 pub struct Report {
     pub forms: Vec<FormReport>,
+    /// New items several forms of the batch ask for (see `propose_new_items`).
+    pub proposals: Vec<Proposal>,
     /// (file, sheet, why it is not a form)
     pub skipped: Vec<(String, String, String)>,
     /// (file, what went wrong)
@@ -119,9 +125,12 @@ pub fn analyze_paths(
                         .map(|c| ReportColumn {
                             index: c.index,
                             path: c.path,
-                            element: c.matched.element,
+                            // A yes/no column of a coded item asks the
+                            // same fact as the coded column.
+                            element: c.matched.element.map(|e| dict.fact_of(&e).to_string()),
                             data: c.matched.data,
                             confidence: (c.matched.confidence * 100.0).round() / 100.0,
+                            proposed: false,
                             reason: c.matched.reason,
                         })
                         .collect(),
@@ -132,10 +141,44 @@ pub fn analyze_paths(
             }
         }
     }
+    report.propose_new_items();
     report
 }
 
 impl Report {
+    /// Unmatched data columns of the batch's registers and cards, grouped
+    /// across forms: a group that several forms ask for gets one proposed
+    /// element. Statistical measures are left out: a count is defined by
+    /// its table, not asked of a resident.
+    pub fn propose_new_items(&mut self) {
+        let mut at = Vec::new();
+        let mut unmatched = Vec::new();
+        for (fi, f) in self.forms.iter().enumerate() {
+            if f.kind == "statistical" {
+                continue;
+            }
+            for (ci, c) in f.columns.iter().enumerate() {
+                if c.data && c.element.is_none() {
+                    at.push((fi, ci));
+                    unmatched.push(Unmatched {
+                        form: fi,
+                        path: c.path.clone(),
+                    });
+                }
+            }
+        }
+        let (proposals, codes) = propose(&unmatched);
+        for ((fi, ci), code) in at.into_iter().zip(codes) {
+            if let Some(code) = code {
+                let c = &mut self.forms[fi].columns[ci];
+                c.element = Some(code);
+                c.proposed = true;
+                c.reason = "词典中没有；本批中还有别的表问同一项，提议新建".into();
+            }
+        }
+        self.proposals = proposals;
+    }
+
     fn data_columns(&self) -> impl Iterator<Item = (&FormReport, &ReportColumn)> {
         self.forms
             .iter()
@@ -147,6 +190,8 @@ impl Report {
     pub fn contract_json(&self) -> serde_json::Value {
         let columns: usize = self.forms.iter().map(|f| f.columns.len()).sum();
         let data_columns = self.data_columns().count();
+        // A proposed element counts as matched here: the contract says
+        // "equal codes mean the same item", and `proposed` tells them apart.
         let matched = self
             .data_columns()
             .filter(|(_, c)| c.element.is_some())
@@ -167,6 +212,30 @@ impl Report {
         })
     }
 
+    /// The share of a register form's data columns that the register
+    /// fills today: those matched to a dictionary element (not a proposed
+    /// one). Statistical tables are left out: their cells are counts the
+    /// register sums, not facts it holds. Every row of a roster has the
+    /// same columns, so the share of columns is the share of cells.
+    pub fn prefill_share(&self) -> f64 {
+        let register_columns = || {
+            self.forms
+                .iter()
+                .filter(|f| f.kind != "statistical")
+                .flat_map(|f| f.columns.iter())
+                .filter(|c| c.data)
+        };
+        let total = register_columns().count();
+        let filled = register_columns()
+            .filter(|c| c.element.is_some() && !c.proposed)
+            .count();
+        if total == 0 {
+            0.0
+        } else {
+            (filled as f64 / total as f64 * 1000.0).round() / 1000.0
+        }
+    }
+
     /// A reader's summary in Chinese: how many distinct data items the
     /// forms really ask for, which are asked most, and by which forms.
     pub fn summary_zh(&self, dict: &Dictionary) -> String {
@@ -181,6 +250,14 @@ impl Report {
         for (i, f) in self.forms.iter().enumerate() {
             for c in f.columns.iter().filter(|c| c.data) {
                 let (key, label) = match &c.element {
+                    Some(code) if c.proposed => {
+                        let name = self
+                            .proposals
+                            .iter()
+                            .find(|p| &p.code == code)
+                            .map_or(code.as_str(), |p| p.name.as_str());
+                        (code.clone(), format!("{name}（提议新建 {code}）"))
+                    }
                     Some(code) => (
                         code.clone(),
                         dict.element(code)
@@ -225,6 +302,22 @@ impl Report {
             .values()
             .filter(|(_, forms)| forms.len() >= 2)
             .collect();
+        let _ = writeln!(
+            s,
+            "其中 {} 项被两张以上的表同时索要；按登记表的数据栏目计，基础库今天能预填 {:.1}%。",
+            repeated.len(),
+            self.prefill_share() * 100.0
+        );
+        if !self.proposals.is_empty() {
+            let _ = writeln!(
+                s,
+                "有 {} 项数据词典中没有、却被几张表同时索要，提议新建（减负办可在“指标库”收录）：",
+                self.proposals.len()
+            );
+            for p in &self.proposals {
+                let _ = writeln!(s, "  {}（{}）：{} 张表", p.name, p.code, p.forms);
+            }
+        }
         repeated.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
         if !repeated.is_empty() {
             let _ = writeln!(s, "\n被重复索要最多的数据项：");
@@ -251,12 +344,6 @@ impl Report {
                 data,
                 hit
             );
-        }
-        for (file, sheet, why) in &self.skipped {
-            let _ = writeln!(s, "跳过 {file} / {sheet}：不是表格（{why}）");
-        }
-        for (file, why) in &self.errors {
-            let _ = writeln!(s, "错误 {file}：{why}");
         }
         s
     }

@@ -7,7 +7,7 @@ pub(crate) mod rules;
 mod values;
 pub(crate) use rules::{compiled_pattern, parse_cel, root_context};
 
-pub use labels::{normalize_label, pinyin_initials};
+pub use labels::{expand_short_label, normalize_label, pinyin_initials};
 pub use rules::{Rule, RuleError};
 pub use values::{parse_value, Value, ValueError};
 
@@ -146,6 +146,10 @@ pub struct Element {
     /// A CEL expression over `value` that must be true.
     pub rule: Option<String>,
     pub description: Option<String>,
+    /// For a yes/no element, the coded element it is the flag form of
+    /// (是否残疾 → 残疾类别): forms ask one fact either way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flag_of: Option<String>,
 }
 
 impl Element {
@@ -229,7 +233,7 @@ impl std::fmt::Debug for Dictionary {
 impl Dictionary {
     /// The shipped code tables with no elements, to add elements to.
     pub fn builtin_tables() -> Result<Dictionary, DictionaryError> {
-        Self::parse("code,name,aliases,entity,type,code_table,unit,sensitivity,theme,steward,rule,description\n", BUILTIN_CODE_TABLES)
+        Self::parse("code,name,aliases,entity,type,code_table,unit,sensitivity,theme,steward,rule,description,flag_of\n", BUILTIN_CODE_TABLES)
     }
 
     /// The standard library shipped with jianfu.
@@ -329,16 +333,49 @@ impl Dictionary {
                 steward: opt(9),
                 rule,
                 description: opt(11),
+                flag_of: opt(12),
             };
             d.insert(element)
                 .map_err(|reason| row_err("elements.csv", line, reason))?;
+        }
+        for e in &d.elements {
+            if let Some(f) = &e.flag_of {
+                let ok = e.value_type == ValueType::Boolean
+                    && d.element(f)
+                        .is_some_and(|t| t.value_type != ValueType::Boolean);
+                if !ok {
+                    return Err(row_err(
+                        "elements.csv",
+                        0,
+                        format!(
+                            "{} 的 flag_of“{f}”应指向一个非是/否的元素，且自身为是/否",
+                            e.code
+                        ),
+                    ));
+                }
+            }
         }
         Ok(d)
     }
 
     /// Adds an element, refusing a duplicate code or a label that already
     /// names another element.
+    /// The element a column of `code` asks for as one fact: the coded
+    /// element for a yes/no flag of it, else `code` itself.
+    pub fn fact_of<'a>(&'a self, code: &'a str) -> &'a str {
+        self.element(code)
+            .and_then(|e| e.flag_of.as_deref())
+            .unwrap_or(code)
+    }
+
     pub fn insert(&mut self, e: Element) -> Result<(), String> {
+        if e.code.starts_with(crate::forms::proposals::PROPOSED_PREFIX) {
+            return Err(format!(
+                "元素代码“{}”以“{}”开头：这个前缀留给批量分析提出、尚未收录的数据项",
+                e.code,
+                crate::forms::proposals::PROPOSED_PREFIX
+            ));
+        }
         if self.by_code.contains_key(&e.code) {
             return Err(format!("元素代码“{}”重复", e.code));
         }

@@ -157,7 +157,14 @@ pub fn is_meta_text(s: &str) -> bool {
             .chars()
             .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c) && !"年月日".contains(*c))
             .count();
-        if words <= 2 {
+        // "出生年月", "入党年月日" name a date item: their words come
+        // before the year, where a date line has digits or blanks.
+        let names_a_date = crate::dictionary::normalize_label(&t)
+            .chars()
+            .next()
+            .is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) && !"年月日".contains(c))
+            && (t.ends_with("年月") || t.ends_with("年月日"));
+        if words <= 2 && !names_a_date {
             return true;
         }
     }

@@ -289,7 +289,16 @@ fn find_footer(grid: &Grid, h0: usize) -> Option<usize> {
             && items[1..]
                 .iter()
                 .all(|i| is_label_like(i.text) && !is_footer_text(i.text));
-        !label_row
+        // "负责人 | … | 联系电话 | …" on a card is a field row: the word
+        // stands alone without a colon, beside other fields' labels. A
+        // sign-off reads "负责人：" or lists only sign-off words.
+        let first_text = squeeze(first.text);
+        let field_row = !first_text.contains([':', '：'])
+            && first_text.chars().count() <= 6
+            && items[1..]
+                .iter()
+                .any(|i| is_label_like(i.text) && !is_footer_text(i.text));
+        !label_row && !field_row
     })
 }
 
@@ -312,11 +321,34 @@ fn looks_like_card(grid: &Grid, h0: usize, end: usize, title: Option<&str>) -> b
             .count();
         pairs
     };
+    // A section: a label merged down on the left, a row of labels to its
+    // right, and nothing but blanks beneath them inside the merge (a small
+    // table of family members, or fields too many for one row). A roster's
+    // two-level header has labels in its second row.
+    let section_row = |r: usize| {
+        let items = grid.items(r, false);
+        let Some(s) = items.first() else {
+            return false;
+        };
+        s.left == 0
+            && s.bottom > s.row
+            && s.row == r
+            && is_label_like(s.text)
+            && items.len() >= 3
+            && items[1..].iter().all(|i| is_label_like(i.text))
+            && (r + 1..=s.bottom).all(|rr| {
+                grid.items(rr, false)
+                    .iter()
+                    .all(|i| (i.row, i.left) == (s.row, s.left) || i.text.trim().is_empty())
+            })
+    };
     let first = kv_row(h0);
-    if first == 0 {
+    if first == 0 && !section_row(h0) {
         return false;
     }
-    let rows = (h0..end.min(h0 + 30)).filter(|&r| kv_row(r) > 0).count();
+    let rows = (h0..end.min(h0 + 30))
+        .filter(|&r| kv_row(r) > 0 || section_row(r))
+        .count();
     let card_title = title.is_some_and(|t| {
         [
             "申请表",

@@ -8,6 +8,7 @@
 
 use super::cues::squeeze;
 use super::layout::FormKind;
+use super::roles::{element_for, head_of, names_the_subject, role_of, role_word, Head, Role};
 use crate::dictionary::{normalize_label, Dictionary};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -42,7 +43,14 @@ impl ColumnMatch {
 }
 
 /// Leaves that are row numbers, signatures or free remarks: not data items.
-const NON_DATA_EXACT: [&str; 14] = [
+const NON_DATA_EXACT: [&str; 20] = [
+    // The office's own staff, not a fact about the person registered.
+    "经办人",
+    "审核人",
+    "审批人",
+    "复核人",
+    "录入人",
+    "填表人",
     "序号",
     "序",
     "编号",
@@ -59,177 +67,6 @@ const NON_DATA_EXACT: [&str; 14] = [
     "其他说明",
 ];
 const NON_DATA_PARTS: [&str; 6] = ["签字", "签名", "签章", "盖章", "手印", "指印"];
-
-/// Words in front of a label that say whose value it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    /// The person the row or card is about.
-    Subject,
-    Head,
-    Guardian,
-    Agent,
-    Emergency,
-    Spouse,
-    Helper,
-    Organization,
-    House,
-    HouseOwner,
-    /// Someone the dictionary has no elements for (房主, 承租人, 男方…).
-    Other,
-}
-
-const ROLE_WORDS: [(&str, Role); 46] = [
-    ("家庭成员", Role::Subject),
-    ("成员", Role::Subject),
-    ("申请人", Role::Subject),
-    ("本人", Role::Subject),
-    ("个人", Role::Subject),
-    ("居民", Role::Subject),
-    ("人员", Role::Subject),
-    ("对象", Role::Subject),
-    ("老人", Role::Subject),
-    ("残疾人", Role::Subject),
-    ("党员", Role::Subject),
-    ("学生", Role::Subject),
-    ("儿童", Role::Subject),
-    ("用户", Role::Subject),
-    ("军人", Role::Subject),
-    ("退役军人", Role::Subject),
-    ("基本信息", Role::Subject),
-    ("个人信息", Role::Subject),
-    ("人", Role::Subject),
-    ("户主", Role::Head),
-    ("户 主", Role::Head),
-    ("监护人", Role::Guardian),
-    ("法定监护人", Role::Guardian),
-    ("代理人", Role::Agent),
-    ("委托代理人", Role::Agent),
-    ("紧急联系人", Role::Emergency),
-    ("联系人", Role::Emergency),
-    ("配偶", Role::Spouse),
-    ("帮扶责任人", Role::Helper),
-    ("帮扶人", Role::Helper),
-    ("单位", Role::Organization),
-    ("企业", Role::Organization),
-    ("负责人", Role::Organization),
-    ("法定代表人", Role::Organization),
-    ("房屋", Role::House),
-    ("房主", Role::HouseOwner),
-    ("承租人", Role::Other),
-    ("男方", Role::Other),
-    ("女方", Role::Other),
-    ("在深户主", Role::Head),
-    ("产权人", Role::HouseOwner),
-    ("房东", Role::HouseOwner),
-    ("父亲", Role::Other),
-    ("母亲", Role::Other),
-    ("父母", Role::Other),
-    ("房屋所有权人", Role::HouseOwner),
-];
-
-/// What a label asks for, once its owner is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Head {
-    Name,
-    IdNumber,
-    Phone,
-    Address,
-    HukouAddress,
-    BirthDate,
-}
-
-fn head_of(label: &str) -> Option<(Head, &str)> {
-    const HEADS: [(&str, Head); 25] = [
-        ("公民身份号码", Head::IdNumber),
-        ("身份证件号码", Head::IdNumber),
-        ("身份证号码", Head::IdNumber),
-        ("公民身份证号", Head::IdNumber),
-        ("身份证号", Head::IdNumber),
-        ("身份号码", Head::IdNumber),
-        ("证件号码", Head::IdNumber),
-        ("身份证", Head::IdNumber),
-        ("证件号", Head::IdNumber),
-        ("联系电话", Head::Phone),
-        ("联系方式", Head::Phone),
-        ("手机号码", Head::Phone),
-        ("电话号码", Head::Phone),
-        ("手机号", Head::Phone),
-        ("电话", Head::Phone),
-        ("手机", Head::Phone),
-        ("姓名", Head::Name),
-        ("名字", Head::Name),
-        ("户籍地址", Head::HukouAddress),
-        ("户籍所在地", Head::HukouAddress),
-        ("户口所在地", Head::HukouAddress),
-        ("住址", Head::Address),
-        ("地址", Head::Address),
-        ("居住地", Head::Address),
-        ("出生日期", Head::BirthDate),
-    ];
-    HEADS
-        .iter()
-        .find(|(h, _)| label.ends_with(h))
-        .map(|(h, kind)| (*kind, &label[..label.len() - h.len()]))
-}
-
-/// The longest role word the text is or ends with ("承租人" before "人").
-fn role_word(text: &str) -> Option<(&'static str, Role)> {
-    let text = ["基本信息", "基本情况", "信息", "情况"]
-        .iter()
-        .find_map(|s| text.strip_suffix(s).filter(|t| !t.is_empty()))
-        .unwrap_or(text);
-    ROLE_WORDS
-        .iter()
-        .filter(|(w, _)| text == *w || text.ends_with(w))
-        .max_by_key(|(w, _)| w.len())
-        .copied()
-}
-
-fn role_of(prefix: &str) -> Option<Role> {
-    if prefix.is_empty() {
-        return Some(Role::Subject);
-    }
-    // "现居住详细", "家庭": words that qualify an address or a phone, not an owner.
-    if prefix
-        .chars()
-        .all(|c| "现居住家庭详细实际常本户所在属通讯联系".contains(c))
-    {
-        return Some(Role::Subject);
-    }
-    role_word(prefix).map(|(_, r)| r)
-}
-
-fn element_for(role: Role, head: Head) -> Option<&'static str> {
-    use Head::{Address, BirthDate, HukouAddress, IdNumber, Name, Phone};
-    use Role::{Agent, Emergency, Guardian, Helper, House, Organization, Spouse, Subject};
-    Some(match (role, head) {
-        (Subject, Name) => "person.name",
-        (Subject, IdNumber) => "person.id_number",
-        (Subject, Phone) => "person.phone",
-        (Subject, Address) => "person.current_address",
-        (Subject | Role::Head, HukouAddress) => "person.hukou_address",
-        (Subject, BirthDate) => "person.birth_date",
-        (Role::Head, Name) => "household.head_name",
-        (Role::Head, IdNumber) => "household.head_id_number",
-        (Role::Head, Phone) => "household.phone",
-        (Role::Head, Address) => "household.address",
-        (Guardian, Name) => "person.guardian_name",
-        (Guardian, Phone) => "person.guardian_phone",
-        (Agent, Name) => "person.agent_name",
-        (Emergency, Name) => "person.emergency_contact",
-        (Emergency, Phone) => "person.emergency_phone",
-        (Spouse, Name) => "person.spouse_name",
-        (Spouse, IdNumber) => "person.spouse_id_number",
-        (Helper, Name) => "household.helper_name",
-        (Helper, Phone) => "household.helper_phone",
-        (Organization, Name) => "organization.name",
-        (Organization, Phone) => "organization.contact_phone",
-        (Organization, Address) => "organization.address",
-        (House, Address) => "house.address",
-        (Role::HouseOwner, Name) => "house.owner_name",
-        _ => return None,
-    })
-}
 
 /// Column labels of a statistical table's row titles.
 const ROW_TITLES: [&str; 16] = [
@@ -427,6 +264,22 @@ impl<'a> Matcher<'a> {
             return ColumnMatch::found(code, c, format!("“{leaf}”{why}"));
         }
 
+        // "申请人", "受助对象": the column is headed by the subject's role.
+        if names_the_subject(&leaf) {
+            return ColumnMatch::found(
+                "person.name",
+                0.85,
+                format!("“{leaf}”是表中所登记的人，此栏填其姓名"),
+            );
+        }
+
+        // "户籍", "手机": a short header for a full item.
+        if let Some(full) = crate::dictionary::expand_short_label(&leaf) {
+            if let Some((code, _)) = self.exact(full) {
+                return ColumnMatch::found(code, 0.85, format!("“{leaf}”是“{full}”的简写"));
+            }
+        }
+
         for v in variants(&leaf) {
             if let Some((code, _)) = self.exact(&v) {
                 return ColumnMatch::found(code, 0.85, format!("“{leaf}”与“{v}”说的是同一项"));
@@ -582,6 +435,7 @@ pub fn refine_in_context(columns: &mut [(Vec<String>, ColumnMatch)]) {
     let has = |cols: &[(Vec<String>, ColumnMatch)], code: &str| {
         cols.iter().any(|(_, m)| m.element.as_deref() == Some(code))
     };
+    super::subject::refine_for_organization(columns);
     if has(columns, "household.head_name") && !has(columns, "person.name") {
         for (_, m) in columns.iter_mut() {
             let to = match m.element.as_deref() {

@@ -10,7 +10,10 @@ pub mod grid;
 mod header;
 pub mod layout;
 pub mod matcher;
+pub mod proposals;
+mod roles;
 pub mod spec;
+mod subject;
 
 pub use grid::{Grid, Merge};
 pub use layout::{analyze, column_name, FormKind, HeaderNode, Layout, LeafColumn, NotAForm};
