@@ -258,6 +258,24 @@ fn forms_eval(forms_text: &str, gold_text: &str, held_out: bool) -> anyhow::Resu
     }
     println!("header paths exactly right: {paths_right}/{n} forms");
     let aligned = align(&gold, &predicted);
+    if std::env::var("JIANFU_SHOW_MISMATCHES").is_ok() && !held_out {
+        // Which predicted elements make the false pairs.
+        let mut false_pairs: std::collections::BTreeMap<&str, usize> = Default::default();
+        for (i, (fa, pa, ga)) in aligned.iter().enumerate() {
+            for (fb, pb, gb) in &aligned[i + 1..] {
+                if fa != fb
+                    && pa.is_some()
+                    && pa == pb
+                    && !(ga == gb && ga != "-" && !ga.starts_with("stat:"))
+                {
+                    *false_pairs.entry(pa.as_deref().unwrap_or("")).or_default() += 1;
+                }
+            }
+        }
+        let mut v: Vec<_> = false_pairs.into_iter().collect();
+        v.sort_by_key(|x| std::cmp::Reverse(x.1));
+        println!("  false pairs by element: {v:?}");
+    }
     let s = pair_scores(&aligned);
     let columns_right = aligned
         .iter()

@@ -742,14 +742,19 @@ fn forms_analyze_summarises_in_chinese() {
     assert!(text.contains("去掉重复后，这些表实际只要求"), "{text}");
     // 姓名 is asked by the party roster, the 低保 list and the disability list.
     assert!(text.contains("姓名（person.name）：3 张表"), "{text}");
-    assert!(text.contains("跳过") && text.contains("说明"), "{text}");
+    // What is not a form is named on stderr, never guessed.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("跳过") && stderr.contains("说明"),
+        "{stderr}"
+    );
     // A path that does not exist is an error naming it.
     let out = Command::new(BIN)
         .args(["forms", "analyze", "/no/such/folder"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("/no/such/folder"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/folder"));
 }
 
 #[test]
@@ -873,4 +878,90 @@ fn ledger_export_writes_the_annual_report_offline() {
     assert!(!out.status.success());
     assert!(text.contains("1800") && text.contains("年份"), "{text}");
     assert!(!bad.exists());
+}
+
+/// Three departments' forms ask for one item the dictionary lacks; a
+/// fourth column only one form asks for.
+#[test]
+fn forms_analyze_proposes_one_code_for_an_item_several_forms_ask() {
+    let dir = tempfile::tempdir().unwrap();
+    let forms: [(&str, &[&str]); 3] = [
+        (
+            "自然资源",
+            &["序号", "姓名", "身份证号码", "宅基地面积（㎡）"],
+        ),
+        ("农业农村", &["户主姓名", "*宅基地面积", "承包地块数"]),
+        ("住建", &["姓名", "联系电话", "宅基地 面积", "房屋层数"]),
+    ];
+    for (dept, header) in forms {
+        let rows = vec![
+            vec![format!("{dept}宅基地情况登记表")],
+            header.iter().map(|h| h.to_string()).collect(),
+            vec![String::new(); header.len()],
+        ];
+        let bytes = jianfu_app::forms::write_xlsx(&[jianfu_app::forms::SheetOut {
+            name: dept,
+            rows: &rows,
+            merges: &[],
+            header_rows: (1, 1),
+            data_rows: None,
+            number_formats: &[],
+        }])
+        .unwrap();
+        std::fs::write(dir.path().join(format!("{dept}.xlsx")), bytes).unwrap();
+    }
+    let out = Command::new(BIN)
+        .args(["forms", "analyze", "--json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let column = |sheet: &str, leaf: &str| -> serde_json::Value {
+        let f = v["forms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["sheet"] == sheet)
+            .unwrap();
+        f["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["path"].as_array().unwrap().last().unwrap() == leaf)
+            .cloned()
+            .unwrap_or_else(|| panic!("{leaf} in {f}"))
+    };
+    let a = column("自然资源", "宅基地面积（㎡）");
+    let b = column("农业农村", "*宅基地面积");
+    let c = column("住建", "宅基地面积");
+    assert_eq!(a["proposed"], true, "{a}");
+    assert!(a["element"].as_str().unwrap().starts_with("new."), "{a}");
+    assert_eq!(a["element"], b["element"]);
+    assert_eq!(b["element"], c["element"]);
+    // Only one form asks for it: no element, not proposed.
+    let alone = column("住建", "房屋层数");
+    assert!(
+        alone["element"].is_null() || alone["proposed"] == false,
+        "{alone}"
+    );
+    let alone = column("农业农村", "承包地块数");
+    assert!(alone["element"].is_null(), "{alone}");
+    assert_eq!(alone["proposed"], false);
+    // The audit names it too.
+    let out = Command::new(BIN)
+        .args(["forms", "analyze"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("提议新建") && text.contains("宅基地面积"),
+        "{text}"
+    );
+    assert!(text.contains("能预填"), "{text}");
 }

@@ -282,7 +282,7 @@ impl Report {
         let data_columns = self.data_columns().count();
         let matched = self
             .data_columns()
-            .filter(|(_, c)| c.element.is_some())
+            .filter(|(_, c)| c.element.is_some() && !c.proposed)
             .count();
         let _ = writeln!(
             s,
@@ -332,7 +332,7 @@ impl Report {
             let hit = f
                 .columns
                 .iter()
-                .filter(|c| c.data && c.element.is_some())
+                .filter(|c| c.data && c.element.is_some() && !c.proposed)
                 .count();
             let _ = writeln!(
                 s,

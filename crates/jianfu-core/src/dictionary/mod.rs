@@ -526,6 +526,18 @@ mod tests {
     }
 
     #[test]
+    fn a_proposed_code_can_never_be_an_element() {
+        let mut d = d();
+        let mut e = d.element("person.name").unwrap().clone();
+        e.code = "new.zhai_ji_di_mian_ji".into();
+        e.name = "宅基地面积".into();
+        e.aliases.clear();
+        let m = d.insert(e).unwrap_err();
+        assert!(m.contains("new."), "{m}");
+        assert!(d.elements().iter().all(|e| !e.code.starts_with("new.")));
+    }
+
+    #[test]
     fn shipped_library_is_large_and_consistent() {
         let d = d();
         assert!(d.elements().len() >= 150, "{}", d.elements().len());

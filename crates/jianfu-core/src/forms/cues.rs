@@ -259,10 +259,29 @@ pub fn is_label_like(s: &str) -> bool {
     if n == 0 || n > 40 || !has_cjk(&t) || t.starts_with('□') || t.starts_with('☐') {
         return false;
     }
-    // Digits inside brackets are options or notes ("□80-89岁"), not a value.
+    // Digits inside brackets are options or notes ("□80-89岁"), not a
+    // value; so are the dates a census item is asked for ("2019年11月1日
+    // 至2020年10月31日期间的出生人口"), as long as words remain.
     let outside = crate::dictionary::normalize_label(&t);
-    let digits = outside.chars().filter(|c| c.is_ascii_digit()).count();
-    digits < 6
+    let chars: Vec<char> = outside.chars().collect();
+    let mut digits = 0;
+    let mut run = 0;
+    for c in &chars {
+        if c.is_ascii_digit() {
+            run += 1;
+            continue;
+        }
+        if run > 0 && !"年月日时号".contains(*c) {
+            digits += run;
+        }
+        run = 0;
+    }
+    digits += run;
+    let words = chars
+        .iter()
+        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(*c) && !"年月日时号至".contains(**c))
+        .count();
+    digits < 6 && words >= 1
 }
 
 #[cfg(test)]

@@ -249,6 +249,17 @@ fn top_section(grid: &Grid) -> Result<(Option<String>, Vec<String>, usize), NotA
         if items.len() == 1 {
             let it = &items[0];
             let wide = it.right - it.left + 1 >= (grid.width() / 2).max(2);
+            // A narrow label alone on its row, with room for its value to
+            // the right, is a card's first field, not a title or a note.
+            if !wide
+                && r > 0
+                && it.right + 1 < grid.width()
+                && is_label_like(it.text)
+                && !is_meta_text(it.text)
+                && !is_title_text(it.text)
+            {
+                return Ok((title, meta, r));
+            }
             if title.is_none() && !is_meta_text(it.text) && (is_title_text(it.text) || wide) {
                 title = Some(it.text.split_whitespace().collect::<Vec<_>>().join(" "));
             } else {
@@ -294,7 +305,10 @@ fn find_footer(grid: &Grid, h0: usize) -> Option<usize> {
         // sign-off reads "负责人：" or lists only sign-off words.
         let first_text = squeeze(first.text);
         let field_row = !first_text.contains([':', '：'])
-            && first_text.chars().count() <= 6
+            && crate::dictionary::normalize_label(&first_text)
+                .chars()
+                .count()
+                <= 6
             && items[1..]
                 .iter()
                 .any(|i| is_label_like(i.text) && !is_footer_text(i.text));

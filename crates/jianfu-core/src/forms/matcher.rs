@@ -264,6 +264,25 @@ impl<'a> Matcher<'a> {
             return ColumnMatch::found(code, c, format!("“{leaf}”{why}"));
         }
 
+        // "业主", "家长": a column headed by someone's role asks for that
+        // person's name.
+        if let Some((word, role)) = role_word(&leaf).filter(|(w, _)| *w == leaf) {
+            let person_like = matches!(
+                role,
+                Role::Guardian
+                    | Role::Agent
+                    | Role::Emergency
+                    | Role::Spouse
+                    | Role::Helper
+                    | Role::HouseOwner
+            );
+            if person_like {
+                if let Some(code) = element_for(role, Head::Name) {
+                    return ColumnMatch::found(code, 0.82, format!("“{word}”一栏填其姓名"));
+                }
+            }
+        }
+
         // "申请人", "受助对象": the column is headed by the subject's role.
         if names_the_subject(&leaf) {
             return ColumnMatch::found(
@@ -293,6 +312,15 @@ impl<'a> Matcher<'a> {
         }
 
         if let Some((head, prefix)) = head_of(&leaf) {
+            // 通讯地址, 邮寄地址: where letters go, another address than
+            // where the person lives (通讯 still qualifies a phone).
+            if head == Head::Address
+                && ["通讯", "通信", "联系", "邮寄", "邮政"]
+                    .iter()
+                    .any(|w| prefix.contains(w))
+            {
+                return self.new_element(&shown, &leaf);
+            }
             match role_of(prefix).map(|role| element_for(role, head)) {
                 Some(Some(code)) => {
                     return ColumnMatch::found(
@@ -336,17 +364,40 @@ impl<'a> Matcher<'a> {
                 continue;
             };
             let prefix = &leaf[..pos];
-            // 与申请人关系 is not 与户主关系.
+            // 与申请人关系 is not 与户主关系; 党员人数 is a count of party
+            // members, not the household's size.
             if prefix.starts_with('与') {
                 return Some(self.new_element(shown, leaf));
             }
-            return Some(match role_of(prefix) {
-                Some(Role::Subject) => ColumnMatch::found(
+            let kind_of_people = role_word(prefix).is_some_and(|(w, r)| {
+                r == Role::Subject && w.chars().count() >= 2 && prefix.ends_with(w)
+            });
+            if kind_of_people && COUNT_WORDS.iter().any(|w| tail.ends_with(w)) {
+                return Some(self.new_element(shown, leaf));
+            }
+            // 参加社会养老保险, 原服役部队: words that say how the item is
+            // held, not whose it is.
+            let held = strip_holding_words(prefix);
+            let role = if held.is_empty() {
+                Some(Role::Subject)
+            } else {
+                role_of(held)
+            };
+            let keeps = match role {
+                Some(Role::Subject) => true,
+                Some(Role::House) => code.starts_with("house."),
+                Some(Role::Organization) => code.starts_with("organization."),
+                Some(Role::Head) => code.starts_with("household."),
+                _ => false,
+            };
+            return Some(if keeps {
+                ColumnMatch::found(
                     code,
                     0.82,
-                    format!("“{leaf}”即“{tail}”（“{prefix}”指本人）"),
-                ),
-                _ => self.new_element(shown, leaf),
+                    format!("“{leaf}”即“{tail}”（“{prefix}”不改变所问的事项）"),
+                )
+            } else {
+                self.new_element(shown, leaf)
             });
         }
         None
@@ -402,6 +453,44 @@ impl<'a> Matcher<'a> {
     }
 }
 
+/// Tails that count people or households: a word in front says which.
+const COUNT_WORDS: [&str; 4] = ["人数", "户数", "人口数", "次数"];
+
+/// Words in front of an item that say how it is held or when, not whose:
+/// 参加(社会)养老保险, 享受低保, 原服役部队, 入党转正时间.
+fn strip_holding_words(prefix: &str) -> &str {
+    const WORDS: [&str; 16] = [
+        "是否",
+        "参加",
+        "享受",
+        "纳入",
+        "办理",
+        "领取",
+        "社会",
+        "城乡居民",
+        "城镇职工",
+        "医疗",
+        "基本",
+        "原",
+        "现",
+        "目前",
+        "当前",
+        "入党",
+    ];
+    let mut t = prefix;
+    loop {
+        let before = t;
+        for w in WORDS {
+            if let Some(r) = t.strip_prefix(w) {
+                t = r;
+            }
+        }
+        if t == before {
+            return t;
+        }
+    }
+}
+
 /// The elements that name someone other than the row's subject, and the
 /// role whose details may follow them.
 fn role_of_name(code: &str) -> Option<Role> {
@@ -436,6 +525,7 @@ pub fn refine_in_context(columns: &mut [(Vec<String>, ColumnMatch)]) {
         cols.iter().any(|(_, m)| m.element.as_deref() == Some(code))
     };
     super::subject::refine_for_organization(columns);
+    super::subject::refine_for_house(columns);
     if has(columns, "household.head_name") && !has(columns, "person.name") {
         for (_, m) in columns.iter_mut() {
             let to = match m.element.as_deref() {
@@ -448,6 +538,10 @@ pub fn refine_in_context(columns: &mut [(Vec<String>, ColumnMatch)]) {
                 .push_str("；表中只有户主姓名，每行是一户，按户主理解");
         }
     }
+    // A form that registers no resident (a rental house, a building):
+    // the details next to a named person are that person's, repeated or
+    // not.
+    let resident = has(columns, "person.name") || has(columns, "household.head_name");
     let mut seen: HashSet<String> = HashSet::new();
     let mut role: Option<(Role, String)> = None;
     for (path, m) in columns.iter_mut() {
@@ -460,7 +554,7 @@ pub fn refine_in_context(columns: &mut [(Vec<String>, ColumnMatch)]) {
             // Only a flat column's details follow the name before it; a
             // second name is another person, and a column under its own
             // parent says whose it is.
-            if seen.contains(&code) && head != Head::Name && path.len() == 1 {
+            if (seen.contains(&code) || !resident) && head != Head::Name && path.len() == 1 {
                 let leaf = path.last().cloned().unwrap_or_default();
                 match element_for(*r, head) {
                     Some(to) => {
@@ -552,180 +646,5 @@ fn alternatives(leaf: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn m(path: &[&str]) -> ColumnMatch {
-        let dict = Dictionary::builtin().unwrap();
-        let learned = HashMap::new();
-        let matcher = Matcher::new(&dict, &learned);
-        let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
-        matcher.match_column(&path, FormKind::Roster, false)
-    }
-
-    fn code(path: &[&str]) -> Option<String> {
-        m(path).element
-    }
-
-    #[test]
-    fn id_phone_birth_and_address_wordings() {
-        for l in [
-            "身份证号",
-            "公民身份号码",
-            "证件号码",
-            "身份证号码（18位）",
-            "公民身份证号",
-        ] {
-            assert_eq!(code(&[l]).as_deref(), Some("person.id_number"), "{l}");
-        }
-        for l in ["联系电话", "手机号码", "联系方式", "人联系电话", "本人手机"]
-        {
-            assert_eq!(code(&[l]).as_deref(), Some("person.phone"), "{l}");
-        }
-        for l in ["出生年月", "出生日期", "出 生 年 月"] {
-            assert_eq!(code(&[l]).as_deref(), Some("person.birth_date"), "{l}");
-        }
-        for l in ["现住址", "家庭住址", "现居住地", "现居住详细地址"] {
-            assert_eq!(code(&[l]).as_deref(), Some("person.current_address"), "{l}");
-        }
-    }
-
-    #[test]
-    fn the_path_says_whose_value_it_is() {
-        assert_eq!(code(&["家庭成员", "姓名"]).as_deref(), Some("person.name"));
-        assert_eq!(code(&["户主姓名"]).as_deref(), Some("household.head_name"));
-        assert_eq!(
-            code(&["1.基本信息", "户 主"]).as_deref(),
-            Some("household.head_name")
-        );
-        assert_eq!(
-            code(&["监护人", "联系电话"]).as_deref(),
-            Some("person.guardian_phone")
-        );
-        assert_eq!(
-            code(&["户主证件号码"]).as_deref(),
-            Some("household.head_id_number")
-        );
-        // Someone the dictionary has nothing for is a new element, not the resident.
-        assert_eq!(code(&["房主姓名"]).as_deref(), Some("house.owner_name"));
-        let r = m(&["承租人姓名"]);
-        assert!(r.data && r.element.is_none(), "{r:?}");
-    }
-
-    #[test]
-    fn options_units_and_numbering_do_not_change_the_item() {
-        assert_eq!(
-            code(&["是否低保（是□否□）"]).as_deref(),
-            Some("household.dibao")
-        );
-        assert_eq!(
-            code(&["年收入(元)"]).as_deref(),
-            Some("person.annual_income")
-        );
-        assert_eq!(code(&["R1.姓 名"]).as_deref(), Some("person.name"));
-        assert_eq!(code(&["1 姓名★"]).as_deref(), Some("person.name"));
-        assert_eq!(
-            code(&["是否是建档立卡户（是□ 否□）"]).as_deref(),
-            Some("household.poverty_alleviated")
-        );
-        assert_eq!(
-            code(&["婚姻状况（□未婚 □已婚 □丧偶 □离婚）"]).as_deref(),
-            Some("person.marital_status")
-        );
-    }
-
-    #[test]
-    fn another_persons_columns_are_not_the_residents() {
-        let r = m(&["父亲", "务工地点"]);
-        assert!(r.data && r.element.is_none(), "{r:?}");
-        assert_eq!(code(&["房东姓名"]).as_deref(), Some("house.owner_name"));
-        // After the guardian's name, a flat 联系电话 is the guardian's; a
-        // second name, or a column under its own parent, is not.
-        let dict = Dictionary::builtin().unwrap();
-        let learned = HashMap::new();
-        let matcher = Matcher::new(&dict, &learned);
-        let paths: Vec<Vec<String>> = [
-            vec!["姓名"],
-            vec!["联系电话"],
-            vec!["监护人姓名"],
-            vec!["手机"],
-            vec!["母亲", "姓名"],
-            vec!["母亲", "联系电话"],
-        ]
-        .iter()
-        .map(|p| p.iter().map(|s| s.to_string()).collect())
-        .collect();
-        let mut cols: Vec<(Vec<String>, ColumnMatch)> = paths
-            .into_iter()
-            .map(|p| {
-                let m = matcher.match_column(&p, FormKind::Roster, false);
-                (p, m)
-            })
-            .collect();
-        refine_in_context(&mut cols);
-        let got: Vec<Option<&str>> = cols.iter().map(|(_, m)| m.element.as_deref()).collect();
-        assert_eq!(
-            got,
-            vec![
-                Some("person.name"),
-                Some("person.phone"),
-                Some("person.guardian_name"),
-                Some("person.guardian_phone"),
-                None,
-                None
-            ]
-        );
-    }
-
-    #[test]
-    fn a_household_roster_asks_for_the_heads_numbers() {
-        let dict = Dictionary::builtin().unwrap();
-        let learned = HashMap::new();
-        let matcher = Matcher::new(&dict, &learned);
-        let mut cols: Vec<(Vec<String>, ColumnMatch)> = ["户主姓名", "身份证号", "联系电话"]
-            .iter()
-            .map(|l| {
-                let p = vec![l.to_string()];
-                let m = matcher.match_column(&p, FormKind::Roster, false);
-                (p, m)
-            })
-            .collect();
-        refine_in_context(&mut cols);
-        assert_eq!(
-            cols[1].1.element.as_deref(),
-            Some("household.head_id_number")
-        );
-        assert_eq!(cols[2].1.element.as_deref(), Some("household.phone"));
-    }
-
-    #[test]
-    fn non_data_columns() {
-        for l in ["序号", "签字", "户主签字(手印)", "备注", "盖章"] {
-            let r = m(&[l]);
-            assert!(!r.data, "{l}");
-            assert!(r.element.is_none());
-        }
-    }
-
-    #[test]
-    fn learned_aliases_win() {
-        let dict = Dictionary::builtin().unwrap();
-        let mut learned = HashMap::new();
-        learned.insert("人户状态".to_string(), "person.resident_type".to_string());
-        let matcher = Matcher::new(&dict, &learned);
-        let r = matcher.match_column(&["人户状态".to_string()], FormKind::Roster, false);
-        assert_eq!(r.element.as_deref(), Some("person.resident_type"));
-        assert!(r.reason.contains("已确认"));
-    }
-
-    #[test]
-    fn statistical_measures_are_data_without_a_person_element() {
-        let dict = Dictionary::builtin().unwrap();
-        let learned = HashMap::new();
-        let matcher = Matcher::new(&dict, &learned);
-        let first = matcher.match_column(&["地 区".to_string()], FormKind::Statistical, true);
-        assert!(!first.data);
-        let r = matcher.match_column(&["低保人数".to_string()], FormKind::Statistical, false);
-        assert!(r.data && r.element.is_none());
-    }
-}
+#[path = "matcher_tests.rs"]
+mod tests;

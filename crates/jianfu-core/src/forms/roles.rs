@@ -84,6 +84,10 @@ pub(super) const ROLE_WORDS: &[(&str, Role)] = &[
     ("户主", Role::Head),
     ("户 主", Role::Head),
     ("监护人", Role::Guardian),
+    ("家长", Role::Guardian),
+    ("业主", Role::HouseOwner),
+    ("住房", Role::House),
+    ("现住房", Role::House),
     ("法定监护人", Role::Guardian),
     ("代理人", Role::Agent),
     ("委托代理人", Role::Agent),
@@ -105,6 +109,7 @@ pub(super) const ROLE_WORDS: &[(&str, Role)] = &[
     ("产权人", Role::HouseOwner),
     ("房东", Role::HouseOwner),
     ("父亲", Role::Other),
+    ("家属", Role::Other),
     ("母亲", Role::Other),
     ("父母", Role::Other),
     ("房屋所有权人", Role::HouseOwner),
@@ -122,7 +127,7 @@ pub(super) enum Head {
 }
 
 pub(super) fn head_of(label: &str) -> Option<(Head, &str)> {
-    const HEADS: [(&str, Head); 25] = [
+    const HEADS: [(&str, Head); 26] = [
         ("公民身份号码", Head::IdNumber),
         ("身份证件号码", Head::IdNumber),
         ("身份证号码", Head::IdNumber),
@@ -144,6 +149,7 @@ pub(super) fn head_of(label: &str) -> Option<(Head, &str)> {
         ("户籍地址", Head::HukouAddress),
         ("户籍所在地", Head::HukouAddress),
         ("户口所在地", Head::HukouAddress),
+        ("详址", Head::Address),
         ("住址", Head::Address),
         ("地址", Head::Address),
         ("居住地", Head::Address),
@@ -172,14 +178,15 @@ pub(super) fn role_of(prefix: &str) -> Option<Role> {
     if prefix.is_empty() {
         return Some(Role::Subject);
     }
+    // A role word first: 家属 is made of qualifier characters too.
+    if let Some((_, r)) = role_word(prefix) {
+        return Some(r);
+    }
     // "现居住详细", "家庭": words that qualify an address or a phone, not an owner.
-    if prefix
+    prefix
         .chars()
         .all(|c| "现居住家庭详细实际常本户所在属通讯联系".contains(c))
-    {
-        return Some(Role::Subject);
-    }
-    role_word(prefix).map(|(_, r)| r)
+        .then_some(Role::Subject)
 }
 
 pub(super) fn element_for(role: Role, head: Head) -> Option<&'static str> {

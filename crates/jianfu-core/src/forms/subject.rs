@@ -3,6 +3,8 @@
 //! short labels a resident's form uses (联系电话, 地址); read column by
 //! column they would be taken for a person's. The form names its subject in
 //! one column, "学校名称", "企业名称", "单位名称", and has no person's name.
+//! A form about a house or building (出租屋, 楼宇) is the same: its phone
+//! and ID number are its owner's or manager's, not a resident's.
 
 use super::cues::squeeze;
 use super::matcher::ColumnMatch;
@@ -114,9 +116,14 @@ pub(super) fn refine_for_organization(columns: &mut [(Vec<String>, ColumnMatch)]
                 _ => None,
             }
         };
-        // An organisation's e-mail is not a person's; the dictionary keeps
-        // none for organisations.
-        if i != named && m.element.as_deref() == Some("person.email") {
+        // An organisation's e-mail is not a person's, nor is the unit it
+        // belongs to an employer; the dictionary keeps neither.
+        if i != named
+            && matches!(
+                m.element.as_deref(),
+                Some("person.email" | "person.employer")
+            )
+        {
             m.element = None;
             m.confidence = 0.5;
             m.reason =
@@ -145,6 +152,41 @@ pub(super) fn refine_for_organization(columns: &mut [(Vec<String>, ColumnMatch)]
                 }
                 seen = true;
             }
+        }
+    }
+}
+
+/// On a form about a house (no person's name, two house items or more),
+/// the ID number and phone are of whoever answers for the house, which
+/// the dictionary keeps no element for, and an address is the house's.
+pub(super) fn refine_for_house(columns: &mut [(Vec<String>, ColumnMatch)]) {
+    let code = |m: &ColumnMatch| m.element.clone().unwrap_or_default();
+    let person_named = columns
+        .iter()
+        .any(|(_, m)| matches!(code(m).as_str(), "person.name" | "household.head_name"));
+    let house_items = columns
+        .iter()
+        .filter(|(_, m)| code(m).starts_with("house.") || code(m) == "household.house_id")
+        .count();
+    if person_named || house_items < 2 {
+        return;
+    }
+    for (path, m) in columns.iter_mut() {
+        let leaf = path.last().map(|l| squeeze(l)).unwrap_or_default();
+        match code(m).as_str() {
+            "person.current_address" | "household.address" if path.len() == 1 => {
+                m.element = Some("house.address".into());
+                m.confidence = m.confidence.min(0.8);
+                m.reason = format!("表中登记的是房屋，“{leaf}”是房屋的地址");
+            }
+            "person.id_number" | "person.phone" | "person.landline" if path.len() == 1 => {
+                m.element = None;
+                m.confidence = 0.5;
+                m.reason = format!(
+                    "表中登记的是房屋，没有登记居民姓名；“{leaf}”是房主或负责人的，词典中没有对应元素"
+                );
+            }
+            _ => {}
         }
     }
 }
