@@ -76,6 +76,9 @@ pub struct App {
     public_budget: std::sync::Arc<direct_report::PublicBudget>,
     /// The site's salt for receipt hashes, read once.
     receipt_salt: std::sync::Arc<tokio::sync::OnceCell<String>>,
+    /// One survey round set up at a time, so that two at once cannot both
+    /// pass the overlap check.
+    round_setup: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -89,6 +92,7 @@ impl App {
             direct_quota: Default::default(),
             public_budget: Default::default(),
             receipt_salt: Default::default(),
+            round_setup: Default::default(),
         }
     }
 

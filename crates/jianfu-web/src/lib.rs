@@ -3,6 +3,7 @@
 
 mod api;
 mod charts;
+mod completion;
 mod context;
 mod cookies;
 mod csrf;
@@ -110,7 +111,8 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         ))
         .layer(axum::extract::DefaultBodyLimit::max(
             uploads::MAX_BODY_BYTES,
-        ));
+        ))
+        .layer(axum::middleware::from_fn(completion::run_to_completion));
     headers::secure(router).with_state(state)
 }
 

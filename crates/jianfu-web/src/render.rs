@@ -10,7 +10,11 @@ use minijinja::Environment;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
-const TEMPLATES: [(&str, &str); 49] = [
+const TEMPLATES: [(&str, &str); 50] = [
+    (
+        "forms_audit.html",
+        include_str!("../templates/forms_audit.html"),
+    ),
     (
         "haochaping.html",
         include_str!("../templates/haochaping.html"),

@@ -45,6 +45,16 @@ const NOT_ADMIN: &[&str] = &[
     "dagongguan",
     "minzhu-wg1",
 ];
+/// Only the 减负办 edits the dictionary; the administrator does not.
+const NOT_OFFICE_NOR_ADMIN: &[&str] = &[
+    "admin",
+    "minzheng",
+    "renshe",
+    "xiejiawan",
+    "minzhu",
+    "dagongguan",
+    "minzhu-wg1",
+];
 /// Communities and grids do not design reports.
 const NOT_DESIGNER: &[&str] = &["xiejiawan", "minzhu", "dagongguan", "minzhu-wg1"];
 /// Departments and the office do not read the register's residents.
@@ -168,6 +178,13 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
             Some(NOT_RESIDENTS),
         ),
         ("POST", "/api/v1/templates/analyze", Some(NOT_DESIGNER)),
+        ("POST", "/api/v1/forms/audit", Some(NOT_DESIGNER)),
+        ("POST", "/api/v1/forms/audit.xlsx", Some(NOT_DESIGNER)),
+        (
+            "POST",
+            "/api/v1/forms/proposals",
+            Some(NOT_OFFICE_NOR_ADMIN),
+        ),
         ("GET", "/api/v1/reports", Some(ANYONE)),
         ("POST", "/api/v1/reports", Some(NOT_DESIGNER)),
         (
@@ -462,6 +479,10 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         ("GET", "/reports/new", Some(ANYONE)),
         ("POST", "/reports/new", Some(NOT_DESIGNER)),
         ("POST", "/reports/create", Some(NOT_DESIGNER)),
+        ("GET", "/reports/audit", Some(NOT_DESIGNER)),
+        ("POST", "/reports/audit", Some(NOT_DESIGNER)),
+        ("POST", "/reports/audit.xlsx", Some(NOT_DESIGNER)),
+        ("POST", "/reports/audit/accept", Some(NOT_OFFICE_NOR_ADMIN)),
         (
             "GET",
             "/reports/{report}",
@@ -606,6 +627,9 @@ fn body(method: &str, path: &str, report_def: &Value) -> Option<Value> {
         ("POST", "/api/v1/conflicts/{missing}")
         | ("POST", "/api/v1/merge-candidates/{missing}") => {
             json!({"accept": true})
+        }
+        ("POST", "/api/v1/forms/proposals") => {
+            json!({"code": "new.ju_zhen_ce_shi", "name": "矩阵测试项", "entity": "person"})
         }
         ("POST", "/api/v1/reports") => json!({"definition": report_def, "frequency": "monthly",
             "period": "2026年12月", "deadline": "2026-12-30", "targets": []}),

@@ -103,6 +103,24 @@ async fn a_reverse_assessment_scores_as_computed_by_hand(b: Backend) {
     .await;
     let id = round["id"].as_i64().expect("id");
     assert_eq!(round["state"], "open");
+    // Sent twice (a double click): the same round, not a refusal.
+    let again = json_ok(
+        office
+            .send(&s, "POST", "/api/v1/survey-rounds", round_body())
+            .await,
+    )
+    .await;
+    assert_eq!(again["id"], round["id"]);
+    // A date out of any sensible range is refused, whatever it compares as.
+    let mut far = round_body();
+    far["title"] = json!("远期");
+    far["closes_on"] = json!("+10000-01-01");
+    let m = error_of(
+        office.send(&s, "POST", "/api/v1/survey-rounds", far).await,
+        400,
+    )
+    .await;
+    assert!(m.contains("2099"), "{m}");
     let form_path = format!("/api/v1/survey-rounds/{id}/form");
     let answer_path = format!("/api/v1/survey-rounds/{id}/answers");
 
@@ -193,7 +211,7 @@ async fn a_reverse_assessment_scores_as_computed_by_hand(b: Backend) {
         .text()
         .await
         .expect("round page");
-    assert!(page.contains("已作答 11 人"), "{page}");
+    assert!(page.contains("已有 11 人交了至少一份"), "{page}");
     assert!(
         !page.contains("sq-c0") && !page.contains("评价人sq"),
         "{page}"

@@ -4,7 +4,7 @@
 
 use super::read::{is_workbook_name, read_workbook_within};
 use crate::workbook::SheetLimits;
-use jianfu_core::dictionary::{normalize_label, Dictionary};
+use jianfu_core::dictionary::Dictionary;
 use jianfu_core::forms::proposals::{propose, Proposal, Unmatched};
 use jianfu_core::forms::{analyze_sheet, Matcher};
 use serde::Serialize;
@@ -91,31 +91,47 @@ pub fn analyze_paths(
     let matcher = Matcher::new(dict, learned);
     for file in files {
         let shown = file.display().to_string();
-        let bytes = match std::fs::read(&file) {
-            Ok(b) => b,
-            Err(e) => {
-                report.errors.push((shown, format!("无法读取：{e}")));
-                continue;
+        match std::fs::read(&file) {
+            Ok(bytes) => {
+                report.add_workbook(&shown, &bytes, &matcher, dict, &SheetLimits::COMMAND_LINE)
             }
-        };
-        let sheets = match read_workbook_within(&shown, &bytes, &SheetLimits::COMMAND_LINE) {
+            Err(e) => report.errors.push((shown, format!("无法读取：{e}"))),
+        }
+    }
+    report.propose_new_items();
+    report
+}
+
+impl Report {
+    /// Analyses every sheet of one workbook into the report; a file that
+    /// cannot be read is an error naming it, a sheet that is not a form is
+    /// skipped with its reason. Nothing here stops the batch.
+    pub(crate) fn add_workbook(
+        &mut self,
+        shown: &str,
+        bytes: &[u8],
+        matcher: &Matcher<'_>,
+        dict: &Dictionary,
+        limits: &SheetLimits,
+    ) {
+        let sheets = match read_workbook_within(shown, bytes, limits) {
             Ok(s) => s,
             Err(e) => {
-                report.errors.push((shown, e.to_string()));
-                continue;
+                self.errors.push((shown.to_string(), e.to_string()));
+                return;
             }
         };
         for (name, sheet) in sheets {
             let sheet = match sheet {
                 Ok(s) => s,
                 Err(e) => {
-                    report.skipped.push((shown.clone(), name, e.to_string()));
+                    self.skipped.push((shown.to_string(), name, e.to_string()));
                     continue;
                 }
             };
-            match analyze_sheet(&sheet.grid, &matcher) {
-                Ok(a) => report.forms.push(FormReport {
-                    file: shown.clone(),
+            match analyze_sheet(&sheet.grid, matcher) {
+                Ok(a) => self.forms.push(FormReport {
+                    file: shown.to_string(),
                     sheet: sheet.sheet,
                     title: a.layout.title.clone(),
                     kind: a.layout.kind.code(),
@@ -135,17 +151,13 @@ pub fn analyze_paths(
                         })
                         .collect(),
                 }),
-                Err(e) => report
+                Err(e) => self
                     .skipped
-                    .push((shown.clone(), sheet.sheet, e.to_string())),
+                    .push((shown.to_string(), sheet.sheet, e.to_string())),
             }
         }
     }
-    report.propose_new_items();
-    report
-}
 
-impl Report {
     /// Unmatched data columns of the batch's registers and cards, grouped
     /// across forms: a group that several forms ask for gets one proposed
     /// element. Statistical measures are left out: a count is defined by
@@ -245,40 +257,11 @@ impl Report {
             Some(t) => t.clone(),
             None => format!("{}（{}）", file_name(&f.file), f.sheet),
         };
-        // Items: an element, or for unmatched data columns their wording.
-        let mut items: BTreeMap<String, (String, BTreeSet<usize>)> = BTreeMap::new();
-        for (i, f) in self.forms.iter().enumerate() {
-            for c in f.columns.iter().filter(|c| c.data) {
-                let (key, label) = match &c.element {
-                    Some(code) if c.proposed => {
-                        let name = self
-                            .proposals
-                            .iter()
-                            .find(|p| &p.code == code)
-                            .map_or(code.as_str(), |p| p.name.as_str());
-                        (code.clone(), format!("{name}（提议新建 {code}）"))
-                    }
-                    Some(code) => (
-                        code.clone(),
-                        dict.element(code)
-                            .map_or(code.clone(), |e| format!("{}（{code}）", e.name)),
-                    ),
-                    None => {
-                        let leaf = c
-                            .path
-                            .last()
-                            .map(|l| normalize_label(l))
-                            .unwrap_or_default();
-                        (format!("~{leaf}"), format!("{leaf}（词典中没有）"))
-                    }
-                };
-                items
-                    .entry(key)
-                    .or_insert_with(|| (label, BTreeSet::new()))
-                    .1
-                    .insert(i);
-            }
-        }
+        let items: BTreeMap<String, (String, BTreeSet<usize>)> = self
+            .items(dict)
+            .into_iter()
+            .map(|i| (i.key, (i.label, i.forms.into_iter().collect())))
+            .collect();
         let data_columns = self.data_columns().count();
         let matched = self
             .data_columns()

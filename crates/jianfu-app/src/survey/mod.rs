@@ -17,7 +17,7 @@ pub use progress::RoundProgress;
 pub use results::{DepartmentCard, PerceptionGroup, RoundResults};
 
 use crate::{App, AppError, CurrentUser, Result};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use jianfu_core::role::Role;
 use jianfu_core::survey::{self, shipped, Question};
 use jianfu_store::{NewAnswer, NewRound, RoundRow, TemplateRow};
@@ -248,8 +248,26 @@ impl App {
                 return Err(AppError::Invalid(format!("“{g}”的权重应在 0 到 100 之间")));
             }
         }
-        self.refuse_overlapping_round(&template.code, &roles, &input)
-            .await?;
+        for d in [
+            input.period_from,
+            input.period_to,
+            input.opens_on,
+            input.closes_on,
+        ] {
+            if !(2000..=2099).contains(&d.year()) {
+                return Err(AppError::Invalid(format!(
+                    "日期 {d} 不在 2000 年到 2099 年之间"
+                )));
+            }
+        }
+        let _one_at_a_time = self.round_setup.lock().await;
+        if let Some(same) = self
+            .refuse_overlapping_round(&template.code, &title, &roles, &input)
+            .await?
+        {
+            // The same round sent twice (a double click, a resent form).
+            return self.round_view(same).await;
+        }
         let weights_json =
             serde_json::to_string(&weights).map_err(|e| AppError::Invalid(e.to_string()))?;
         let id = self
@@ -299,9 +317,11 @@ impl App {
     async fn refuse_overlapping_round(
         &self,
         template: &str,
+        title: &str,
         roles: &[&'static str],
         input: &RoundInput,
-    ) -> Result<()> {
+    ) -> Result<Option<i64>> {
+        let now = jianfu_store::now_ms();
         let (opens, closes) = (input.opens_on.to_string(), input.closes_on.to_string());
         for other in self.db.rounds().await? {
             // A round the office closed early asks nobody any more.
@@ -313,13 +333,27 @@ impl App {
                 other.opens_on.as_str() <= closes.as_str() && opens.as_str() <= other_closes;
             let shared = other.roles.split(',').any(|r| roles.contains(&r));
             if overlaps && shared {
+                // Sent again within two minutes, same title and dates: the
+                // round already made is the answer.
+                if other.title == title
+                    && other.opens_on == opens
+                    && other.closes_on == closes
+                    && now - other.created_at < 120_000
+                {
+                    return Ok(Some(other.id));
+                }
+                let move_it = if other.opens_on.as_str() > opens.as_str() {
+                    format!("把截止日定在 {} 之前", other.opens_on)
+                } else {
+                    format!("把开始日定在 {other_closes} 之后")
+                };
                 return Err(AppError::Invalid(format!(
-                    "“{}”（{} 至 {}）用同一份问卷、问同一批人，与这一轮时间重叠：同一批人不应同时答两份相同的问卷。请先在那一轮的页面结束它，或把开始日定在 {} 之后",
-                    other.title, other.opens_on, other_closes, other_closes
+                    "“{}”（{} 至 {}，评价编号 {}）用同一份问卷、问同一批人，与这一轮时间重叠：同一批人不应同时答两份相同的问卷。请{move_it}；若那一轮确已不需要，可在它的页面提前结束（结束后不能恢复）",
+                    other.title, other.opens_on, other_closes, other.id
                 )));
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Who rates whom: every community and township the ledger shows a

@@ -10,13 +10,17 @@ use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RoundProgress {
-    /// Accounts that have answered at least once.
+    /// Accounts that have handed in at least one form (one department of
+    /// a reverse assessment is enough).
     pub answered: i64,
     /// Accounts asked: active accounts of the round's roles (for a reverse
     /// assessment, those with departments to rate).
     pub asked: i64,
     /// Answered over asked, in whole percent.
     pub percent: i64,
+    /// Fewer than k are asked: the counts would say who has answered, so
+    /// they are not shown (and are zero here).
+    pub hidden: bool,
 }
 
 impl App {
@@ -35,15 +39,20 @@ impl App {
             .db
             .round_progress(round.id, &round.roles.join(","), round.is_reverse())
             .await?;
-        let percent = if asked > 0 {
-            (answered * 100 + asked / 2) / asked
-        } else {
-            0
-        };
+        if asked < round.k {
+            return Ok(Some(RoundProgress {
+                answered: 0,
+                asked: 0,
+                percent: 0,
+                hidden: true,
+            }));
+        }
+        let percent = (answered * 100 + asked / 2) / asked.max(1);
         Ok(Some(RoundProgress {
             answered,
             asked,
             percent,
+            hidden: false,
         }))
     }
 }

@@ -3,6 +3,7 @@
 pub mod admissions;
 pub mod aliases;
 pub mod direct_reports;
+pub mod forms_audit;
 pub mod monitoring;
 pub mod ratings;
 pub mod register;
@@ -71,6 +72,15 @@ pub fn routes() -> Router<AppState> {
         .route("/imports/rejected/{token}", get(register::rejected))
         .route("/places/{type}", get(register::places))
         .route("/places/{type}/{id}", get(register::place))
+        .route(
+            "/forms/audit",
+            post(forms_audit::audit).layer(crate::uploads::upload_limit()),
+        )
+        .route(
+            "/forms/audit.xlsx",
+            post(forms_audit::audit_xlsx).layer(crate::uploads::upload_limit()),
+        )
+        .route("/forms/proposals", post(forms_audit::accept))
         .route(
             "/templates/analyze",
             post(reports::analyze_template).layer(crate::uploads::upload_limit()),

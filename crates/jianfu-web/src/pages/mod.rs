@@ -5,6 +5,7 @@ mod admissions;
 mod audit_log;
 mod dictionary;
 mod direct_reports;
+mod forms_audit;
 mod haochaping;
 mod home;
 mod login;
@@ -80,6 +81,17 @@ pub fn routes() -> Router<AppState> {
                 .layer(crate::uploads::upload_limit()),
         )
         .route("/reports/create", post(report_design::create))
+        .route(
+            "/reports/audit",
+            get(forms_audit::show)
+                .post(forms_audit::analyze)
+                .layer(crate::uploads::upload_limit()),
+        )
+        .route(
+            "/reports/audit.xlsx",
+            post(forms_audit::export).layer(crate::uploads::upload_limit()),
+        )
+        .route("/reports/audit/accept", post(forms_audit::accept))
         .route(
             "/reports/{id}/edit",
             get(report_design::edit_form).post(report_design::edit),
