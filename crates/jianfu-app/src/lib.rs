@@ -79,6 +79,11 @@ pub struct App {
     /// One survey round set up at a time, so that two at once cannot both
     /// pass the overlap check.
     round_setup: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// One proposal accepted into the dictionary at a time.
+    dictionary_edit: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// One forms audit at a time: each can read up to 32 MB of workbooks
+    /// on the blocking pool, and two cores are all a county server has.
+    forms_audit: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -93,6 +98,8 @@ impl App {
             public_budget: Default::default(),
             receipt_salt: Default::default(),
             round_setup: Default::default(),
+            dictionary_edit: Default::default(),
+            forms_audit: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 

@@ -536,6 +536,27 @@ impl Db {
 
     // ---- reads outside a transaction ----
 
+    /// The elements a sample of current records holds a value for: which
+    /// facts the register keeps at all (the forms audit's prefill share).
+    /// A sample, since the answer is about elements, not records.
+    pub async fn elements_held(&self, per_type: i64) -> Result<std::collections::HashSet<String>> {
+        let mut out = std::collections::HashSet::new();
+        for t in ["person", "household", "house", "organization"] {
+            let rows: Vec<(String,)> =
+                sqlx::query_as("SELECT doc FROM entity_current WHERE entity_type = $1 LIMIT $2")
+                    .bind(t)
+                    .bind(per_type)
+                    .fetch_all(&self.pool)
+                    .await?;
+            for (doc,) in rows {
+                if let Ok(d) = codec::decode_doc(t, &doc) {
+                    out.extend(d.into_keys());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn current_doc(&self, entity_type: &str, id: i64) -> Result<CurrentDoc> {
         let row: Option<(String,)> = sqlx::query_as(
             "SELECT doc FROM entity_current WHERE entity_type = $1 AND entity_id = $2",

@@ -70,6 +70,16 @@ async fn the_office_audits_a_batch_and_accepts_a_new_item() {
     text_with(&b, "fa-forms", "3").await;
     let table = text_with(&b, "fa-repeated-table", "宅基地面积").await;
     assert!(table.contains('3'), "{table}");
+    // The export of what is shown, without choosing the files again.
+    let href = b
+        .find(Locator::Id("audit-download"))
+        .await
+        .expect("export link")
+        .attr("href")
+        .await
+        .expect("href")
+        .unwrap_or_default();
+    assert!(href.starts_with("/reports/audit/download/"), "{href}");
     // No page wider than the phone.
     let wide: bool = b
         .execute(
@@ -84,11 +94,16 @@ async fn the_office_audits_a_batch_and_accepts_a_new_item() {
     click(&b, "accept-1").await;
     // The new element's page: its name and its code (a person's item, the
     // choice the form offers first).
-    let heading = b
-        .wait()
-        .for_element(Locator::Css("h1"))
+    // Wait for the element page itself: the audit page's own heading is
+    // still there for a moment after the click.
+    b.wait()
+        .for_element(Locator::Id("versions"))
         .await
-        .expect("element page")
+        .expect("element page");
+    let heading = b
+        .find(Locator::Css("h1"))
+        .await
+        .expect("heading")
         .text()
         .await
         .expect("text");

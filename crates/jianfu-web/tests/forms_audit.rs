@@ -56,6 +56,7 @@ fn batch() -> reqwest::multipart::Form {
             ),
         ),
         ("坏文件.xlsx", b"PK\x03\x04 not a workbook".to_vec()),
+        ("空.xlsx", Vec::new()),
     ];
     let mut f = reqwest::multipart::Form::new();
     for (name, bytes) in files {
@@ -132,6 +133,8 @@ async fn a_batch_is_audited_and_a_proposal_accepted_once(b: Backend) {
         "{v}"
     );
 
+    assert!(errors.iter().any(|e| e["file"] == "空.xlsx"), "{v}");
+
     // The same audit as a workbook.
     let r = post_batch(&s, &office, "/api/v1/forms/audit.xlsx").await;
     assert_eq!(r.status(), 200);
@@ -167,8 +170,24 @@ async fn a_batch_is_audited_and_a_proposal_accepted_once(b: Backend) {
     assert_eq!(again["code"], first["code"]);
     let versions = s.app.element_versions(&element).await.expect("versions");
     assert_eq!(versions.len(), 1, "one element, one version");
-    // The next audit matches the accepted element instead of proposing.
+    // The next audit matches the accepted element instead of proposing;
+    // the register holds no values for it, so the prefill share stays.
     let v = json_ok(post_batch(&s, &office, "/api/v1/forms/audit").await).await;
+    assert_eq!(v["prefill_share"].as_f64(), Some(share), "{v}");
+    // A proposal whose code would land on another element is refused.
+    let m = error_of(
+        office
+            .send(
+                &s,
+                "POST",
+                "/api/v1/forms/proposals",
+                json!({"code": "new.name", "name": "养犬情况", "entity": "person"}),
+            )
+            .await,
+        400,
+    )
+    .await;
+    assert!(m.contains("person.name"), "{m}");
     assert_eq!(
         column(&v, "规划.xlsx", "宅基地面积（㎡）")["element"],
         json!(element)

@@ -483,6 +483,7 @@ fn matrix() -> Vec<(&'static str, &'static str, Option<&'static [&'static str]>)
         ("POST", "/reports/audit", Some(NOT_DESIGNER)),
         ("POST", "/reports/audit.xlsx", Some(NOT_DESIGNER)),
         ("POST", "/reports/audit/accept", Some(NOT_OFFICE_NOR_ADMIN)),
+        ("GET", "/reports/audit/download/{missing}", Some(ANYONE)),
         (
             "GET",
             "/reports/{report}",

@@ -37,6 +37,9 @@ pub struct FormReport {
 #[derive(Debug, Default)]
 pub struct Report {
     pub forms: Vec<FormReport>,
+    /// The elements the register holds values for, when the audit ran
+    /// against a database; None from the command line (the dictionary).
+    pub held: Option<std::collections::HashSet<String>>,
     /// New items several forms of the batch ask for (see `propose_new_items`).
     pub proposals: Vec<Proposal>,
     /// (file, sheet, why it is not a form)
@@ -93,7 +96,7 @@ pub fn analyze_paths(
         let shown = file.display().to_string();
         match std::fs::read(&file) {
             Ok(bytes) => {
-                report.add_workbook(&shown, &bytes, &matcher, dict, &SheetLimits::COMMAND_LINE)
+                report.add_workbook(&shown, &bytes, &matcher, dict, &SheetLimits::COMMAND_LINE);
             }
             Err(e) => report.errors.push((shown, format!("无法读取：{e}"))),
         }
@@ -113,14 +116,15 @@ impl Report {
         matcher: &Matcher<'_>,
         dict: &Dictionary,
         limits: &SheetLimits,
-    ) {
+    ) -> usize {
         let sheets = match read_workbook_within(shown, bytes, limits) {
             Ok(s) => s,
             Err(e) => {
                 self.errors.push((shown.to_string(), e.to_string()));
-                return;
+                return 0;
             }
         };
+        let mut cells = 0;
         for (name, sheet) in sheets {
             let sheet = match sheet {
                 Ok(s) => s,
@@ -129,6 +133,7 @@ impl Report {
                     continue;
                 }
             };
+            cells += sheet.grid.width() * sheet.grid.height();
             match analyze_sheet(&sheet.grid, matcher) {
                 Ok(a) => self.forms.push(FormReport {
                     file: shown.to_string(),
@@ -156,6 +161,7 @@ impl Report {
                     .push((shown.to_string(), sheet.sheet, e.to_string())),
             }
         }
+        cells
     }
 
     /// Unmatched data columns of the batch's registers and cards, grouped
@@ -229,7 +235,12 @@ impl Report {
     /// one). Statistical tables are left out: their cells are counts the
     /// register sums, not facts it holds. Every row of a roster has the
     /// same columns, so the share of columns is the share of cells.
+    ///
+    /// Against a database (`held` known), only elements the register holds
+    /// values for count: one just accepted into the dictionary prefills
+    /// nothing yet.
     pub fn prefill_share(&self) -> f64 {
+        let held = self.held.as_ref();
         let register_columns = || {
             self.forms
                 .iter()
@@ -239,7 +250,12 @@ impl Report {
         };
         let total = register_columns().count();
         let filled = register_columns()
-            .filter(|c| c.element.is_some() && !c.proposed)
+            .filter(|c| !c.proposed)
+            .filter(|c| match (&c.element, held) {
+                (Some(e), Some(h)) => h.contains(e),
+                (Some(_), None) => true,
+                (None, _) => false,
+            })
             .count();
         if total == 0 {
             0.0
@@ -253,6 +269,15 @@ impl Report {
     pub fn summary_zh(&self, dict: &Dictionary) -> String {
         use std::fmt::Write;
         let mut s = String::new();
+        if self.forms.is_empty() {
+            let _ = writeln!(
+                s,
+                "没有读到任何表格：{} 个文件无法打开，{} 个工作表不是表格（原因见标准错误输出）。",
+                self.errors.len(),
+                self.skipped.len()
+            );
+            return s;
+        }
         let form_name = |f: &FormReport| match &f.title {
             Some(t) => t.clone(),
             None => format!("{}（{}）", file_name(&f.file), f.sheet),

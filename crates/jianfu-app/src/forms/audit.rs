@@ -36,6 +36,10 @@ pub type UploadedFiles = Vec<(String, Vec<u8>)>;
 /// How many files one audit takes: a county's forms, not an archive.
 pub const MAX_AUDIT_FILES: usize = 200;
 
+/// Cells one audit reads in all: 200 forms of 50 columns by 500 rows.
+/// Forms are headers and a few rows; a batch past this is data, not forms.
+pub const MAX_AUDIT_CELLS: usize = 5_000_000;
+
 fn form_name(f: &FormReport) -> String {
     match &f.title {
         Some(t) => t.clone(),
@@ -255,14 +259,32 @@ impl App {
             )));
         }
         let learned = self.design_aliases(actor.unit.id).await?;
+        let held = self.db.elements_held(2_000).await?;
         let dict = self.dict();
+        // Audits wait for each other rather than share the cores.
+        let _turn = self
+            .forms_audit
+            .acquire()
+            .await
+            .map_err(|_| AppError::Invalid("表格审计暂不可用，请稍后重试".into()))?;
         tokio::task::spawn_blocking(move || {
             let matcher = Matcher::new(&dict, &learned);
             let mut report = Report::default();
+            let mut cells = 0;
             for (name, bytes) in &files {
-                report.add_workbook(name, bytes, &matcher, &dict, &SheetLimits::UPLOAD);
+                // A batch is a county's forms: past the budget, the rest
+                // is named and left for another batch.
+                if cells >= MAX_AUDIT_CELLS {
+                    report.errors.push((
+                        name.clone(),
+                        format!("本批表格合计已超过 {MAX_AUDIT_CELLS} 个单元格，这个文件没有审计；请分批上传"),
+                    ));
+                    continue;
+                }
+                cells += report.add_workbook(name, bytes, &matcher, &dict, &SheetLimits::UPLOAD);
             }
             report.propose_new_items();
+            report.held = Some(held);
             report
         })
         .await
@@ -316,20 +338,41 @@ impl App {
                 entity.chars().take(20).collect::<String>()
             )));
         }
-        let code = format!("{entity}.{slug}");
-        if self.dict().element(&code).is_some() {
-            return Ok(code);
-        }
-        let dict = self.dict();
         let name = input.name.trim().to_string();
-        // A wording another element already has stays with it.
-        let aliases: Vec<String> = input
-            .aliases
-            .iter()
-            .map(|a| a.trim().to_string())
-            .filter(|a| !a.is_empty() && *a != name && dict.by_label(a).is_none())
-            .take(20)
-            .collect();
+        let plain =
+            |t: &str| !t.is_empty() && t.chars().count() <= 40 && !t.chars().any(char::is_control);
+        if !plain(&name) {
+            return Err(AppError::Invalid(
+                "数据项名称应为 1 到 40 个字，不含换行或制表符".into(),
+            ));
+        }
+        let code = format!("{entity}.{slug}");
+        // Two accepts at once (a double click) must not both pass the check
+        // below and each save a version.
+        let _one_at_a_time = self.dictionary_edit.lock().await;
+        let dict = self.dict();
+        if let Some(existing) = dict.element(&code) {
+            // Accepted before: the element this proposal made.
+            if existing.name == name {
+                return Ok(code);
+            }
+            return Err(AppError::Invalid(format!(
+                "代码 {code} 已是指标“{}”，与“{name}”不同；请在指标库中新建",
+                existing.name
+            )));
+        }
+        // A wording another element already has stays with it; a wording
+        // seen twice is kept once.
+        let mut aliases: Vec<String> = Vec::new();
+        for a in &input.aliases {
+            let a = a.trim().to_string();
+            if plain(&a) && a != name && dict.by_label(&a).is_none() && !aliases.contains(&a) {
+                aliases.push(a);
+            }
+            if aliases.len() >= 20 {
+                break;
+            }
+        }
         if let Some(owner) = dict.by_label(&name) {
             return Err(AppError::Invalid(format!(
                 "“{name}”已是指标“{}”（{}）的名称或别名，不必新建",

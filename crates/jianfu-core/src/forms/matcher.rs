@@ -207,23 +207,27 @@ impl<'a> Matcher<'a> {
             };
         }
 
-        // A person confirmed this wording before: the whole path first.
-        let joined = normalize_label(&path.join(""));
-        if let Some(code) = self
-            .learned
-            .get(&joined)
-            .or_else(|| self.learned.get(&leaf))
-        {
-            if self.dict.element(code).is_some() {
-                return ColumnMatch::found(code, 0.97, format!("已确认过的对应：“{shown}”"));
-            }
-        }
-
         // The nearest parent that names whose value this is.
         let role_parent = parents
             .iter()
             .rev()
             .find_map(|p| role_word(p).map(|(w, r)| (p.as_str(), w, r)));
+
+        // A person confirmed this wording before: the whole path first; the
+        // leaf alone only where no parent says whose it is (a confirmed
+        // 姓名 is not 监护人 > 姓名).
+        let joined = normalize_label(&path.join(""));
+        let confirmed = self.learned.get(&joined).or_else(|| {
+            role_parent
+                .is_none()
+                .then(|| self.learned.get(&leaf))
+                .flatten()
+        });
+        if let Some(code) = confirmed {
+            if self.dict.element(code).is_some() {
+                return ColumnMatch::found(code, 0.97, format!("已确认过的对应：“{shown}”"));
+            }
+        }
         if let Some((parent, word, role)) = role_parent {
             for composite in [format!("{parent}{leaf}"), format!("{word}{leaf}")] {
                 if let Some((code, _)) = self.exact(&composite) {

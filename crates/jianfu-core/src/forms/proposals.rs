@@ -61,15 +61,23 @@ pub fn family_key(label: &str) -> String {
 }
 
 /// The key of a column: its leaf's family key, after the nearest parent's
-/// wording when there is one (父亲 > 务工地点 is not the resident's).
+/// wording when that parent names someone else (父亲 > 务工地点 is not the
+/// resident's); a parent that only groups columns (安全隐患 > 燃气使用情况)
+/// changes nothing.
 fn column_key(path: &[String]) -> Option<String> {
     let leaf = family_key(path.last()?);
     if leaf.chars().count() < 2 {
         return None;
     }
-    Some(match path.len() {
-        0 | 1 => leaf,
-        n => format!("{}>{leaf}", family_key(&path[n - 2])),
+    let owner = path[..path.len() - 1].iter().rev().find_map(|p| {
+        let p = family_key(p);
+        super::roles::role_word(&p)
+            .filter(|(_, r)| *r != super::roles::Role::Subject)
+            .map(|_| p)
+    });
+    Some(match owner {
+        Some(p) => format!("{p}>{leaf}"),
+        None => leaf,
     })
 }
 
@@ -185,6 +193,12 @@ mod tests {
 
     #[test]
     fn wording_families_group_and_codes_never_look_shipped() {
+        let grouped = vec![
+            col(0, &["安全隐患", "燃气使用情况"]),
+            col(1, &["燃气使用状况"]),
+        ];
+        let (_, codes) = propose(&grouped);
+        assert!(codes[0].is_some() && codes[0] == codes[1], "{codes:?}");
         let cols = vec![
             col(0, &["入户走访时间"]),
             col(1, &["入户走访日期"]),

@@ -23,9 +23,8 @@ pub async fn read_files(mut mp: axum::extract::Multipart) -> Result<UploadedFile
         }
         let name = field.file_name().unwrap_or("表格.xlsx").to_string();
         let bytes = field.bytes().await.map_err(|e| upload_error(&e))?;
-        if bytes.is_empty() {
-            return Err(ApiError::BadRequest(format!("文件“{name}”是空的")));
-        }
+        // An empty file is named among the errors by the reader, like any
+        // other file it cannot open; the rest of the batch is audited.
         files.push((name, bytes.to_vec()));
         if files.len() > MAX_AUDIT_FILES {
             return Err(ApiError::BadRequest(format!(

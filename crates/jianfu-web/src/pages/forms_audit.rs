@@ -7,7 +7,7 @@
 use crate::api::forms_audit::read_files;
 use crate::context::ReqCtx;
 use crate::errors::PageError;
-use crate::extract::{PageForm, PageMultipart};
+use crate::extract::{PageForm, PageMultipart, PagePath};
 use crate::render::{base, render};
 use crate::session::PageUser;
 use crate::AppState;
@@ -37,8 +37,10 @@ fn page(
     ctx: &ReqCtx,
     s: &crate::context::Session,
     report: Option<&Report>,
+    export_token: Option<&str>,
 ) -> Result<Html<String>, PageError> {
     let mut data = base(ctx, Some(s));
+    data.insert("export_token".into(), json!(export_token));
     data.insert("office".into(), json!(s.user.role == Role::Jianfuban));
     if let Some(r) = report {
         let dict = state.app.dict();
@@ -119,7 +121,7 @@ pub async fn show(
         .may_audit_forms(&s.user, ctx.ip.clone())
         .await
         .map_err(err(&ctx))?;
-    page(&state, &ctx, &s, None)
+    page(&state, &ctx, &s, None, None)
 }
 
 pub async fn analyze(
@@ -139,7 +141,34 @@ pub async fn analyze(
         .audit_forms(&s.user, files, ctx.ip.clone())
         .await
         .map_err(err(&ctx))?;
-    page(&state, &ctx, &s, Some(&report))
+    // The workbook of this audit, kept an hour for its reader: the page's
+    // file input is empty again, so the export cannot ask for the files.
+    let bytes = report.audit_xlsx(&state.app.dict()).map_err(err(&ctx))?;
+    let token = state.uploads.put(s.user.id, "表格审计.xlsx", bytes);
+    page(&state, &ctx, &s, Some(&report), Some(&token))
+}
+
+/// The .xlsx of an audit just shown, by the token its page carries.
+pub async fn download(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    PageUser(s): PageUser,
+    PagePath(token): PagePath<String>,
+) -> Result<Response, PageError> {
+    let stored = state.uploads.get(s.user.id, &token).ok_or_else(|| {
+        PageError::untranslated(
+            StatusCode::NOT_FOUND,
+            "refused_request",
+            "这份审计表已过期（保留一小时），请重新上传表格".into(),
+            ctx.lang,
+        )
+    })?;
+    Ok(crate::api::reports::download(
+        &stored.file_name,
+        jianfu_app::reports::ExportFormat::Xlsx,
+        stored.bytes.as_ref().clone(),
+    )
+    .into_response())
 }
 
 pub async fn export(

@@ -93,6 +93,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/reports/audit/accept", post(forms_audit::accept))
         .route(
+            "/reports/audit/download/{token}",
+            get(forms_audit::download),
+        )
+        .route(
             "/reports/{id}/edit",
             get(report_design::edit_form).post(report_design::edit),
         )
