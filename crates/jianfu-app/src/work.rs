@@ -339,11 +339,22 @@ impl App {
             let first_due = open.iter().map(|r| r.due_on.clone()).min();
             (open.len() as i64, first_due)
         };
-        let (kind, statuses, scope): (&'static str, &[&str], Option<i64>) = match actor.role {
-            Role::Township => ("bad_ratings", &["open", "called_back"], Some(actor.unit.id)),
-            Role::Jianfuban => ("bad_appeals", &["appealed"], None),
-            _ => return Ok(steps),
-        };
+        let (kind, statuses, scope, href): (&'static str, &[&str], Option<i64>, &str) =
+            match actor.role {
+                Role::Township => (
+                    "bad_ratings",
+                    &["open", "called_back"],
+                    Some(actor.unit.id),
+                    "/haochaping?status=pending#bad-card",
+                ),
+                Role::Jianfuban => (
+                    "bad_appeals",
+                    &["appealed"],
+                    None,
+                    "/haochaping?status=appealed#bad-card",
+                ),
+                _ => return Ok(steps),
+            };
         let rows = self.db.bad_ratings(scope).await?;
         let (n, first_due) = pending(statuses, &rows);
         if n > 0 {
@@ -354,7 +365,7 @@ impl App {
                 count: Some(n),
                 overdue: due.as_deref().is_some_and(|d| overdue(d, today)),
                 due,
-                ..step(kind, String::new(), "/haochaping#bad-card".into())
+                ..step(kind, String::new(), href.into())
             });
         }
         Ok(steps)

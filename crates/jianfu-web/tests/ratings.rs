@@ -235,6 +235,16 @@ async fn one_rating_per_case_and_a_bad_one_goes_through_its_life(b: Backend) {
     .await;
     let home = office.get(&s, "/").await.text().await.expect("home");
     assert!(home.contains("差评申诉待裁定"), "{home}");
+    // The step leads to the appeals alone.
+    assert!(home.contains("/haochaping?status=appealed"), "{home}");
+    let appeals = office
+        .get(&s, "/haochaping?status=appealed")
+        .await
+        .text()
+        .await
+        .expect("appeals");
+    assert!(appeals.contains(&format!("id=\"bad-{id2}\"")), "{appeals}");
+    assert!(!appeals.contains(&format!("id=\"bad-{id}\"")), "{appeals}");
     let v = json_ok(
         office
             .send(

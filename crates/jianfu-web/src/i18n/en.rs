@@ -1260,4 +1260,8 @@ pub(super) const EN: &[(&str, &str)] = &[
     ("fa_skipped", "Sheets and files skipped"),
     ("reports_audit_link", "Forms audit: what a batch of forms really asks for"),
     ("sv_progress_hidden", "Fewer than k = {k} people are asked: progress is not shown, as the count itself would say who answered."),
+    ("hc_filter_all", "All"),
+    ("hc_filter_pending", "To call back, rectify or explain"),
+    ("hc_filter_appealed", "Appeals to decide"),
+    ("hc_filter_closed", "Settled"),
 ];

@@ -1260,4 +1260,8 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("fa_skipped", "跳过的工作表和文件"),
     ("reports_audit_link", "表格审计：一批表格实际要多少数据"),
     ("sv_progress_hidden", "应答的人少于 k = {k} 人，不显示进度：人数本身就会说出谁答了。"),
+    ("hc_filter_all", "全部"),
+    ("hc_filter_pending", "待回访、整改或说明"),
+    ("hc_filter_appealed", "申诉待裁定"),
+    ("hc_filter_closed", "已办结"),
 ];

@@ -26,7 +26,18 @@ fn err(ctx: &ReqCtx) -> impl Fn(jianfu_app::AppError) -> PageError + '_ {
 pub struct Notice {
     #[serde(default)]
     done: Option<String>,
+    /// Which bad ratings to list: pending (待回访 or 已回访), appealed,
+    /// closed; all when absent or unknown.
+    #[serde(default)]
+    status: Option<String>,
 }
+
+/// The bad-rating lists a page may show, by the query's word.
+const BAD_FILTERS: [(&str, &[&str]); 3] = [
+    ("pending", &["open", "called_back"]),
+    ("appealed", &["appealed"]),
+    ("closed", &["closed"]),
+];
 
 const DONE: [&str; 2] = ["hc_done_step", "hc_done_case"];
 
@@ -40,7 +51,11 @@ pub async fn index(
         .done
         .as_deref()
         .and_then(|d| DONE.iter().find(|k| k.strip_prefix("hc_done_") == Some(d)));
-    index_page(&state, &ctx, &s, notice.copied(), None).await
+    let filter = q
+        .status
+        .as_deref()
+        .and_then(|w| BAD_FILTERS.iter().find(|(k, _)| *k == w));
+    index_page(&state, &ctx, &s, notice.copied(), None, filter).await
 }
 
 async fn index_page(
@@ -49,6 +64,7 @@ async fn index_page(
     s: &Session,
     notice: Option<&str>,
     error: Option<String>,
+    filter: Option<&(&str, &[&str])>,
 ) -> Result<Html<String>, PageError> {
     let mut data = base(ctx, Some(s));
     let window = matches!(s.user.role, Role::Community | Role::Grid);
@@ -67,8 +83,16 @@ async fn index_page(
         .app
         .bad_ratings_for(&s.user, ctx.ip.clone())
         .await
-        .ok();
+        .ok()
+        .map(|list| match filter {
+            Some((_, statuses)) => list
+                .into_iter()
+                .filter(|b| statuses.contains(&b.row.status.as_str()))
+                .collect(),
+            None => list,
+        });
     data.insert("bad".into(), json!(bad));
+    data.insert("bad_filter".into(), json!(filter.map(|(k, _)| *k)));
     let flagged = state.app.flagged_ratings(&s.user).await.map_err(err(ctx))?;
     data.insert("flagged".into(), json!(flagged));
     data.insert("window".into(), json!(window));
@@ -100,7 +124,7 @@ pub async fn record(
     {
         Ok(c) => Ok(Redirect::to(&format!("/haochaping/cases/{}", c.id)).into_response()),
         Err(jianfu_app::AppError::Invalid(m)) => {
-            let html = index_page(&state, &ctx, &s, None, Some(m)).await?;
+            let html = index_page(&state, &ctx, &s, None, Some(m), None).await?;
             Ok((StatusCode::BAD_REQUEST, html).into_response())
         }
         Err(e) => Err(err(&ctx)(e)),
@@ -179,7 +203,7 @@ pub async fn step(
     {
         Ok(_) => Ok(Redirect::to(&format!("/haochaping?done=step#bad-{id}")).into_response()),
         Err(jianfu_app::AppError::Invalid(m)) => {
-            let html = index_page(&state, &ctx, &s, None, Some(m)).await?;
+            let html = index_page(&state, &ctx, &s, None, Some(m), None).await?;
             Ok((StatusCode::BAD_REQUEST, html).into_response())
         }
         Err(e) => Err(err(&ctx)(e)),
