@@ -621,6 +621,28 @@ fn variants(leaf: &str) -> Vec<String> {
     if !leaf.starts_with("是否") && leaf.chars().count() >= 2 {
         push(format!("是否{leaf}"));
     }
+    // 是否就业, 是否危房, 是否困难户: a yes/no question about a coded item
+    // (就业状况, 危房等级, 困难类型) asks that item; the flag is one of its
+    // answers.
+    if let Some(rest) = leaf.strip_prefix("是否") {
+        let rest = rest
+            .strip_prefix("患有")
+            .or_else(|| rest.strip_prefix("属于"))
+            .unwrap_or(rest);
+        let stems = [
+            rest,
+            rest.strip_suffix('户').unwrap_or(rest),
+            rest.strip_suffix("人员").unwrap_or(rest),
+        ];
+        for stem in stems {
+            if stem.chars().count() < 2 {
+                continue;
+            }
+            for s in ["类别", "类型", "种类", "等级", "状况", "情况"] {
+                push(format!("{stem}{s}"));
+            }
+        }
+    }
     if leaf.chars().count() >= 3 {
         push(format!("{leaf}情况"));
     }

@@ -279,6 +279,11 @@ mod families {
     #[test]
     fn a_flag_is_the_coded_item_asked_yes_or_no() {
         let dict = Dictionary::builtin().unwrap();
+        let fact = |l: &str| code(&[l]).map(|c| dict.fact_of(&c).to_string());
+        assert_eq!(fact("是否困难户"), fact("困难类型"));
+        assert!(fact("困难类型").is_some());
+        assert_eq!(fact("是否就业"), fact("就业状况"));
+        assert_eq!(fact("是否危房（是□否□）"), fact("危房等级"));
         let flag = code(&["是否残疾人（是/否）"]).unwrap();
         let coded = code(&["残疾类型"]).unwrap();
         assert_eq!(dict.fact_of(&flag), dict.fact_of(&coded));
