@@ -6,25 +6,8 @@
 mod common;
 
 use common::browser::{browser, click, start_driver, submit_login, text_with};
-use common::{Backend, TestServer, PASSWORD};
+use common::{simple_form_xlsx, Backend, TestServer, PASSWORD};
 use fantoccini::Locator;
-
-fn form(title: &str, header: &[&str]) -> Vec<u8> {
-    let rows = vec![
-        vec![title.to_string()],
-        header.iter().map(|h| h.to_string()).collect(),
-        vec![String::new(); header.len()],
-    ];
-    jianfu_app::forms::write_xlsx(&[jianfu_app::forms::SheetOut {
-        name: "表1",
-        rows: &rows,
-        merges: &[],
-        header_rows: (1, 1),
-        data_rows: None,
-        number_formats: &[],
-    }])
-    .expect("xlsx")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_office_audits_a_batch_and_accepts_a_new_item() {
@@ -49,7 +32,7 @@ async fn the_office_audits_a_batch_and_accepts_a_new_item() {
         ),
     ] {
         let p = dir.path().join(name);
-        std::fs::write(&p, form(title, header)).expect("write");
+        std::fs::write(&p, simple_form_xlsx(title, header)).expect("write");
         paths.push(p.display().to_string());
     }
     let driver = start_driver().await;
@@ -91,6 +74,15 @@ async fn the_office_audits_a_batch_and_accepts_a_new_item() {
         .as_bool()
         .unwrap_or(true);
     assert!(!wide, "the audit page is wider than 390 px");
+    // Photographed at phone and desktop width for a person to look at.
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screens");
+    std::fs::create_dir_all(&out).expect("screens dir");
+    let png = b.screenshot().await.expect("screenshot");
+    std::fs::write(out.join("forms-audit-phone.png"), png).expect("write");
+    b.set_window_size(1366, 900).await.expect("desktop size");
+    let png = b.screenshot().await.expect("screenshot");
+    std::fs::write(out.join("forms-audit-desktop.png"), png).expect("write");
+    b.set_window_size(390, 844).await.expect("phone size");
     click(&b, "accept-1").await;
     // The new element's page: its name and its code (a person's item, the
     // choice the form offers first).

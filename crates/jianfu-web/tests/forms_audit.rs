@@ -12,45 +12,28 @@
 mod common;
 
 use common::api::{error_of, json_ok, Actor};
-use common::{Backend, TestServer};
+use common::{simple_form_xlsx, Backend, TestServer};
 use serde_json::{json, Value};
-
-fn form(title: &str, header: &[&str]) -> Vec<u8> {
-    let rows = vec![
-        vec![title.to_string()],
-        header.iter().map(|h| h.to_string()).collect(),
-        vec![String::new(); header.len()],
-    ];
-    jianfu_app::forms::write_xlsx(&[jianfu_app::forms::SheetOut {
-        name: "表1",
-        rows: &rows,
-        merges: &[],
-        header_rows: (1, 1),
-        data_rows: None,
-        number_formats: &[],
-    }])
-    .expect("xlsx")
-}
 
 fn batch() -> reqwest::multipart::Form {
     let files: Vec<(&str, Vec<u8>)> = vec![
         (
             "规划.xlsx",
-            form(
+            simple_form_xlsx(
                 "宅基地使用情况登记表",
                 &["序号", "姓名", "身份证号码", "宅基地面积（㎡）", "联系电话"],
             ),
         ),
         (
             "农业.xlsx",
-            form(
+            simple_form_xlsx(
                 "农户宅基地信息台账",
                 &["户主姓名", "※宅基地面积", "承包地块数"],
             ),
         ),
         (
             "住建.xlsx",
-            form(
+            simple_form_xlsx(
                 "农村住房情况花名册",
                 &["姓名", "手机", "宅基地 面积", "房屋层数"],
             ),

@@ -124,23 +124,34 @@ pub async fn show(
     page(&state, &ctx, &s, None, None)
 }
 
+/// The uploaded batch audited, once the reader may audit: asked before
+/// the upload is read, so a refused reader's files are never parsed.
+async fn audited(
+    state: &AppState,
+    ctx: &ReqCtx,
+    s: &crate::context::Session,
+    mp: axum::extract::Multipart,
+) -> Result<Report, PageError> {
+    state
+        .app
+        .may_audit_forms(&s.user, ctx.ip.clone())
+        .await
+        .map_err(err(ctx))?;
+    let files = read_files(mp).await.map_err(|e| refused(ctx, e))?;
+    state
+        .app
+        .audit_forms(&s.user, files, ctx.ip.clone())
+        .await
+        .map_err(err(ctx))
+}
+
 pub async fn analyze(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
     PageMultipart(mp): PageMultipart,
 ) -> Result<Html<String>, PageError> {
-    state
-        .app
-        .may_audit_forms(&s.user, ctx.ip.clone())
-        .await
-        .map_err(err(&ctx))?;
-    let files = read_files(mp).await.map_err(|e| refused(&ctx, e))?;
-    let report = state
-        .app
-        .audit_forms(&s.user, files, ctx.ip.clone())
-        .await
-        .map_err(err(&ctx))?;
+    let report = audited(&state, &ctx, &s, mp).await?;
     // The workbook of this audit, kept an hour for its reader: the page's
     // file input is empty again, so the export cannot ask for the files.
     let bytes = report.audit_xlsx(&state.app.dict()).map_err(err(&ctx))?;
@@ -171,23 +182,15 @@ pub async fn download(
     .into_response())
 }
 
+/// The audit of the files chosen, straight to .xlsx (the form's second
+/// button).
 pub async fn export(
     State(state): State<AppState>,
     ctx: ReqCtx,
     PageUser(s): PageUser,
     PageMultipart(mp): PageMultipart,
 ) -> Result<Response, PageError> {
-    state
-        .app
-        .may_audit_forms(&s.user, ctx.ip.clone())
-        .await
-        .map_err(err(&ctx))?;
-    let files = read_files(mp).await.map_err(|e| refused(&ctx, e))?;
-    let report = state
-        .app
-        .audit_forms(&s.user, files, ctx.ip.clone())
-        .await
-        .map_err(err(&ctx))?;
+    let report = audited(&state, &ctx, &s, mp).await?;
     let bytes = report.audit_xlsx(&state.app.dict()).map_err(err(&ctx))?;
     Ok(crate::api::reports::download(
         "表格审计.xlsx",

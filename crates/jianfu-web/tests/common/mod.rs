@@ -365,6 +365,26 @@ impl TestServer {
     }
 }
 
+/// A one-sheet department form as an .xlsx: a title row, the header, one
+/// empty data row.
+#[allow(dead_code)]
+pub fn simple_form_xlsx(title: &str, header: &[&str]) -> Vec<u8> {
+    let rows = vec![
+        vec![title.to_string()],
+        header.iter().map(|h| h.to_string()).collect(),
+        vec![String::new(); header.len()],
+    ];
+    jianfu_app::forms::write_xlsx(&[jianfu_app::forms::SheetOut {
+        name: "表1",
+        rows: &rows,
+        merges: &[],
+        header_rows: (1, 1),
+        data_rows: None,
+        number_formats: &[],
+    }])
+    .expect("xlsx")
+}
+
 /// Generates a `sqlite` and a `postgres` test for each async fn taking a
 /// `Backend`, so the whole suite runs on both databases.
 #[macro_export]
