@@ -150,6 +150,17 @@ pub async fn submit_login(b: &fantoccini::Client, username: &str, password: &str
         .await
         .unwrap();
     field("login").await.unwrap().click().await.unwrap();
+    // Wait for the answer to the login post: a navigation started before it
+    // arrives cancels it, and the next page would then be the login form.
+    for _ in 0..100 {
+        for id in ["logout", "login-error"] {
+            if b.find(Locator::Id(id)).await.is_ok() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the login as {username} was never answered");
 }
 
 /// Signs out through the page's button and waits for the login form.
