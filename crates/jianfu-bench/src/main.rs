@@ -33,7 +33,7 @@ enum Cmd {
         seed: u64,
     },
     /// Write every corpus form (data/forms-dev, data/forms-new) as an .xlsx
-    /// file with merged headers: 93 forms, for timing `jianfu forms analyze`.
+    /// file with merged headers: 121 forms, for timing `jianfu forms analyze`.
     FormsFixtures {
         #[arg(long)]
         out: std::path::PathBuf,
@@ -306,8 +306,17 @@ fn main() -> anyhow::Result<()> {
     match cli.cmd {
         Cmd::GenCsv { rows, out, seed } => gen_csv(rows, &out, seed),
         Cmd::FormsFixtures { out } => {
-            use jianfu_core::forms::corpus::{FORMS, HELDOUT, NEW_FORMS, NEW_HELDOUT};
-            for text in [FORMS, HELDOUT, NEW_FORMS, NEW_HELDOUT] {
+            use jianfu_core::forms::corpus::{
+                BATCH_C_FORMS, BATCH_C_HELDOUT, FORMS, HELDOUT, NEW_FORMS, NEW_HELDOUT,
+            };
+            for text in [
+                FORMS,
+                HELDOUT,
+                NEW_FORMS,
+                NEW_HELDOUT,
+                BATCH_C_FORMS,
+                BATCH_C_HELDOUT,
+            ] {
                 forms_fixtures(&out, text)?;
             }
             Ok(())
@@ -323,14 +332,30 @@ fn main() -> anyhow::Result<()> {
             use jianfu_core::forms::corpus::{NEW_FORMS, NEW_GOLD, NEW_HELDOUT, NEW_HELDOUT_GOLD};
             println!("== new real forms, development part (data/forms-new/batch-*.txt) ==");
             forms_eval(NEW_FORMS, NEW_GOLD, false)?;
-            // The held-out set is measured only when asked for, so that
-            // nobody tunes against its figures run after run.
-            if std::env::var("JIANFU_MEASURE_HELDOUT").is_err() {
-                println!("== new real forms, held out: set JIANFU_MEASURE_HELDOUT=1 to measure ==");
-                return Ok(());
+            use jianfu_core::forms::corpus::{
+                BATCH_C_FORMS, BATCH_C_GOLD, BATCH_C_HELDOUT, BATCH_C_HELDOUT_GOLD,
+            };
+            println!("== batch c, development part (data/forms-new/batch-c.txt) ==");
+            forms_eval(BATCH_C_FORMS, BATCH_C_GOLD, false)?;
+            // The held-out sets are measured only when asked for, so that
+            // nobody tunes against their figures run after run.
+            if std::env::var("JIANFU_MEASURE_HELDOUT").is_ok() {
+                println!("== batches a and b, held out (data/forms-new/batch-[ab]-heldout.txt) ==");
+                forms_eval(NEW_HELDOUT, NEW_HELDOUT_GOLD, true)?;
             }
-            println!("== new real forms, held out (data/forms-new/batch-*-heldout.txt) ==");
-            forms_eval(NEW_HELDOUT, NEW_HELDOUT_GOLD, true)
+            if std::env::var("JIANFU_MEASURE_HELDOUT_C").is_ok() {
+                println!("== batch c, held out (data/forms-new/batch-c-heldout.txt) ==");
+                forms_eval(BATCH_C_HELDOUT, BATCH_C_HELDOUT_GOLD, true)?;
+            }
+            if std::env::var("JIANFU_MEASURE_HELDOUT").is_err()
+                && std::env::var("JIANFU_MEASURE_HELDOUT_C").is_err()
+            {
+                println!(
+                    "== held-out sets: set JIANFU_MEASURE_HELDOUT=1 (batches a, b) or \
+                     JIANFU_MEASURE_HELDOUT_C=1 (batch c) to measure =="
+                );
+            }
+            Ok(())
         }
         Cmd::Prefill {
             database_url,

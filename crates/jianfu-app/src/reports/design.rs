@@ -2,6 +2,7 @@
 //! the dictionary, proposed as a definition the department corrects, then
 //! saved as a draft and published as one task per community.
 
+use super::repeats::{mark_repeated_manual_columns, EarlierForm};
 use crate::forms::read_workbook;
 use crate::{App, AppError, CurrentUser, Result};
 use jianfu_core::dictionary::{normalize_label, ValueType};
@@ -22,6 +23,9 @@ pub struct TemplateProposal {
     pub definition: ReportDef,
     /// Per column: the matcher's confidence and reason.
     pub reasons: Vec<(f64, String)>,
+    /// Per column: the proposed new element when the column is filled by
+    /// hand and other forms of the batch ask it too (`repeats`).
+    pub proposed: Vec<Option<String>>,
     pub notes: Vec<String>,
 }
 
@@ -88,11 +92,25 @@ impl App {
         }
         // Only this department's own earlier corrections guide the match.
         let learned = self.design_aliases(actor.unit.id).await?;
+        // Reports already in the county, whose hand-filled columns the
+        // upload's are grouped with.
+        let earlier: Vec<EarlierForm> = self
+            .db
+            .reports(None)
+            .await?
+            .iter()
+            .filter_map(EarlierForm::from_row)
+            .collect();
         let app = self.clone();
         let file = file_name.to_string();
-        tokio::task::spawn_blocking(move || app.propose_reports_now(&file, bytes, &learned))
-            .await
-            .map_err(|_| AppError::Invalid(format!("{file_name} 无法读取")))?
+        let department = actor.unit.id;
+        tokio::task::spawn_blocking(move || {
+            let mut sheets = app.propose_reports_now(&file, bytes, &learned)?;
+            mark_repeated_manual_columns(&mut sheets, &earlier, department);
+            Ok(sheets)
+        })
+        .await
+        .map_err(|_| AppError::Invalid(format!("{file_name} 无法读取")))?
     }
 
     /// The analysis itself, synchronous: for the command line and tests.
@@ -254,6 +272,7 @@ impl App {
                         number_row: layout.number_row.is_some(),
                     },
                 },
+                proposed: vec![None; reasons.len()],
                 reasons,
                 notes: layout.notes.clone(),
             });

@@ -13,6 +13,7 @@ mod design;
 mod export;
 mod fill;
 mod prefill;
+mod repeats;
 mod review;
 mod rows;
 

@@ -38,6 +38,16 @@ pub const NEW_HELDOUT_GOLD: &str = concat!(
     include_str!("../../../../data/forms-new/batch-b-heldout-gold.tsv")
 );
 
+/// A third batch of real forms (data/forms-new/batch-c.*), gathered and
+/// labelled by hand after the rules written for the first two: every
+/// third form of each gatherer held out, measured once before any rule
+/// prompted by this batch.
+pub const BATCH_C_FORMS: &str = include_str!("../../../../data/forms-new/batch-c.txt");
+pub const BATCH_C_GOLD: &str = include_str!("../../../../data/forms-new/batch-c-gold.tsv");
+pub const BATCH_C_HELDOUT: &str = include_str!("../../../../data/forms-new/batch-c-heldout.txt");
+pub const BATCH_C_HELDOUT_GOLD: &str =
+    include_str!("../../../../data/forms-new/batch-c-heldout-gold.tsv");
+
 #[derive(Debug, Clone)]
 pub struct CorpusForm {
     pub id: String,
@@ -217,7 +227,18 @@ mod tests {
         assert_eq!(parse_forms(FORMS).len(), 22);
         assert_eq!(parse_forms(HELDOUT).len(), 8);
         let dict = Dictionary::builtin().unwrap();
-        for (forms, gold) in [(FORMS, GOLD), (HELDOUT, HELDOUT_GOLD)] {
+        assert_eq!(
+            parse_forms(BATCH_C_FORMS).len() + parse_forms(BATCH_C_HELDOUT).len(),
+            28
+        );
+        for (forms, gold) in [
+            (FORMS, GOLD),
+            (HELDOUT, HELDOUT_GOLD),
+            (NEW_FORMS, NEW_GOLD),
+            (NEW_HELDOUT, NEW_HELDOUT_GOLD),
+            (BATCH_C_FORMS, BATCH_C_GOLD),
+            (BATCH_C_HELDOUT, BATCH_C_HELDOUT_GOLD),
+        ] {
             let forms = parse_forms(forms);
             let gold = parse_gold(gold);
             let paths: Vec<(String, String)> = forms

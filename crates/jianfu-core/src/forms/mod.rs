@@ -14,6 +14,7 @@ pub mod proposals;
 mod roles;
 pub mod spec;
 mod subject;
+pub mod value_kind;
 
 pub use grid::{Grid, Merge};
 pub use layout::{analyze, column_name, FormKind, HeaderNode, Layout, LeafColumn, NotAForm};

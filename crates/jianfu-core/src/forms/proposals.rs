@@ -3,11 +3,15 @@
 //! it too, it is one item asked again, and the 减负办 should see it as such
 //! before the dictionary knows it. Columns are grouped by their normalised
 //! wording (with whose it is, when a parent says so) and by wording family
-//! (情况/状况, 日期/时间, 类别/类型); each group seen in two forms or more
+//! (情况/状况, 日期/时间, 类别/类型), kept apart when their units say their
+//! values differ (补贴（元） is not 补贴（人）) and joined when a unit says
+//! the family word the wording left out (承包地（亩）, 承包地面积); each
+//! group seen in two forms or more
 //! gets one proposed element, `new.<pinyin>`, stable across runs because
 //! it is made from the wording alone. A column in one form alone stays
 //! without an element.
 
+use super::value_kind::{value_kind, ValueKind};
 use crate::dictionary::normalize_label;
 use pinyin::ToPinyin;
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,11 +67,19 @@ pub fn family_key(label: &str) -> String {
 /// The key of a column: its leaf's family key, after the nearest parent's
 /// wording when that parent names someone else (父亲 > 务工地点 is not the
 /// resident's); a parent that only groups columns (安全隐患 > 燃气使用情况)
-/// changes nothing.
-fn column_key(path: &[String]) -> Option<String> {
-    let leaf = family_key(path.last()?);
+/// changes nothing. With it, the kind of value the leaf's words and unit
+/// ask for.
+fn column_key(path: &[String]) -> Option<(String, ValueKind)> {
+    let raw = path.last()?;
+    let kind = value_kind(raw);
+    let mut leaf = family_key(raw);
     if leaf.chars().count() < 2 {
         return None;
+    }
+    if let Some(word) = kind.implied_word() {
+        if !leaf.ends_with(word) {
+            leaf.push_str(word);
+        }
     }
     let owner = path[..path.len() - 1].iter().rev().find_map(|p| {
         let p = family_key(p);
@@ -75,10 +87,28 @@ fn column_key(path: &[String]) -> Option<String> {
             .filter(|(_, r)| *r != super::roles::Role::Subject)
             .map(|_| p)
     });
-    Some(match owner {
+    let key = match owner {
         Some(p) => format!("{p}>{leaf}"),
         None => leaf,
-    })
+    };
+    Some((key, kind))
+}
+
+/// Splits one wording's columns by the kind of value they ask: when the
+/// columns that say their kind all say the same, the wording is one item
+/// (those silent about it join); when they disagree, each kind is its own
+/// item, and the silent ones stand apart, as nothing tells which they are.
+/// Returns each column's sub-key: "" or the kind's tag.
+fn split_by_kind(kinds: &[ValueKind]) -> Vec<&'static str> {
+    let known: BTreeSet<ValueKind> = kinds
+        .iter()
+        .copied()
+        .filter(|k| *k != ValueKind::Unknown)
+        .collect();
+    if known.len() <= 1 {
+        return vec![""; kinds.len()];
+    }
+    kinds.iter().map(|k| k.tag()).collect()
 }
 
 /// The code for a key: its pinyin, syllables joined by '_'.
@@ -110,11 +140,30 @@ fn code_for(key: &str) -> String {
 /// each input column (same order) its proposed code, or None when its
 /// wording is asked by one form only.
 pub fn propose(columns: &[Unmatched]) -> (Vec<Proposal>, Vec<Option<String>>) {
-    let keys: Vec<Option<String>> = columns.iter().map(|c| column_key(&c.path)).collect();
-    let mut groups: BTreeMap<&str, (BTreeSet<usize>, Vec<String>)> = BTreeMap::new();
-    for (c, key) in columns.iter().zip(&keys) {
-        let Some(key) = key else { continue };
-        let g = groups.entry(key.as_str()).or_default();
+    let keyed: Vec<Option<(String, ValueKind)>> =
+        columns.iter().map(|c| column_key(&c.path)).collect();
+    // Which columns share a wording, then how that wording splits by kind.
+    let mut by_wording: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, k) in keyed.iter().enumerate() {
+        if let Some((key, _)) = k {
+            by_wording.entry(key.as_str()).or_default().push(i);
+        }
+    }
+    let mut sub: Vec<&'static str> = vec![""; columns.len()];
+    for members in by_wording.values() {
+        let kinds: Vec<ValueKind> = members
+            .iter()
+            .filter_map(|&i| keyed[i].as_ref().map(|(_, k)| *k))
+            .collect();
+        for (&i, tag) in members.iter().zip(split_by_kind(&kinds)) {
+            sub[i] = tag;
+        }
+    }
+    type Group = (BTreeSet<usize>, Vec<String>);
+    let mut groups: BTreeMap<(&str, &str), Group> = BTreeMap::new();
+    for (i, (c, k)) in columns.iter().zip(&keyed).enumerate() {
+        let Some((key, _)) = k else { continue };
+        let g = groups.entry((key.as_str(), sub[i])).or_default();
         g.0.insert(c.form);
         let shown = c
             .path
@@ -126,16 +175,20 @@ pub fn propose(columns: &[Unmatched]) -> (Vec<Proposal>, Vec<Option<String>>) {
             g.1.push(shown);
         }
     }
-    let mut codes: BTreeMap<&str, String> = BTreeMap::new();
+    let mut codes: BTreeMap<(&str, &str), String> = BTreeMap::new();
     let mut used: BTreeSet<String> = BTreeSet::new();
     let mut proposals = Vec::new();
-    for (key, (forms, wordings)) in &groups {
+    for (&(key, tag), (forms, wordings)) in &groups {
         if forms.len() < 2 {
             continue;
         }
         // Homophones: the second wording with the same pinyin gets a
         // number; keys are visited in order, so the result is stable.
-        let base = code_for(key);
+        let base = if tag.is_empty() {
+            code_for(key)
+        } else {
+            format!("{}_{tag}", code_for(key))
+        };
         let mut code = base.clone();
         let mut n = 2;
         while used.contains(&code) {
@@ -143,7 +196,7 @@ pub fn propose(columns: &[Unmatched]) -> (Vec<Proposal>, Vec<Option<String>>) {
             n += 1;
         }
         used.insert(code.clone());
-        codes.insert(key, code.clone());
+        codes.insert((key, tag), code.clone());
         proposals.push(Proposal {
             code,
             name: wordings.first().cloned().unwrap_or_default(),
@@ -151,9 +204,13 @@ pub fn propose(columns: &[Unmatched]) -> (Vec<Proposal>, Vec<Option<String>>) {
             forms: forms.len(),
         });
     }
-    let assigned = keys
+    let assigned = keyed
         .iter()
-        .map(|k| k.as_deref().and_then(|k| codes.get(k).cloned()))
+        .zip(&sub)
+        .map(|(k, tag)| {
+            k.as_ref()
+                .and_then(|(key, _)| codes.get(&(key.as_str(), *tag)).cloned())
+        })
         .collect();
     (proposals, assigned)
 }
@@ -212,5 +269,45 @@ mod tests {
         assert!(proposals
             .iter()
             .all(|p| p.code.starts_with(PROPOSED_PREFIX)));
+    }
+
+    /// Headers written for this test: a unit can join a wording to its
+    /// family (果园（亩）, 果园面积), make it another item (补贴（人） is a
+    /// count of people, 补贴人数), or keep two apart (元 against 是/否).
+    #[test]
+    fn units_join_and_split_wordings() {
+        let cols = vec![
+            col(0, &["果园（亩）"]),
+            col(1, &["果园面积"]),
+            col(0, &["护理补贴（元）"]),
+            col(1, &["护理补贴（人）"]),
+            col(2, &["护理补贴（元/月）"]),
+            col(3, &["护理补贴"]),
+        ];
+        let (proposals, codes) = propose(&cols);
+        assert!(codes[0].is_some() && codes[0] == codes[1], "{codes:?}");
+        assert_eq!(codes[2].as_deref(), Some("new.hu_li_bu_tie"));
+        assert_eq!(codes[2], codes[4]);
+        assert_eq!(codes[2], codes[5], "silent about its unit, it joins");
+        assert_eq!(codes[3], None, "a count asked by one form only");
+        assert_eq!(proposals.len(), 2);
+
+        let split = vec![
+            col(0, &["医保缴费（元）"]),
+            col(1, &["医保缴费（元/年）"]),
+            col(1, &["医保缴费（是/否）"]),
+            col(2, &["医保缴费（□是□否）"]),
+            col(3, &["医保缴费"]),
+        ];
+        let (_, codes) = propose(&split);
+        assert_eq!(codes[0].as_deref(), Some("new.yi_bao_jiao_fei_money"));
+        assert_eq!(codes[0], codes[1]);
+        assert_eq!(codes[2].as_deref(), Some("new.yi_bao_jiao_fei_flag"));
+        assert_eq!(codes[2], codes[3]);
+        assert_ne!(codes[0], codes[2]);
+        assert_eq!(
+            codes[4], None,
+            "the kinds disagree: a silent one stands apart"
+        );
     }
 }
