@@ -265,7 +265,8 @@ pub fn expand_short_label(label: &str) -> Option<&'static str> {
         "出生" | "生日" => "出生日期",
         "婚姻" | "婚否" => "婚姻状况",
         "健康" => "健康状况",
-        "身份证" | "身份" | "证号" => "公民身份号码",
+        // Not 身份 alone: on a form it is a status (农民, 职工, 干部).
+        "身份证" | "证号" => "公民身份号码",
         "电话" | "手机" | "联系" | "电话号" => "联系电话",
         "住址" | "地址" | "住所" | "现住" | "居住" => "现住址",
         "人口" | "人数" => "家庭人口",
@@ -274,12 +275,40 @@ pub fn expand_short_label(label: &str) -> Option<&'static str> {
     })
 }
 
+/// Stars that mark a required field, wherever the form put them: after the
+/// label (姓名﹡), before it (*姓名) or inside it (出生﹡日期).
+const REQUIRED_STARS: [char; 5] = ['*', '\u{fe61}', '\u{2731}', '\u{2733}', '\u{2217}'];
+
+/// One word spelt two ways on forms: the variant (帐号, a common misprint
+/// such as 户口薄) read as the standard form the dictionary uses.
+const VARIANT_SPELLINGS: [(&str, &str); 5] = [
+    ("帐号", "账号"),
+    ("帐户", "账户"),
+    ("户口薄", "户口簿"),
+    ("户籍薄", "户籍簿"),
+    ("身分证", "身份证"),
+];
+
+fn standard_spelling(s: String) -> String {
+    VARIANT_SPELLINGS
+        .iter()
+        .fold(s, |s, (variant, standard)| {
+            if s.contains(variant) {
+                s.replace(variant, standard)
+            } else {
+                s
+            }
+        })
+}
+
 pub fn normalize_label(label: &str) -> String {
     let half: String = label
         .chars()
         .filter(|c| !is_space(*c))
         .map(half_width)
+        .filter(|c| !REQUIRED_STARS.contains(c))
         .collect();
+    let half = standard_spelling(half);
     let stripped = strip_brackets(&half);
     let unmarked = stripped.trim_matches(|c| MARKS.contains(&c) || c == ':');
     let unnumbered = strip_numbering(unmarked).trim_matches(|c| MARKS.contains(&c) || c == ':');
@@ -317,6 +346,17 @@ mod tests {
         assert_eq!(normalize_label("户籍所在地（区(县) 街(镇)）"), "户籍所在地");
         assert_eq!(normalize_label("ＩＤ"), "id");
         assert_eq!(normalize_label("1-月资金总支出"), "1-月资金总支出");
+    }
+
+    /// Labels written for this test: required stars anywhere, and variant
+    /// spellings of one word.
+    #[test]
+    fn required_stars_and_variant_spellings() {
+        assert_eq!(normalize_label("民族\u{fe61}"), "民族");
+        assert_eq!(normalize_label("文化\u{fe61}程度"), "文化程度");
+        assert_eq!(normalize_label("*现住址*"), "现住址");
+        assert_eq!(normalize_label("收款帐号"), "收款账号");
+        assert_eq!(normalize_label("户口薄地址"), "户口簿地址");
     }
 
     /// Labels written for this test, one family at a time.

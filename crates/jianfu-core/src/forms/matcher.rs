@@ -68,6 +68,35 @@ const NON_DATA_EXACT: [&str; 20] = [
 ];
 const NON_DATA_PARTS: [&str; 6] = ["签字", "签名", "签章", "盖章", "手印", "指印"];
 
+/// The office's own people: who filled in, handled, checked or surveyed.
+/// Their names and phones are not facts about the person registered.
+const STAFF_WORDS: [&str; 15] = [
+    "经办人",
+    "审核人",
+    "审批人",
+    "复核人",
+    "录入人",
+    "填表人",
+    "填报人",
+    "核查人",
+    "核实人",
+    "调查人",
+    "调查员",
+    "入户人员",
+    "制表人",
+    "采集人",
+    "走访人",
+];
+
+/// A staff word alone or before a head (村级填报人姓名, 调查员电话); the
+/// person surveyed (被调查人) is not staff.
+fn is_staff(label: &str) -> bool {
+    let who = head_of(label).map_or(label, |(_, prefix)| prefix);
+    STAFF_WORDS
+        .iter()
+        .any(|w| who.ends_with(w) && !who.ends_with(&format!("被{w}")))
+}
+
 /// Column labels of a statistical table's row titles.
 const ROW_TITLES: [&str; 16] = [
     "地区",
@@ -192,6 +221,16 @@ impl<'a> Matcher<'a> {
             || NON_DATA_PARTS.iter().any(|p| leaf.contains(p))
         {
             return ColumnMatch::non_data("序号、签字、备注类栏目，不是数据项");
+        }
+        // 申请人（签名或按指印）, 户主（签字）: the bracket says the cell is
+        // for a signature, and the words only say whose.
+        if NON_DATA_PARTS.iter().any(|p| raw_leaf.contains(p))
+            && role_word(&leaf).is_some_and(|(w, _)| w == leaf)
+        {
+            return ColumnMatch::non_data("签字栏，不是数据项");
+        }
+        if is_staff(&leaf) || parents.iter().any(|p| is_staff(p)) {
+            return ColumnMatch::non_data("填报、经办、审核人员的信息，不是所登记对象的数据");
         }
         if kind == FormKind::Statistical {
             if is_first || ROW_TITLES.contains(&leaf.as_str()) {
@@ -530,6 +569,7 @@ pub fn refine_in_context(columns: &mut [(Vec<String>, ColumnMatch)]) {
     };
     super::subject::refine_for_organization(columns);
     super::subject::refine_for_house(columns);
+    super::subject::refine_for_person(columns);
     if has(columns, "household.head_name") && !has(columns, "person.name") {
         for (_, m) in columns.iter_mut() {
             let to = match m.element.as_deref() {
@@ -547,18 +587,25 @@ pub fn refine_in_context(columns: &mut [(Vec<String>, ColumnMatch)]) {
     // not.
     let resident = has(columns, "person.name") || has(columns, "household.head_name");
     let mut seen: HashSet<String> = HashSet::new();
-    let mut role: Option<(Role, String)> = None;
+    let mut role: Option<(Role, String, Vec<String>)> = None;
     for (path, m) in columns.iter_mut() {
         let Some(code) = m.element.clone() else {
             continue;
         };
+        let parents = path[..path.len().saturating_sub(1)].to_vec();
         if let Some(r) = role_of_name(&code) {
-            role = Some((r, path.last().cloned().unwrap_or_default()));
-        } else if let (Some((r, who)), Some(head)) = (&role, head_of_element(&code)) {
-            // Only a flat column's details follow the name before it; a
-            // second name is another person, and a column under its own
-            // parent says whose it is.
-            if (seen.contains(&code) || !resident) && head != Head::Name && path.len() == 1 {
+            role = Some((r, path.last().cloned().unwrap_or_default(), parents));
+        } else if let (Some((r, who, name_parents)), Some(head)) =
+            (&role, head_of_element(&code))
+        {
+            // Only the details beside the name follow it — flat, or under
+            // the same section (个人资料 > 代理人姓名, 个人资料 > 移动电话);
+            // a second name is another person, and a column under a parent
+            // of its own says whose it is.
+            if (seen.contains(&code) || !resident)
+                && head != Head::Name
+                && (path.len() == 1 || parents == *name_parents)
+            {
                 let leaf = path.last().cloned().unwrap_or_default();
                 match element_for(*r, head) {
                     Some(to) => {

@@ -294,4 +294,69 @@ mod families {
             }
         }
     }
+
+    /// Labels written for this test: the office's own people, a signature
+    /// named in brackets, the other side of a dispute, a spouse named as
+    /// husband or wife, and who answers for an organisation.
+    #[test]
+    fn staff_signatures_other_parties_and_spouses() {
+        for l in ["乡镇核实人姓名", "调查员电话", "填报人"] {
+            assert!(!m(&[l]).data, "{l} is the office's");
+        }
+        assert!(!m(&["经办人", "联系电话"]).data);
+        assert_eq!(code(&["被调查人姓名"]).as_deref(), Some("person.name"));
+        for l in ["受助人（签名）", "户主(按手印)"] {
+            assert!(!m(&[l]).data, "{l} is a signature");
+        }
+        let r = m(&["被投诉人", "姓名"]);
+        assert!(r.data && r.element.is_none(), "{r:?}");
+        let r = m(&["被申请人电话"]);
+        assert!(r.data && r.element.is_none(), "{r:?}");
+        assert_eq!(code(&["申请人", "姓名"]).as_deref(), Some("person.name"));
+        assert_eq!(code(&["妻子姓名"]).as_deref(), Some("person.spouse_name"));
+        assert_eq!(code(&["孕妇年龄"]).as_deref(), Some("person.age"));
+        assert_eq!(
+            code(&["企业负责人姓名"]).as_deref(),
+            Some("organization.legal_person")
+        );
+    }
+
+    /// On a person's form the unit named is the person's employer, not the
+    /// organisation the organisation elements describe.
+    #[test]
+    fn a_persons_employer_is_not_the_organisation() {
+        let got = in_form(&["姓名", "工作单位", "单位电话", "单位地址"]);
+        assert_eq!(got[0].as_deref(), Some("person.name"));
+        assert_eq!(got[2], None, "{got:?}");
+        assert_eq!(got[3], None, "{got:?}");
+        let org = in_form(&["单位名称", "单位地址", "负责人", "联系电话"]);
+        assert_eq!(org[1].as_deref(), Some("organization.address"), "{org:?}");
+    }
+
+    /// The details beside another person's name, under the same section,
+    /// are that person's (个人资料 > 代理人姓名, 个人资料 > 移动电话).
+    #[test]
+    fn details_beside_another_name_in_one_section() {
+        let dict = Dictionary::builtin().unwrap();
+        let learned = HashMap::new();
+        let matcher = Matcher::new(&dict, &learned);
+        let paths = [
+            ["老人资料", "姓名"],
+            ["老人资料", "手机"],
+            ["老人资料", "委托代理人姓名"],
+            ["老人资料", "手机"],
+        ];
+        let mut cols: Vec<(Vec<String>, ColumnMatch)> = paths
+            .iter()
+            .map(|p| {
+                let path: Vec<String> = p.iter().map(|s| s.to_string()).collect();
+                let m = matcher.match_column(&path, FormKind::Card, false);
+                (path, m)
+            })
+            .collect();
+        refine_in_context(&mut cols);
+        let got: Vec<Option<String>> = cols.into_iter().map(|(_, m)| m.element).collect();
+        assert_eq!(got[1].as_deref(), Some("person.phone"), "{got:?}");
+        assert_ne!(got[3].as_deref(), Some("person.phone"), "{got:?}");
+    }
 }

@@ -14,6 +14,8 @@ pub(super) enum Role {
     Spouse,
     Helper,
     Organization,
+    /// Who answers for an organisation (负责人, 法定代表人).
+    OrgLead,
     House,
     HouseOwner,
     /// Someone the dictionary has no elements for (房主, 承租人, 男方…).
@@ -81,6 +83,8 @@ pub(super) const ROLE_WORDS: &[(&str, Role)] = &[
     ("入住人", Role::Subject),
     ("居住人", Role::Subject),
     ("租住人", Role::Subject),
+    ("孕妇", Role::Subject),
+    ("产妇", Role::Subject),
     ("户主", Role::Head),
     ("户 主", Role::Head),
     ("监护人", Role::Guardian),
@@ -94,15 +98,29 @@ pub(super) const ROLE_WORDS: &[(&str, Role)] = &[
     ("紧急联系人", Role::Emergency),
     ("联系人", Role::Emergency),
     ("配偶", Role::Spouse),
+    ("丈夫", Role::Spouse),
+    ("妻子", Role::Spouse),
+    ("爱人", Role::Spouse),
+    ("老伴", Role::Spouse),
     ("帮扶责任人", Role::Helper),
     ("帮扶人", Role::Helper),
     ("单位", Role::Organization),
     ("企业", Role::Organization),
-    ("负责人", Role::Organization),
-    ("法定代表人", Role::Organization),
+    ("负责人", Role::OrgLead),
+    ("法定代表人", Role::OrgLead),
     ("房屋", Role::House),
     ("房主", Role::HouseOwner),
     ("承租人", Role::Other),
+    // The other side of a dispute or complaint: the form's subject is the
+    // one who applies, not the one applied against.
+    ("被申请人", Role::Other),
+    ("对方当事人", Role::Other),
+    ("被告", Role::Other),
+    ("被告人", Role::Other),
+    ("被投诉人", Role::Other),
+    ("被举报人", Role::Other),
+    ("被反映人", Role::Other),
+    ("第三人", Role::Other),
     ("男方", Role::Other),
     ("女方", Role::Other),
     ("在深户主", Role::Head),
@@ -191,7 +209,9 @@ pub(super) fn role_of(prefix: &str) -> Option<Role> {
 
 pub(super) fn element_for(role: Role, head: Head) -> Option<&'static str> {
     use Head::{Address, BirthDate, HukouAddress, IdNumber, Name, Phone};
-    use Role::{Agent, Emergency, Guardian, Helper, House, Organization, Spouse, Subject};
+    use Role::{
+        Agent, Emergency, Guardian, Helper, House, OrgLead, Organization, Spouse, Subject,
+    };
     Some(match (role, head) {
         (Subject, Name) => "person.name",
         (Subject, IdNumber) => "person.id_number",
@@ -213,6 +233,8 @@ pub(super) fn element_for(role: Role, head: Head) -> Option<&'static str> {
         (Helper, Name) => "household.helper_name",
         (Helper, Phone) => "household.helper_phone",
         (Organization, Name) => "organization.name",
+        (OrgLead, Name) => "organization.legal_person",
+        (OrgLead, Phone) => "organization.contact_phone",
         (Organization, Phone) => "organization.contact_phone",
         (Organization, Address) => "organization.address",
         (House, Address) => "house.address",

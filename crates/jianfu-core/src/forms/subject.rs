@@ -156,6 +156,34 @@ pub(super) fn refine_for_organization(columns: &mut [(Vec<String>, ColumnMatch)]
     }
 }
 
+/// On a form about a person (a person's or head's name, and no column naming
+/// an organisation as the subject), 单位电话, 用人单位地址 and 单位性质 are
+/// the person's employer's, which the dictionary keeps no element for: the
+/// organisation elements are for forms about organisations.
+pub(super) fn refine_for_person(columns: &mut [(Vec<String>, ColumnMatch)]) {
+    let code = |m: &ColumnMatch| m.element.clone().unwrap_or_default();
+    let person_named = columns
+        .iter()
+        .any(|(_, m)| matches!(code(m).as_str(), "person.name" | "household.head_name"));
+    let organization_named = columns.iter().any(|(_, m)| {
+        matches!(
+            code(m).as_str(),
+            "organization.name" | "organization.credit_code"
+        )
+    });
+    if !person_named || organization_named {
+        return;
+    }
+    for (path, m) in columns.iter_mut() {
+        if code(m).starts_with("organization.") {
+            let leaf = path.last().map(|l| squeeze(l)).unwrap_or_default();
+            m.element = None;
+            m.confidence = 0.5;
+            m.reason = format!("表中登记的是个人，“{leaf}”是其所在单位的，词典中没有对应元素");
+        }
+    }
+}
+
 /// On a form about a house (no person's name, two house items or more),
 /// the ID number and phone are of whoever answers for the house, which
 /// the dictionary keeps no element for, and an address is the house's.
