@@ -290,15 +290,34 @@ const VARIANT_SPELLINGS: [(&str, &str); 5] = [
 ];
 
 fn standard_spelling(s: String) -> String {
-    VARIANT_SPELLINGS
-        .iter()
-        .fold(s, |s, (variant, standard)| {
-            if s.contains(variant) {
-                s.replace(variant, standard)
-            } else {
-                s
-            }
-        })
+    VARIANT_SPELLINGS.iter().fold(s, |s, (variant, standard)| {
+        if s.contains(variant) {
+            s.replace(variant, standard)
+        } else {
+            s
+        }
+    })
+}
+
+/// "住房结构类型：1.钢筋混凝土2.砖木", "家庭户口:A、城镇B、农村": the
+/// answers listed after a colon are options, not part of the question.
+fn strip_listed_options(s: &str) -> &str {
+    let Some(colon) = s.find(':') else {
+        return s;
+    };
+    let tail: Vec<char> = s[colon + 1..].chars().take(2).collect();
+    let listed = match tail.as_slice() {
+        [first, ..] if "□☐".contains(*first) => true,
+        [first, second] => {
+            (first.is_ascii_digit() || first.is_ascii_uppercase()) && ".、)".contains(*second)
+        }
+        _ => false,
+    };
+    if listed && colon > 0 {
+        &s[..colon]
+    } else {
+        s
+    }
 }
 
 pub fn normalize_label(label: &str) -> String {
@@ -310,6 +329,7 @@ pub fn normalize_label(label: &str) -> String {
         .collect();
     let half = standard_spelling(half);
     let stripped = strip_brackets(&half);
+    let stripped = strip_listed_options(&stripped);
     let unmarked = stripped.trim_matches(|c| MARKS.contains(&c) || c == ':');
     let unnumbered = strip_numbering(unmarked).trim_matches(|c| MARKS.contains(&c) || c == ':');
     let undated = strip_time_qualifier(unnumbered);
@@ -350,6 +370,17 @@ mod tests {
 
     /// Labels written for this test: required stars anywhere, and variant
     /// spellings of one word.
+    #[test]
+    fn options_listed_after_a_colon() {
+        assert_eq!(normalize_label("饮水来源：1.自来水2.井水"), "饮水来源");
+        assert_eq!(normalize_label("（二）取暖方式：A、煤B、电"), "取暖方式");
+        assert_eq!(normalize_label("是否参保：□是□否"), "是否参保");
+        assert_eq!(
+            normalize_label("备注：按实填写"),
+            "备注：按实填写".replace('：', ":")
+        );
+    }
+
     #[test]
     fn required_stars_and_variant_spellings() {
         assert_eq!(normalize_label("民族\u{fe61}"), "民族");

@@ -554,8 +554,29 @@ fn head_of_element(code: &str) -> Option<Head> {
         "person.id_number" => Head::IdNumber,
         "person.phone" | "person.landline" => Head::Phone,
         "person.current_address" => Head::Address,
+        "person.birth_date" => Head::BirthDate,
         _ => return None,
     })
+}
+
+/// A column asking the name of someone the dictionary keeps nothing for
+/// (祖父姓名, 义务人 > 姓名): the details after it are that person's too.
+fn names_someone_else(path: &[String]) -> bool {
+    let Some(leaf) = path.last().map(|l| clean_leaf(l)) else {
+        return false;
+    };
+    let Some((Head::Name, prefix)) = head_of(&leaf) else {
+        return false;
+    };
+    let whose = if prefix.is_empty() {
+        path[..path.len() - 1]
+            .iter()
+            .rev()
+            .find_map(|p| role_word(&clean_leaf(p)))
+    } else {
+        role_word(prefix)
+    };
+    whose.is_some_and(|(_, r)| r == Role::Other)
 }
 
 /// Corrections that need the whole form, not one column:
@@ -589,15 +610,21 @@ pub fn refine_in_context(columns: &mut [(Vec<String>, ColumnMatch)]) {
     let mut seen: HashSet<String> = HashSet::new();
     let mut role: Option<(Role, String, Vec<String>)> = None;
     for (path, m) in columns.iter_mut() {
+        let parents = path[..path.len().saturating_sub(1)].to_vec();
+        if m.element.is_none() && m.data && names_someone_else(path) {
+            role = Some((
+                Role::Other,
+                path.last().cloned().unwrap_or_default(),
+                parents,
+            ));
+            continue;
+        }
         let Some(code) = m.element.clone() else {
             continue;
         };
-        let parents = path[..path.len().saturating_sub(1)].to_vec();
         if let Some(r) = role_of_name(&code) {
             role = Some((r, path.last().cloned().unwrap_or_default(), parents));
-        } else if let (Some((r, who, name_parents)), Some(head)) =
-            (&role, head_of_element(&code))
-        {
+        } else if let (Some((r, who, name_parents)), Some(head)) = (&role, head_of_element(&code)) {
             // Only the details beside the name follow it — flat, or under
             // the same section (个人资料 > 代理人姓名, 个人资料 > 移动电话);
             // a second name is another person, and a column under a parent
@@ -699,7 +726,7 @@ fn variants(leaf: &str) -> Vec<String> {
 /// "退役或离退休时间", "国籍/地区", "入住/搬离时间": either alternative
 /// alone, and the first with the second's ending.
 fn alternatives(leaf: &str) -> Vec<String> {
-    let Some((pos, sep)) = ["或", "/", "、"]
+    let Some((pos, sep)) = ["或", "/", "、", "及"]
         .iter()
         .filter_map(|sep| leaf.find(sep).map(|p| (p, *sep)))
         .min()

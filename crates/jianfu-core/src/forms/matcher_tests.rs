@@ -359,4 +359,46 @@ mod families {
         assert_eq!(got[1].as_deref(), Some("person.phone"), "{got:?}");
         assert_ne!(got[3].as_deref(), Some("person.phone"), "{got:?}");
     }
+
+    /// Labels written for this test: kin other than the subject and those
+    /// bound to support them, a property section, a place qualifier, and
+    /// two items joined by 及.
+    #[test]
+    fn kin_property_places_and_joined_items() {
+        let dict = Dictionary::builtin().unwrap();
+        let learned = HashMap::new();
+        let matcher = Matcher::new(&dict, &learned);
+        let paths: [&[&str]; 5] = [
+            &["儿童情况", "姓名"],
+            &["儿童情况", "出生日期"],
+            &["家庭情况", "外婆姓名"],
+            &["家庭情况", "出生日期"],
+            &["抚养义务人", "姓名"],
+        ];
+        let mut cols: Vec<(Vec<String>, ColumnMatch)> = paths
+            .iter()
+            .map(|p| {
+                let path: Vec<String> = p.iter().map(|s| s.to_string()).collect();
+                let m = matcher.match_column(&path, FormKind::Card, false);
+                (path, m)
+            })
+            .collect();
+        refine_in_context(&mut cols);
+        let got: Vec<Option<String>> = cols.into_iter().map(|(_, m)| m.element).collect();
+        assert_eq!(got[1].as_deref(), Some("person.birth_date"), "{got:?}");
+        assert_eq!(got[3], None, "the grandmother's birth date: {got:?}");
+        assert_eq!(got[4], None, "{got:?}");
+        assert_eq!(
+            code(&["申请人自有房产状况", "地址"]).as_deref(),
+            Some("house.address")
+        );
+        assert_eq!(
+            code(&["现居地详址"]).as_deref(),
+            Some("person.current_address")
+        );
+        assert_eq!(
+            code(&["残疾类别及等级"]).as_deref(),
+            Some("person.disability_category")
+        );
+    }
 }

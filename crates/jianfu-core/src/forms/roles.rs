@@ -109,6 +109,8 @@ pub(super) const ROLE_WORDS: &[(&str, Role)] = &[
     ("负责人", Role::OrgLead),
     ("法定代表人", Role::OrgLead),
     ("房屋", Role::House),
+    ("物业", Role::House),
+    ("房产", Role::House),
     ("房主", Role::HouseOwner),
     ("承租人", Role::Other),
     // The other side of a dispute or complaint: the form's subject is the
@@ -127,6 +129,17 @@ pub(super) const ROLE_WORDS: &[(&str, Role)] = &[
     ("产权人", Role::HouseOwner),
     ("房东", Role::HouseOwner),
     ("父亲", Role::Other),
+    // Kin other than the subject, and those bound to support them: their
+    // details are theirs, and the dictionary keeps none of them.
+    ("祖父", Role::Other),
+    ("祖母", Role::Other),
+    ("外祖父", Role::Other),
+    ("外祖母", Role::Other),
+    ("爷爷", Role::Other),
+    ("奶奶", Role::Other),
+    ("外公", Role::Other),
+    ("外婆", Role::Other),
+    ("义务人", Role::Other),
     ("家属", Role::Other),
     ("母亲", Role::Other),
     ("父母", Role::Other),
@@ -181,7 +194,7 @@ pub(super) fn head_of(label: &str) -> Option<(Head, &str)> {
 
 /// The longest role word the text is or ends with ("承租人" before "人").
 pub(super) fn role_word(text: &str) -> Option<(&'static str, Role)> {
-    let text = ["基本信息", "基本情况", "信息", "情况"]
+    let text = ["基本信息", "基本情况", "信息", "情况", "状况"]
         .iter()
         .find_map(|s| text.strip_suffix(s).filter(|t| !t.is_empty()))
         .unwrap_or(text);
@@ -203,15 +216,13 @@ pub(super) fn role_of(prefix: &str) -> Option<Role> {
     // "现居住详细", "家庭": words that qualify an address or a phone, not an owner.
     prefix
         .chars()
-        .all(|c| "现居住家庭详细实际常本户所在属通讯联系".contains(c))
+        .all(|c| "现居住家庭详细实际常本户所在属通讯联系地".contains(c))
         .then_some(Role::Subject)
 }
 
 pub(super) fn element_for(role: Role, head: Head) -> Option<&'static str> {
     use Head::{Address, BirthDate, HukouAddress, IdNumber, Name, Phone};
-    use Role::{
-        Agent, Emergency, Guardian, Helper, House, OrgLead, Organization, Spouse, Subject,
-    };
+    use Role::{Agent, Emergency, Guardian, Helper, House, OrgLead, Organization, Spouse, Subject};
     Some(match (role, head) {
         (Subject, Name) => "person.name",
         (Subject, IdNumber) => "person.id_number",
