@@ -8,7 +8,9 @@
 
 use super::cues::squeeze;
 use super::layout::FormKind;
-use super::roles::{element_for, head_of, names_the_subject, role_of, role_word, Head, Role};
+use super::roles::{
+    element_for, head_of, names_the_subject, role_of, role_word, Head, Role, ROLE_WORDS,
+};
 use crate::dictionary::{normalize_label, Dictionary};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -267,6 +269,12 @@ impl<'a> Matcher<'a> {
                 return ColumnMatch::found(code, 0.97, format!("已确认过的对应：“{shown}”"));
             }
         }
+        // 与学生关系, 与被监护人的关系: a relation to the form's subject is,
+        // among the family members, their relation within the household,
+        // and under the guardian, the guardian's relation to the subject.
+        if let Some(code) = relation_to_subject(&leaf, &parents, role_parent.map(|r| r.2)) {
+            return ColumnMatch::found(code, 0.8, format!("“{shown}”是与表中所登记的人的关系"));
+        }
         if let Some((parent, word, role)) = role_parent {
             for composite in [format!("{parent}{leaf}"), format!("{word}{leaf}")] {
                 if let Some((code, _)) = self.exact(&composite) {
@@ -418,6 +426,15 @@ impl<'a> Matcher<'a> {
             if kind_of_people && COUNT_WORDS.iter().any(|w| tail.ends_with(w)) {
                 return Some(self.new_element(shown, leaf));
             }
+            // 家庭月收入, 全家人数: the household's total, not the person's.
+            if ["家庭", "全家", "本户", "该户", "全户"].contains(&prefix)
+                && code.starts_with("person.")
+                && ["收入", "支出", "人数", "人口"]
+                    .iter()
+                    .any(|w| tail.contains(w))
+            {
+                return Some(self.new_element(shown, leaf));
+            }
             // 参加社会养老保险, 原服役部队: words that say how the item is
             // held, not whose it is.
             let held = strip_holding_words(prefix);
@@ -557,6 +574,30 @@ fn head_of_element(code: &str) -> Option<Head> {
         "person.birth_date" => Head::BirthDate,
         _ => return None,
     })
+}
+
+/// "与X关系" where X names the form's subject: the element it is under
+/// this parent, if any (see `match_column`).
+fn relation_to_subject(
+    leaf: &str,
+    parents: &[String],
+    parent_role: Option<Role>,
+) -> Option<&'static str> {
+    let inner = leaf.strip_prefix('与')?.strip_suffix("关系")?;
+    let inner = inner.strip_suffix('的').unwrap_or(inner);
+    let subject = ROLE_WORDS
+        .iter()
+        .any(|(w, r)| *r == Role::Subject && *w == inner);
+    if !subject || inner == "户主" {
+        return None;
+    }
+    if parent_role == Some(Role::Guardian) || parents.iter().any(|p| p.contains("监护")) {
+        return Some("person.guardian_relation");
+    }
+    parents
+        .iter()
+        .any(|p| p.contains("家庭成员") || p.contains("家庭情况") || p.ends_with("成员"))
+        .then_some("person.relation_to_head")
 }
 
 /// A column asking the name of someone the dictionary keeps nothing for

@@ -401,4 +401,25 @@ mod families {
             Some("person.disability_category")
         );
     }
+
+    /// Labels written for this test: a relation to the form's subject
+    /// depends on the section, and a household's total is not a person's.
+    #[test]
+    fn relations_to_the_subject_and_household_totals() {
+        assert_eq!(
+            code(&["家庭主要成员", "与申请人的关系"]).as_deref(),
+            Some("person.relation_to_head")
+        );
+        assert_eq!(
+            code(&["监护人情况", "与被监护人关系"]).as_deref(),
+            Some("person.guardian_relation")
+        );
+        let r = m(&["代办信息", "与申请人关系"]);
+        assert!(r.data && r.element.is_none(), "{r:?}");
+        let r = m(&["家庭月收入"]);
+        assert!(
+            r.data && r.element.as_deref() != Some("person.monthly_income"),
+            "{r:?}"
+        );
+    }
 }
